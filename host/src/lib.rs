@@ -12,4 +12,6 @@
 pub mod asl;
 pub mod executor;
 pub mod history;
+pub mod integrations;
 pub mod interp;
+pub mod runtime;

@@ -9,8 +9,10 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
 use stepwise::asl::validate;
-use stepwise::executor::{self, Clock, NoResources};
+use stepwise::executor::{self, Clock};
+use stepwise::integrations::TaskResources;
 use stepwise::interp::{Execution, ExecutionInfo, MAX_PAYLOAD_BYTES, Program, Status};
+use stepwise::runtime::{FunctionConfig, Runtime};
 
 /// JSON values are allocated and freed on every transition; mimalloc serves that pattern far
 /// faster than the system allocator.
@@ -45,6 +47,11 @@ enum Command {
         /// Include the execution history in the output.
         #[arg(long)]
         history: bool,
+        /// Deploy a WebAssembly component as Lambda function NAME for this run (repeatable):
+        /// Task states reach it as arn:aws:lambda:REGION:ACCOUNT:function:NAME or through
+        /// arn:aws:states:::lambda:invoke.
+        #[arg(long = "function", value_name = "NAME=PATH.wasm", value_parser = parse_function_arg)]
+        functions: Vec<(String, PathBuf)>,
     },
 }
 
@@ -53,13 +60,15 @@ const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Validate { definition } => validate_command(&definition),
         Command::Run {
             definition,
             input,
             history,
-        } => run_command(&definition, &input, history),
+            functions,
+        } => run_command(&definition, &input, history, &functions),
     };
     match result {
         Ok(code) => code,
@@ -110,7 +119,55 @@ fn parse_input(arg: &str) -> Result<Value> {
     serde_json::from_str(&text).context("the input is not valid JSON")
 }
 
-fn run_command(definition: &Path, input: &str, with_history: bool) -> Result<ExitCode> {
+/// Logs go to stderr (stdout carries the result). Guests' own log lines show by default;
+/// `RUST_LOG` chooses otherwise.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,stepwise::guest=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn parse_function_arg(arg: &str) -> Result<(String, PathBuf), String> {
+    match arg.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("expected NAME=PATH.wasm, got '{arg}'")),
+    }
+}
+
+/// Where `stepwise run` keeps precompiled components between runs.
+fn component_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("stepwise").join("components"))
+}
+
+/// The task resources for a local run: the given components as Lambda functions.
+fn local_resources(functions: &[(String, PathBuf)]) -> Result<TaskResources> {
+    if functions.is_empty() {
+        return Ok(TaskResources::default());
+    }
+    let runtime = Runtime::new(component_cache_dir())?;
+    for (name, path) in functions {
+        let code = read_file(path)?;
+        runtime
+            .deploy(name, &code, FunctionConfig::default())
+            .with_context(|| format!("cannot deploy {} as function '{name}'", path.display()))?;
+    }
+    Ok(TaskResources::new(Arc::new(runtime)))
+}
+
+fn run_command(
+    definition: &Path,
+    input: &str,
+    with_history: bool,
+    functions: &[(String, PathBuf)],
+) -> Result<ExitCode> {
     let bytes = read_file(definition)?;
     let machine = match validate::parse_definition(&bytes) {
         Ok(m) => m,
@@ -126,6 +183,7 @@ fn run_command(definition: &Path, input: &str, with_history: bool) -> Result<Exi
         }
     };
     let input = parse_input(input)?;
+    let resources = local_resources(functions)?;
     let program = Arc::new(Program::compile(&machine)?);
     let name = definition
         .file_stem()
@@ -142,7 +200,7 @@ fn run_command(definition: &Path, input: &str, with_history: bool) -> Result<Exi
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
-    runtime.block_on(executor::run(&mut exec, Arc::new(NoResources), clock))?;
+    runtime.block_on(executor::run(&mut exec, Arc::new(resources), clock))?;
 
     let mut out = match &exec.status {
         Status::Succeeded(output) => json!({"status": "SUCCEEDED", "output": output}),

@@ -79,6 +79,13 @@ impl<'a> StateScope<'a> {
         self.exec.context_for(self.t, None, self.map_item, true)
     }
 
+    /// The context object a task receives: all of it but `Execution.Input`, a copy of the
+    /// execution input that would double the size of every invocation. A task that needs it
+    /// gets it through Parameters (`"input.$": "$$.Execution.Input"`).
+    pub fn context_for_task(&self) -> Value {
+        self.exec.context_for(self.t, None, self.map_item, false)
+    }
+
     /// The context object with only what these `$$` paths can read: most paths do not need
     /// the copy of the execution input it otherwise carries.
     pub fn context_for_paths<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Value {

@@ -72,7 +72,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
             None => effective.into_owned(),
         };
         dataflow::check_size(&input, scope)?;
-        let context = scope.context();
+        let context = scope.context_for_task();
         Ok((input, context, timeout, heartbeat))
     })();
     let (input, context, timeout, heartbeat) = match prepared {
