@@ -98,6 +98,18 @@ pub enum EventDetails {
         resource: String,
         error: ErrorDetails,
     },
+    /// A Task whose Resource is a Lambda function ARN records these instead of Task* events.
+    LambdaFunctionScheduled {
+        resource: String,
+        input: Value,
+        timeout_in_seconds: Option<u64>,
+    },
+    LambdaFunctionStarted,
+    LambdaFunctionSucceeded {
+        output: Value,
+    },
+    LambdaFunctionFailed(ErrorDetails),
+    LambdaFunctionTimedOut(ErrorDetails),
 }
 
 /// `error` and `cause`, either of which AWS may omit.
@@ -153,6 +165,11 @@ impl EventDetails {
             TaskSucceeded { .. } => "TaskSucceeded",
             TaskFailed { .. } => "TaskFailed",
             TaskTimedOut { .. } => "TaskTimedOut",
+            LambdaFunctionScheduled { .. } => "LambdaFunctionScheduled",
+            LambdaFunctionStarted => "LambdaFunctionStarted",
+            LambdaFunctionSucceeded { .. } => "LambdaFunctionSucceeded",
+            LambdaFunctionFailed(_) => "LambdaFunctionFailed",
+            LambdaFunctionTimedOut(_) => "LambdaFunctionTimedOut",
         };
         fixed.to_owned()
     }
@@ -295,6 +312,32 @@ impl HistoryEvent {
                 m.extend(error_object(error));
                 ("taskTimedOutEventDetails", Value::Object(m))
             }
+            LambdaFunctionScheduled {
+                resource: r,
+                input,
+                timeout_in_seconds,
+            } => {
+                let mut m = serde_json::Map::new();
+                m.insert("resource".into(), r.as_str().into());
+                m.insert("input".into(), text(input));
+                m.insert("inputDetails".into(), payload_details());
+                if let Some(t) = timeout_in_seconds {
+                    m.insert("timeoutInSeconds".into(), (*t).into());
+                }
+                ("lambdaFunctionScheduledEventDetails", Value::Object(m))
+            }
+            LambdaFunctionSucceeded { output } => (
+                "lambdaFunctionSucceededEventDetails",
+                serde_json::json!({"output": text(output), "outputDetails": payload_details()}),
+            ),
+            LambdaFunctionFailed(e) => (
+                "lambdaFunctionFailedEventDetails",
+                Value::Object(error_object(e)),
+            ),
+            LambdaFunctionTimedOut(e) => (
+                "lambdaFunctionTimedOutEventDetails",
+                Value::Object(error_object(e)),
+            ),
             ParallelStateStarted
             | ParallelStateSucceeded
             | ParallelStateFailed
@@ -304,7 +347,8 @@ impl HistoryEvent {
             | MapStateAborted
             | MapRunSucceeded
             | WaitStateAborted
-            | TaskStateAborted => return None,
+            | TaskStateAborted
+            | LambdaFunctionStarted => return None,
         })
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use stepwise::asl::validate;
 use stepwise::executor::{self, Clock};
-use stepwise::integrations::TaskResources;
+use stepwise::integrations::{TaskResources, lambda};
 use stepwise::interp::{Execution, ExecutionInfo, MAX_PAYLOAD_BYTES, Program, Status};
 use stepwise::runtime::{FunctionConfig, Runtime};
 
@@ -149,9 +149,6 @@ fn component_cache_dir() -> Option<PathBuf> {
 
 /// The task resources for a local run: the given components as Lambda functions.
 fn local_resources(functions: &[(String, PathBuf)]) -> Result<TaskResources> {
-    if functions.is_empty() {
-        return Ok(TaskResources::default());
-    }
     let runtime = Runtime::new(component_cache_dir())?;
     for (name, path) in functions {
         let code = read_file(path)?;
@@ -213,6 +210,13 @@ fn run_command(
     };
     if with_history {
         out["history"] = serde_json::to_value(&exec.history)?;
+    }
+    if let Status::Failed(f) = &exec.status
+        && f.error.as_deref() == Some(lambda::NOT_FOUND)
+    {
+        eprintln!(
+            "stepwise: hint: give each Lambda function the machine calls with --function NAME=PATH.wasm"
+        );
     }
     print_json(&out);
     Ok(if matches!(exec.status, Status::Succeeded(_)) {

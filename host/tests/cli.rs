@@ -131,7 +131,7 @@ fn run_reports_timed_out_executions() {
 }
 
 #[test]
-fn task_states_fail_clearly_while_no_resources_are_available() {
+fn a_lambda_task_without_its_function_fails_as_lambda_does() {
     let def = TempFile::new(
         "task.json",
         br#"{"StartAt": "T", "States": {"T": {"Type": "Task",
@@ -140,11 +140,55 @@ fn task_states_fail_clearly_while_no_resources_are_available() {
     let out = stepwise(&["run", def.path()]);
     assert_eq!(out.status.code(), Some(1));
     let v = stdout_json(&out);
-    assert_eq!(v["error"], "States.Runtime");
+    assert_eq!(v["error"], "Lambda.ResourceNotFoundException");
     assert!(
         v["cause"].as_str().unwrap().contains("function:greet"),
         "{v}"
     );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--function NAME=PATH.wasm"), "{stderr}");
+}
+
+#[test]
+fn run_with_a_function_runs_its_component() {
+    let greeter = format!("greeter={}", stepwise_test_artifacts::GREETER);
+    let machine = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/greeter/greeter.asl.json"
+    );
+    let out = stepwise(&[
+        "run",
+        machine,
+        "--function",
+        &greeter,
+        "--input",
+        r#"{"name": "Ada"}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        stdout_json(&out),
+        serde_json::json!({"status": "SUCCEEDED", "output": {"greeting": "Hello, Ada!", "greeted_by": "Greet"}})
+    );
+}
+
+#[test]
+fn run_refuses_a_function_that_is_not_a_component() {
+    let machine = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/greeter/greeter.asl.json"
+    );
+    let not_wasm = TempFile::new("not.wasm", b"#!/bin/sh\necho hi\n");
+    let arg = format!("greeter={}", not_wasm.path());
+    let out = stepwise(&["run", machine, "--function", &arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot deploy") && stderr.contains("the code is not WebAssembly"),
+        "{stderr}"
+    );
+    let out = stepwise(&["run", machine, "--function", "no-equals-sign"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAME=PATH.wasm"));
 }
 
 #[test]

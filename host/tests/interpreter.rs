@@ -40,9 +40,11 @@ const DISTRIBUTED_MAP_SUCCEEDED: [&str; 8] = [
     "ExecutionSucceeded",
 ];
 
-/// The Resource ARN of a Lambda function named `name`.
+/// The Resource ARN the scripted task `name` answers to: shaped like a service integration
+/// (`resourceType` lambda, `resource` the name), so its history has Task* events. A Lambda
+/// function ARN would record LambdaFunction* events instead (see `lambda_function_arns_*`).
 fn lambda(name: &str) -> String {
-    format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
+    format!("arn:aws:states:::lambda:{name}")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,6 +420,10 @@ async fn task_success_applies_every_dataflow_step_in_order() {
         ]
     );
     // TaskScheduled carries the effective input as its parameters, TaskSucceeded the raw result.
+    assert_eq!(
+        serde_json::to_value(&exec.history[2]).unwrap()["taskScheduledEventDetails"]["resource"],
+        "work"
+    );
     match &exec.history[2].details {
         EventDetails::TaskScheduled {
             resource_type,
@@ -1673,5 +1679,74 @@ fn a_looping_distributed_item_fails_only_itself() {
     assert!(
         exec.history.len() < 20,
         "child events stay out of the parent history"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda function ARNs
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn lambda_function_arns_record_lambda_function_events() {
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:greet";
+    let script = |steps: Vec<Step>| {
+        let mut runner = ScriptedRunner::new();
+        runner.scripts.insert(
+            arn.to_owned(),
+            Arc::new(move |_: &TaskRequest, _| steps.clone()),
+        );
+        Arc::new(runner)
+    };
+    let definition = json!({"StartAt": "Greet", "States": {"Greet": {
+        "Type": "Task", "Resource": arn, "TimeoutSeconds": 5, "End": true}}});
+
+    let exec = run(
+        &definition,
+        json!({"name": "Ada"}),
+        &script(vec![succeed(json!("hi"))]),
+    )
+    .await;
+    assert_eq!(
+        types(&exec),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let wire = serde_json::to_value(&exec.history).unwrap();
+    assert_eq!(
+        wire[2]["lambdaFunctionScheduledEventDetails"],
+        json!({"resource": arn, "input": "{\"name\":\"Ada\"}",
+               "inputDetails": {"truncated": false}, "timeoutInSeconds": 5})
+    );
+    assert_eq!(wire[3].get("lambdaFunctionStartedEventDetails"), None);
+    assert_eq!(
+        wire[4]["lambdaFunctionSucceededEventDetails"],
+        json!({"output": "\"hi\"", "outputDetails": {"truncated": false}})
+    );
+
+    let exec = run(
+        &definition,
+        json!({}),
+        &script(vec![fail("Nope", "said no")]),
+    )
+    .await;
+    let wire = serde_json::to_value(&exec.history).unwrap();
+    assert_eq!(
+        wire[4]["lambdaFunctionFailedEventDetails"],
+        json!({"error": "Nope", "cause": "said no"})
+    );
+
+    let exec = run(&definition, json!({}), &script(vec![sleep_s(60)])).await;
+    let wire = serde_json::to_value(&exec.history).unwrap();
+    assert_eq!(wire[4]["type"], "LambdaFunctionTimedOut");
+    assert_eq!(
+        wire[4]["lambdaFunctionTimedOutEventDetails"],
+        json!({"error": "States.Timeout"})
     );
 }

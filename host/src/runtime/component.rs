@@ -202,16 +202,16 @@ mod precompiled {
     use wasmtime::component::Component;
 
     pub fn load(engine: &Engine, path: &Path) -> Option<Component> {
-        if !path.exists() {
-            return None;
-        }
-        // SAFETY: `deserialize_file` runs whatever machine code the file holds, so the file
-        // must be one this host wrote: the cache directory belongs to the host (it lives in
-        // its data directory), files appear in it only by an atomic rename after
+        // Read into memory rather than mapping the file: a mapped file truncated by someone
+        // else while in use would crash the host, a copy cannot.
+        let bytes = std::fs::read(path).ok()?;
+        // SAFETY: `deserialize` runs whatever machine code the bytes hold, so they must be
+        // what this host wrote: the cache directory belongs to the host (it lives in its data
+        // directory), files appear in it only by an atomic rename after
         // `Component::serialize`, and the name pins both the source's SHA-256 and the
         // engine's compatibility hash. wasmtime still checks the header and refuses
         // artifacts from another version or configuration; we then recompile.
-        match unsafe { Component::deserialize_file(engine, path) } {
+        match unsafe { Component::deserialize(engine, &bytes) } {
             Ok(component) => Some(component),
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached component");

@@ -242,7 +242,7 @@ impl Runtime {
 
 fn trap_message(e: &wasmtime::Error) -> String {
     match e.downcast_ref::<Trap>() {
-        Some(trap) => format!("the function trapped: {trap}"),
+        Some(trap) => trap.to_string(),
         None => format!("the function failed: {e}"),
     }
 }

@@ -47,6 +47,12 @@ pub fn resource_parts(arn: &str) -> (String, String) {
     }
 }
 
+/// A Resource that is a Lambda function ARN rather than an integration: AWS records its
+/// work as LambdaFunction* events.
+fn is_lambda_function(resource: &str) -> bool {
+    resource.starts_with("arn:aws:lambda:") && resource.contains(":function:")
+}
+
 /// Starts a Task state: computes its input and asks the executor to run it.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
     let scope = &StateScope::new(exec, t, node);
@@ -80,9 +86,14 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
         Err(f) => return Flow::Error(f),
     };
     let task = exec.next_id_for_effect();
-    let (resource_type, resource) = resource_parts(&s.resource);
-    exec.record(
-        t,
+    let details = if is_lambda_function(&s.resource) {
+        EventDetails::LambdaFunctionScheduled {
+            resource: s.resource.clone(),
+            input: input.clone(),
+            timeout_in_seconds: timeout,
+        }
+    } else {
+        let (resource_type, resource) = resource_parts(&s.resource);
         EventDetails::TaskScheduled {
             resource_type,
             resource,
@@ -90,8 +101,9 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
             parameters: input.clone(),
             timeout_in_seconds: timeout,
             heartbeat_in_seconds: heartbeat,
-        },
-    );
+        }
+    };
+    exec.record(t, details);
     let timeout_timer = timeout.map(|secs| {
         let at = exec
             .now_ms
@@ -163,9 +175,13 @@ pub fn started(exec: &mut Execution, task: TaskId) {
     let (resource_type, resource) = resource_of(exec, t);
     exec.record(
         t,
-        EventDetails::TaskStarted {
-            resource_type,
-            resource,
+        if is_lambda_function(&resource) {
+            EventDetails::LambdaFunctionStarted
+        } else {
+            EventDetails::TaskStarted {
+                resource_type,
+                resource,
+            }
         },
     );
     if let Some(secs) = p.heartbeat_seconds {
@@ -221,10 +237,16 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
     let (resource_type, resource) = resource_of(exec, t);
     exec.record(
         t,
-        EventDetails::TaskSucceeded {
-            resource_type,
-            resource,
-            output: result.clone(),
+        if is_lambda_function(&resource) {
+            EventDetails::LambdaFunctionSucceeded {
+                output: result.clone(),
+            }
+        } else {
+            EventDetails::TaskSucceeded {
+                resource_type,
+                resource,
+                output: result.clone(),
+            }
         },
     );
     let program = exec.program.clone();
@@ -263,15 +285,20 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
     };
     settle(exec, &p, false);
     let (resource_type, resource) = resource_of(exec, t);
+    let error = ErrorDetails {
+        error: failure.error.clone(),
+        cause: failure.cause.clone(),
+    };
     exec.record(
         t,
-        EventDetails::TaskFailed {
-            resource_type,
-            resource,
-            error: ErrorDetails {
-                error: failure.error.clone(),
-                cause: failure.cause.clone(),
-            },
+        if is_lambda_function(&resource) {
+            EventDetails::LambdaFunctionFailed(error)
+        } else {
+            EventDetails::TaskFailed {
+                resource_type,
+                resource,
+                error,
+            }
         },
     );
     fail_state(exec, t, failure);
@@ -296,15 +323,20 @@ pub fn timed_out(exec: &mut Execution, t: ThreadId, heartbeat: bool) {
         }
     };
     let (resource_type, resource) = resource_of(exec, t);
+    let error = ErrorDetails {
+        error: failure.error.clone(),
+        cause: None,
+    };
     exec.record(
         t,
-        EventDetails::TaskTimedOut {
-            resource_type,
-            resource,
-            error: ErrorDetails {
-                error: failure.error.clone(),
-                cause: None,
-            },
+        if is_lambda_function(&resource) {
+            EventDetails::LambdaFunctionTimedOut(error)
+        } else {
+            EventDetails::TaskTimedOut {
+                resource_type,
+                resource,
+                error,
+            }
         },
     );
     fail_state(exec, t, failure);
