@@ -147,8 +147,17 @@ pub enum Level {
 }
 
 /// What the task knows about the state that runs it, and what it can ask of the host.
+///
+/// The context object is read only when a method asks for one of its fields: most tasks never
+/// do, and every fresh instance would otherwise pay for parsing it.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
+    text: String,
+    fields: std::cell::OnceCell<Fields>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Fields {
     execution_id: String,
     execution_name: String,
     execution_start_time: String,
@@ -161,78 +170,87 @@ pub struct Context {
 }
 
 impl Context {
-    /// Reads the context object the host passes (the state's `$$` as JSON text). Missing fields
-    /// read as empty rather than failing: the context is informative, never the task's input.
+    /// Takes the context object the host passes (the state's `$$` as JSON text). Missing
+    /// fields read as empty rather than failing: the context is informative, never the task's
+    /// input.
     pub fn from_json(text: &str) -> Context {
-        let raw: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        let s = |pointer: &str| {
-            raw.pointer(pointer)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
         Context {
-            execution_id: s("/Execution/Id"),
-            execution_name: s("/Execution/Name"),
-            execution_start_time: s("/Execution/StartTime"),
-            state_machine_name: s("/StateMachine/Name"),
-            state_name: s("/State/Name"),
-            entered_time: s("/State/EnteredTime"),
-            retry_count: raw
-                .pointer("/State/RetryCount")
-                .and_then(Value::as_u64)
-                .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
-            task_token: raw
-                .pointer("/Task/Token")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            raw,
+            text: text.to_owned(),
+            fields: std::cell::OnceCell::new(),
         }
+    }
+
+    fn fields(&self) -> &Fields {
+        self.fields.get_or_init(|| {
+            let raw: Value = serde_json::from_str(&self.text).unwrap_or(Value::Null);
+            let field = |object: &str, name: &str| raw.get(object).and_then(|o| o.get(name));
+            let text = |object: &str, name: &str| {
+                field(object, name)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Fields {
+                execution_id: text("Execution", "Id"),
+                execution_name: text("Execution", "Name"),
+                execution_start_time: text("Execution", "StartTime"),
+                state_machine_name: text("StateMachine", "Name"),
+                state_name: text("State", "Name"),
+                entered_time: text("State", "EnteredTime"),
+                retry_count: field("State", "RetryCount")
+                    .and_then(Value::as_u64)
+                    .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+                task_token: field("Task", "Token")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                raw,
+            }
+        })
     }
 
     /// The execution's ARN.
     pub fn execution_id(&self) -> &str {
-        &self.execution_id
+        &self.fields().execution_id
     }
 
     /// The execution's name.
     pub fn execution_name(&self) -> &str {
-        &self.execution_name
+        &self.fields().execution_name
     }
 
     /// When the execution started (ISO 8601).
     pub fn execution_start_time(&self) -> &str {
-        &self.execution_start_time
+        &self.fields().execution_start_time
     }
 
     /// The state machine's name.
     pub fn state_machine_name(&self) -> &str {
-        &self.state_machine_name
+        &self.fields().state_machine_name
     }
 
     /// The name of the Task state running this task.
     pub fn state_name(&self) -> &str {
-        &self.state_name
+        &self.fields().state_name
     }
 
     /// When the state was entered (ISO 8601).
     pub fn entered_time(&self) -> &str {
-        &self.entered_time
+        &self.fields().entered_time
     }
 
     /// How many times the state has been retried before this attempt (0 on the first).
     pub fn retry_count(&self) -> u32 {
-        self.retry_count
+        self.fields().retry_count
     }
 
     /// The task token, when the state waits for one (`.waitForTaskToken`).
     pub fn task_token(&self) -> Option<&str> {
-        self.task_token.as_deref()
+        self.fields().task_token.as_deref()
     }
 
     /// The whole context object, for fields this type does not name.
     pub fn raw(&self) -> &Value {
-        &self.raw
+        &self.fields().raw
     }
 
     /// Time left before the host stops this invocation.

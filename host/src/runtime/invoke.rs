@@ -176,7 +176,8 @@ impl Runtime {
         });
 
         let (input, context) = (invocation.input, invocation.context);
-        let run = async {
+        // Boxed: wasmtime's futures are large, and an unboxed one is copied at every move.
+        let run = Box::pin(async {
             let task = function
                 .pre
                 .instantiate_async(&mut store)
@@ -186,7 +187,7 @@ impl Runtime {
                 .call_handle(&mut store, input, context)
                 .await
                 .map_err(Stage::Call)
-        };
+        });
         // The epoch check stops a guest that computes; this stops one that waits in a host
         // call (sleeping, say), where no epoch check runs.
         let outcome = tokio::time::timeout(timeout, run).await;
