@@ -91,7 +91,9 @@ fn bench(c: &mut Criterion) {
                 }
             });
             // Time per invocation: the elapsed time over all the invocations both made.
-            started.elapsed().mul_f64(iters as f64 / (per_thread * 2) as f64)
+            started
+                .elapsed()
+                .mul_f64(iters as f64 / (per_thread * 2) as f64)
         })
     });
     // The same without the guest SDK's JSON work: what the sandbox itself costs.

@@ -10,10 +10,7 @@ wit_bindgen::generate!({
 struct Task;
 
 impl exports::stepwise::task::handler::Guest for Task {
-    fn handle(
-        input: String,
-        _context: String,
-    ) -> Result<String, stepwise::task::types::TaskError> {
+    fn handle(input: String, _context: String) -> Result<String, stepwise::task::types::TaskError> {
         Ok(input)
     }
 }
