@@ -503,7 +503,8 @@ async fn heartbeats_keep_a_long_task_alive() {
         "beats",
         json!({"HeartbeatSeconds": 1, "TimeoutSeconds": 10}),
     );
-    let exec = run_machine(machine.clone(), json!({"sleep_ms": 1800, "beats": 6})).await;
+    let input = json!({"sleep_ms": 1800, "beats": 6, "log": "working", "print": "progress"});
+    let exec = run_machine(machine.clone(), input).await;
     assert_eq!(succeeded(&exec)["done"], true);
     // The same work without heartbeats outlives HeartbeatSeconds.
     let exec = run_machine(machine, json!({"sleep_ms": 1800})).await;
@@ -551,6 +552,25 @@ async fn lambda_invoke_answers_in_lambdas_shape() {
         event_types(&exec)[2..5],
         ["TaskScheduled", "TaskStarted", "TaskSucceeded"]
     );
+}
+
+#[tokio::test]
+async fn lambda_invoke_dry_runs_and_invokes_asynchronously() {
+    deploy("echo-async", guest::ECHO);
+    let run = |invocation_type: &str| {
+        run_machine(
+            json!({"StartAt": "I", "States": {"I": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "echo-async", "InvocationType": invocation_type},
+                "End": true}}}),
+            json!({}),
+        )
+    };
+    let exec = run("DryRun").await;
+    assert_eq!(succeeded(&exec)["StatusCode"], 204);
+    assert_eq!(succeeded(&exec)["Payload"], "");
+    let exec = run("Event").await;
+    assert_eq!(succeeded(&exec)["StatusCode"], 202);
 }
 
 #[tokio::test]

@@ -52,9 +52,10 @@ impl TaskResources {
     }
 
     async fn run_task(self, request: TaskRequest, heartbeat: Heartbeat) -> TaskOutcome {
+        // A TimeoutSeconds too large for the clock is no deadline at all.
         let state_deadline = request
             .timeout_seconds
-            .map(|s| Instant::now() + Duration::from_secs(s));
+            .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
         let call = lambda::Call {
             context: request.context.to_string(),
             state_deadline,
