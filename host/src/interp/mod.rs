@@ -92,7 +92,8 @@ pub struct TaskRequest {
     pub resource: String,
     /// The effective input (after InputPath and Parameters).
     pub input: Value,
-    /// The context object as the task sees it (`$$`), with `Task.Token` for callback tasks.
+    /// The context object as the task sees it (`$$`, without the copy of the execution input
+    /// in `Execution.Input`), with `Task.Token` for callback tasks.
     pub context: Value,
     /// The state's TimeoutSeconds, if any.
     pub timeout_seconds: Option<u64>,
