@@ -200,16 +200,18 @@ fn deploy_checks_the_name_and_configuration() {
     assert!(RUNTIME.function("configured").is_none());
 }
 
-#[test]
-fn a_restarted_host_loads_components_from_its_cache() {
+#[tokio::test]
+async fn a_restarted_host_loads_components_from_its_cache() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("restart-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let first = Runtime::new(Some(dir.clone())).unwrap();
-    first
-        .deploy("echo", &code(guest::ECHO), FunctionConfig::default())
+    let echo = code(guest::ECHO);
+    let f = first
+        .deploy("echo", &echo, FunctionConfig::default())
         .unwrap();
-    drop(first);
+    assert!(!f.from_cache());
+    drop((f, first));
     let cached: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -217,16 +219,25 @@ fn a_restarted_host_loads_components_from_its_cache() {
     assert_eq!(cached.len(), 1, "{cached:?}");
     assert!(cached[0].ends_with(".cwasm"));
 
-    // A second runtime finds the precompiled file; a corrupted one is recompiled.
+    // A second runtime loads the precompiled code instead of compiling, and it runs.
     let second = Runtime::new(Some(dir.clone())).unwrap();
-    second
-        .deploy("echo", &code(guest::ECHO), FunctionConfig::default())
+    let f = second
+        .deploy("echo", &echo, FunctionConfig::default())
         .unwrap();
+    assert!(f.from_cache());
+    let out = second.invoke(&f, Invocation::new("[1]", "{}")).await;
+    assert_eq!(out.as_deref(), Ok("[1]"));
+    drop((f, second));
+
+    // A corrupted cache file is ignored and replaced by a fresh compile.
     std::fs::write(dir.join(&cached[0]), b"not machine code").unwrap();
     let third = Runtime::new(Some(dir.clone())).unwrap();
-    third
-        .deploy("echo", &code(guest::ECHO), FunctionConfig::default())
+    let f = third
+        .deploy("echo", &echo, FunctionConfig::default())
         .unwrap();
+    assert!(!f.from_cache());
+    let out = third.invoke(&f, Invocation::new("[2]", "{}")).await;
+    assert_eq!(out.as_deref(), Ok("[2]"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

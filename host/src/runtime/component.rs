@@ -78,13 +78,21 @@ pub enum DeployError {
 /// version 1 layer 0; components are version 0x0d layer 1.
 const CORE_MODULE_PREAMBLE: [u8; 8] = *b"\0asm\x01\0\0\0";
 
+/// A component ready to instantiate.
+pub struct Prepared {
+    /// The component, linked.
+    pub pre: TaskPre<Sandbox>,
+    /// Whether its machine code came from the on-disk cache rather than a compile.
+    pub from_cache: bool,
+}
+
 /// Compiles (or loads from the cache) and checks a component against the world.
 pub fn prepare(
     engine: &Engine,
     linker: &Linker<Sandbox>,
     cache_dir: Option<&Path>,
     bytes: &[u8],
-) -> Result<TaskPre<Sandbox>, DeployError> {
+) -> Result<Prepared, DeployError> {
     if bytes.is_empty() {
         return Err(DeployError::Empty);
     }
@@ -97,7 +105,7 @@ pub fn prepare(
     if bytes.starts_with(&CORE_MODULE_PREAMBLE) {
         return Err(DeployError::CoreModule);
     }
-    let component = compile(engine, cache_dir, bytes)?;
+    let (component, from_cache) = compile(engine, cache_dir, bytes)?;
     check_world(engine, &component)?;
     let pre = linker.instantiate_pre(&component).map_err(|e| {
         let import = component
@@ -111,7 +119,8 @@ pub fn prepare(
             detail: format!(": {e}"),
         }
     })?;
-    TaskPre::new(pre).map_err(|e| DeployError::HandlerType(format!("{e:#}")))
+    let pre = TaskPre::new(pre).map_err(|e| DeployError::HandlerType(format!("{e:#}")))?;
+    Ok(Prepared { pre, from_cache })
 }
 
 /// Checks names before linking, so that a component of another version of our world is told
@@ -158,12 +167,12 @@ fn compile(
     engine: &Engine,
     cache_dir: Option<&Path>,
     bytes: &[u8],
-) -> Result<Component, DeployError> {
+) -> Result<(Component, bool), DeployError> {
     let cached = cache_dir.map(|dir| dir.join(cache_file_name(engine, bytes)));
     if let Some(path) = &cached
         && let Some(component) = precompiled::load(engine, path)
     {
-        return Ok(component);
+        return Ok((component, true));
     }
     let component =
         Component::new(engine, bytes).map_err(|e| DeployError::Invalid(format!("{e:#}")))?;
@@ -173,7 +182,7 @@ fn compile(
             tracing::warn!(path = %path.display(), error = %e, "cannot cache the compiled component");
         }
     }
-    Ok(component)
+    Ok((component, false))
 }
 
 fn cache_file_name(engine: &Engine, bytes: &[u8]) -> PathBuf {

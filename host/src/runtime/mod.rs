@@ -87,6 +87,7 @@ pub struct Function {
     pre: TaskPre<Sandbox>,
     code_sha256: [u8; 32],
     code_size: usize,
+    from_cache: bool,
 }
 
 impl Function {
@@ -108,6 +109,12 @@ impl Function {
     /// Size of the deployed component in bytes.
     pub fn code_size(&self) -> usize {
         self.code_size
+    }
+
+    /// Whether the component's machine code was loaded from the on-disk cache instead of
+    /// compiled (as after a restart).
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
     }
 }
 
@@ -182,13 +189,15 @@ impl Runtime {
     ) -> Result<Arc<Function>, DeployError> {
         check_function_name(name)?;
         config.validate().map_err(DeployError::Config)?;
-        let pre = component::prepare(&self.engine, &self.linker, self.cache_dir.as_deref(), code)?;
+        let prepared =
+            component::prepare(&self.engine, &self.linker, self.cache_dir.as_deref(), code)?;
         let function = Arc::new(Function {
             name: name.into(),
             config: Arc::new(config),
-            pre,
+            pre: prepared.pre,
             code_sha256: component::code_sha256(code),
             code_size: code.len(),
+            from_cache: prepared.from_cache,
         });
         self.write().insert(name.to_owned(), function.clone());
         Ok(function)
@@ -212,6 +221,7 @@ impl Runtime {
             pre: old.pre.clone(),
             code_sha256: old.code_sha256,
             code_size: old.code_size,
+            from_cache: old.from_cache,
         });
         functions.insert(name.to_owned(), function.clone());
         Ok(Some(function))
