@@ -762,3 +762,58 @@ async fn example_flaky_retries_then_catches() {
         EventDetails::LambdaFunctionStarted
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The host's log
+// ---------------------------------------------------------------------------------------------
+
+/// A log sink for one test.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+
+    fn make_writer(&'a self) -> LogBuffer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn guest_logs_and_output_reach_the_host_log() {
+    let logs = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    // The test runs on one thread, so a thread-local subscriber sees the whole invocation.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    deploy("logger", guest::BEHAVE);
+    let input = r#"{"log": "hello from the guest", "print": "printed line"}"#;
+    invoke("logger", input).await.unwrap();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no '{needle}' in the log:\n{text}"))
+            .to_owned()
+    };
+    let logged = line("hello from the guest");
+    assert!(
+        logged.contains("INFO") && logged.contains("function=\"logger\""),
+        "{logged}"
+    );
+    assert!(line("stream=\"stdout\"").contains("printed line"));
+    assert!(line("stream=\"stderr\"").contains("printed line"));
+}
