@@ -8,7 +8,9 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use crate::interp::Failure;
-use crate::runtime::{GuestCalls, HeartbeatFn, Invocation, Runtime};
+use crate::runtime::{
+    Function, GuestCalls, HeartbeatFn, Invocation, Runtime, is_valid_function_name,
+};
 
 /// The error a state sees when no function has the name it calls.
 pub const NOT_FOUND: &str = "Lambda.ResourceNotFoundException";
@@ -44,12 +46,8 @@ impl<'a> FunctionRef<'a> {
             ["arn", _, "lambda", _, _, "function", name, q] => (*name, Some(*q)),
             _ => return None,
         };
-        let valid = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        (valid && qualifier != Some("")).then_some(FunctionRef { name, qualifier })
+        (is_valid_function_name(name) && qualifier != Some(""))
+            .then_some(FunctionRef { name, qualifier })
     }
 
     fn arn(&self) -> String {
@@ -83,13 +81,7 @@ pub async fn invoke(
     input: &Value,
     call: Call,
 ) -> Result<Value, Failure> {
-    let Some(deployed) = runtime.function(function.name) else {
-        return Err(not_found(&function));
-    };
-    if function.qualifier.is_some_and(|q| q != LATEST) {
-        // Only $LATEST exists: no published versions or aliases yet.
-        return Err(not_found(&function));
-    }
+    let target = deployed(runtime, &function)?;
     let input = input.to_string();
     let mut invocation = Invocation::new(&input, &call.context)
         .state_deadline(call.state_deadline)
@@ -98,7 +90,7 @@ pub async fn invoke(
         invocation = invocation.on_heartbeat(beat);
     }
     let output = runtime
-        .invoke(&deployed, invocation)
+        .invoke(&target, invocation)
         .await
         .map_err(|e| Failure::new(e.error_name(), e.cause()))?;
     serde_json::from_str(&output).map_err(|e| {
@@ -159,19 +151,11 @@ pub async fn invoke_integration(
         }
         "DryRun" => {
             // Checks that the function exists and could be called, without running it.
-            if runtime.function(function.name).is_none()
-                || function.qualifier.is_some_and(|q| q != LATEST)
-            {
-                return Err(not_found(&function));
-            }
+            deployed(&runtime, &function)?;
             Ok(response(204, Value::String(String::new())))
         }
         "Event" => {
-            if runtime.function(function.name).is_none()
-                || function.qualifier.is_some_and(|q| q != LATEST)
-            {
-                return Err(not_found(&function));
-            }
+            deployed(&runtime, &function)?;
             // Runs on its own and is not waited for, as Lambda's asynchronous invocation;
             // its failure is only logged.
             let name = function.name.to_owned();
@@ -233,6 +217,15 @@ fn response(status: u16, payload: Value) -> Value {
         "SdkResponseMetadata": { "RequestId": request_id },
         "StatusCode": status,
     })
+}
+
+/// The deployed function a reference names, or Lambda's not-found failure.
+fn deployed(runtime: &Runtime, function: &FunctionRef<'_>) -> Result<Arc<Function>, Failure> {
+    match runtime.function(function.name) {
+        // Only $LATEST exists: no published versions or aliases yet.
+        Some(deployed) if function.qualifier.is_none_or(|q| q == LATEST) => Ok(deployed),
+        _ => Err(not_found(function)),
+    }
 }
 
 fn not_found(function: &FunctionRef<'_>) -> Failure {

@@ -21,34 +21,15 @@ use crate::runtime::{CallFuture, GuestCall, GuestCalls, Runtime, TaskError};
 
 /// Runs Task states' resources: Lambda functions (WebAssembly components) and service
 /// integrations. Cheap to clone.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TaskResources {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    runtime: Option<Arc<Runtime>>,
+    runtime: Arc<Runtime>,
 }
 
 impl TaskResources {
     /// Resources backed by this WebAssembly runtime's functions.
     pub fn new(runtime: Arc<Runtime>) -> Self {
-        TaskResources {
-            inner: Arc::new(Inner {
-                runtime: Some(runtime),
-            }),
-        }
-    }
-
-    /// The runtime, or the failure a state sees when there is none.
-    fn runtime(&self) -> Result<Arc<Runtime>, Failure> {
-        self.inner.runtime.clone().ok_or_else(|| {
-            Failure::new(
-                lambda::NOT_FOUND,
-                "this host runs no functions: start it with a WebAssembly runtime",
-            )
-        })
+        TaskResources { runtime }
     }
 
     async fn run_task(self, request: TaskRequest, heartbeat: Heartbeat) -> TaskOutcome {
@@ -64,21 +45,15 @@ impl TaskResources {
             depth: 0,
         };
         let result = match Resource::parse(&request.resource) {
-            Some(Resource::LambdaFunction { name, qualifier }) => match self.runtime() {
-                Ok(runtime) => {
-                    let function = lambda::FunctionRef { name, qualifier };
-                    lambda::invoke(&runtime, function, &request.input, call).await
-                }
-                Err(f) => Err(f),
-            },
+            Some(Resource::LambdaFunction { name, qualifier }) => {
+                let function = lambda::FunctionRef { name, qualifier };
+                lambda::invoke(&self.runtime, function, &request.input, call).await
+            }
             Some(Resource::Service {
                 service: "lambda",
                 action: "invoke",
                 pattern: Pattern::RequestResponse,
-            }) => match self.runtime() {
-                Ok(runtime) => lambda::invoke_integration(runtime, &request.input, call).await,
-                Err(f) => Err(f),
-            },
+            }) => lambda::invoke_integration(self.runtime.clone(), &request.input, call).await,
             other => Err(unavailable(&request.resource, other.as_ref())),
         };
         match result {
@@ -105,7 +80,6 @@ impl TaskResources {
                 action: "invoke",
                 pattern: Pattern::RequestResponse,
             }) => {
-                let runtime = self.runtime().map_err(to_task_error)?;
                 let nested = lambda::Call {
                     context: "{}".to_owned(),
                     state_deadline: Some(call.deadline),
@@ -113,7 +87,7 @@ impl TaskResources {
                     calls: Arc::new(self.clone()),
                     depth: call.depth,
                 };
-                lambda::invoke_integration(runtime, &parameters, nested).await
+                lambda::invoke_integration(self.runtime.clone(), &parameters, nested).await
             }
             Some(Resource::Service {
                 pattern: Pattern::RunJob | Pattern::WaitForTaskToken,

@@ -259,13 +259,16 @@ impl Runtime {
     }
 }
 
-/// Lambda's rule: 1 to 64 letters, digits, hyphens and underscores.
-fn check_function_name(name: &str) -> Result<(), DeployError> {
-    let valid = (1..=64).contains(&name.len())
+/// Lambda's rule for a function name: 1 to 64 letters, digits, hyphens and underscores.
+pub fn is_valid_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check_function_name(name: &str) -> Result<(), DeployError> {
+    if is_valid_function_name(name) {
         Ok(())
     } else {
         Err(DeployError::InvalidName(name.to_owned()))
