@@ -108,15 +108,16 @@ pub fn prepare(
     let (component, from_cache) = compile(engine, cache_dir, bytes)?;
     check_world(engine, &component)?;
     let pre = linker.instantiate_pre(&component).map_err(|e| {
+        let detail = e.to_string();
         let import = component
             .component_type()
             .imports(engine)
             .map(|(name, _)| name.to_owned())
-            .find(|name| e.to_string().contains(name.as_str()))
+            .find(|name| detail.contains(name.as_str()))
             .unwrap_or_else(|| "something".to_owned());
         DeployError::UnknownImport {
             import,
-            detail: format!(": {e}"),
+            detail: format!(": {detail}"),
         }
     })?;
     let pre = TaskPre::new(pre).map_err(|e| DeployError::HandlerType(format!("{e:#}")))?;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
-use super::sandbox::Sandbox;
+use super::sandbox::{Sandbox, truncate};
 use super::{Function, GuestCalls, HeartbeatFn, Runtime, TaskError};
 
 /// A result over this size is refused, as Step Functions refuses any payload over 256 KiB.
@@ -125,13 +125,7 @@ impl InvokeError {
             | InvokeError::Trapped { output, .. } => format!("{self}{output}"),
             InvokeError::ResultTooLarge { .. } | InvokeError::Throttled(_) => self.to_string(),
         };
-        if cause.len() > MAX_CAUSE_BYTES {
-            let mut end = MAX_CAUSE_BYTES;
-            while !cause.is_char_boundary(end) {
-                end -= 1;
-            }
-            cause.truncate(end);
-        }
+        cause.truncate(truncate(&cause, MAX_CAUSE_BYTES).len());
         cause
     }
 }
@@ -201,35 +195,36 @@ impl Runtime {
                 seconds,
                 output: output(),
             }),
-            Ok(Err(Stage::Instantiate(e))) => Err(if e.is::<PoolConcurrencyLimitError>() {
-                InvokeError::Throttled(e.to_string())
-            } else if sandbox.limiter.memory_refused {
-                InvokeError::OutOfMemory {
-                    memory_mb: function.config.memory_mb,
-                    output: output(),
-                }
-            } else {
-                InvokeError::Trapped {
-                    message: format!("the component could not start: {e}"),
-                    output: output(),
-                }
-            }),
-            Ok(Err(Stage::Call(e))) => Err(if sandbox.timed_out {
-                InvokeError::TimedOut {
-                    seconds,
-                    output: output(),
-                }
-            } else if sandbox.limiter.memory_refused {
-                InvokeError::OutOfMemory {
-                    memory_mb: function.config.memory_mb,
-                    output: output(),
-                }
-            } else {
-                InvokeError::Trapped {
-                    message: trap_message(&e),
-                    output: output(),
-                }
-            }),
+            Ok(Err(stage)) => {
+                let (e, message) = match stage {
+                    Stage::Instantiate(e) => {
+                        let message = format!("the component could not start: {e}");
+                        (e, message)
+                    }
+                    Stage::Call(e) => {
+                        let message = trap_message(&e);
+                        (e, message)
+                    }
+                };
+                Err(if e.is::<PoolConcurrencyLimitError>() {
+                    InvokeError::Throttled(e.to_string())
+                } else if sandbox.timed_out {
+                    InvokeError::TimedOut {
+                        seconds,
+                        output: output(),
+                    }
+                } else if sandbox.limiter.memory_refused {
+                    InvokeError::OutOfMemory {
+                        memory_mb: function.config.memory_mb,
+                        output: output(),
+                    }
+                } else {
+                    InvokeError::Trapped {
+                        message,
+                        output: output(),
+                    }
+                })
+            }
             Ok(Ok(Err(e))) => Err(InvokeError::Failed(TaskError::new(e.error, e.cause))),
             Ok(Ok(Ok(result))) if result.len() > MAX_RESULT_BYTES => {
                 Err(InvokeError::ResultTooLarge {

@@ -181,7 +181,8 @@ impl host::Host for Sandbox {
     }
 }
 
-fn truncate(s: &str, max: usize) -> &str {
+/// The longest prefix of `s` no longer than `max` bytes that ends on a character boundary.
+pub(super) fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
