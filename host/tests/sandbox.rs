@@ -565,17 +565,19 @@ async fn lambda_invoke_answers_in_lambdas_shape() {
     );
 }
 
+/// Runs a one-state machine that calls `lambda:invoke` with these parameters.
+async fn run_invoke(parameters: Value) -> Execution {
+    let definition = json!({"StartAt": "I", "States": {"I": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": parameters, "End": true}}});
+    run_machine(definition, json!({})).await
+}
+
 #[tokio::test]
 async fn lambda_invoke_dry_runs_and_invokes_asynchronously() {
     deploy("echo-async", guest::ECHO);
     let run = |invocation_type: &str| {
-        run_machine(
-            json!({"StartAt": "I", "States": {"I": {
-                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": "echo-async", "InvocationType": invocation_type},
-                "End": true}}}),
-            json!({}),
-        )
+        run_invoke(json!({"FunctionName": "echo-async", "InvocationType": invocation_type}))
     };
     let exec = run("DryRun").await;
     assert_eq!(succeeded(&exec)["StatusCode"], 204);
@@ -586,15 +588,7 @@ async fn lambda_invoke_dry_runs_and_invokes_asynchronously() {
 
 #[tokio::test]
 async fn lambda_invoke_refuses_bad_parameters() {
-    let run = |parameters: Value| {
-        run_machine(
-            json!({"StartAt": "I", "States": {"I": {
-                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": parameters, "End": true}}}),
-            json!({}),
-        )
-    };
-    let exec = run(json!({"FunctionName": 5})).await;
+    let exec = run_invoke(json!({"FunctionName": 5})).await;
     assert_eq!(
         failed(&exec),
         (
@@ -602,9 +596,9 @@ async fn lambda_invoke_refuses_bad_parameters() {
             "FunctionName must be a string, not 5".into()
         )
     );
-    let exec = run(json!({"FunctionName": "echo", "InvocationType": "Later"})).await;
+    let exec = run_invoke(json!({"FunctionName": "echo", "InvocationType": "Later"})).await;
     assert_eq!(failed(&exec).0, "Lambda.InvalidParameterValueException");
-    let exec = run(json!({"FunctionName": "missing-one"})).await;
+    let exec = run_invoke(json!({"FunctionName": "missing-one"})).await;
     assert_eq!(failed(&exec).0, "Lambda.ResourceNotFoundException");
 }
 
