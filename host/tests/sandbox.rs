@@ -23,7 +23,16 @@ use stepwise_test_artifacts as guest;
 
 /// One runtime for the whole file, with a compile cache under the target directory so that
 /// only the first run of the tests compiles each component.
+///
+/// It also installs the host log (`HOST_LOG`) as the global subscriber. That must happen
+/// before any guest runs: a thread-local subscriber set by one test can miss a log callsite
+/// that another test's thread registers at the same moment (tracing caches the interest).
 static RUNTIME: LazyLock<Arc<Runtime>> = LazyLock::new(|| {
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(HOST_LOG.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache");
     Arc::new(Runtime::new(Some(cache)).expect("the runtime starts"))
 });
@@ -761,7 +770,10 @@ async fn example_flaky_retries_then_catches() {
 // The host's log
 // ---------------------------------------------------------------------------------------------
 
-/// A log sink for one test.
+/// Everything the host logs while the tests in this file run.
+static HOST_LOG: LazyLock<LogBuffer> = LazyLock::new(LogBuffer::default);
+
+/// A log sink shared by every thread.
 #[derive(Clone, Default)]
 struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -786,19 +798,14 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
 
 #[tokio::test]
 async fn guest_logs_and_output_reach_the_host_log() {
-    let logs = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    // The test runs on one thread, so a thread-local subscriber sees the whole invocation.
-    let _guard = tracing::subscriber::set_default(subscriber);
     deploy("logger", guest::BEHAVE);
     let input = r#"{"log": "hello from the guest", "print": "printed line"}"#;
     invoke("logger", input).await.unwrap();
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    // Other tests log too; only this one deploys a function called "logger".
+    let text = String::from_utf8_lossy(&HOST_LOG.0.lock().unwrap()).into_owned();
     let line = |needle: &str| {
         text.lines()
+            .filter(|l| l.contains("function=\"logger\""))
             .find(|l| l.contains(needle))
             .unwrap_or_else(|| panic!("no '{needle}' in the log:\n{text}"))
             .to_owned()
