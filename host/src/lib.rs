@@ -9,9 +9,12 @@
 //! The WebAssembly runtime, the HTTP API, the durable store and the service integrations arrive
 //! as later layers on top of these (see `design.md`).
 
+pub mod api;
 pub mod asl;
 pub mod executor;
 pub mod history;
 pub mod integrations;
 pub mod interp;
 pub mod runtime;
+pub mod server;
+pub mod store;

@@ -1,4 +1,10 @@
-//! The `stepwise` command line: `validate` a definition, `run` one in-process.
+//! The `stepwise` command line: `validate` a definition, `run` one in-process, `serve` the
+//! API, `deploy` a function to a running server.
+
+mod cli {
+    pub mod deploy;
+    pub mod serve;
+}
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -53,6 +59,47 @@ enum Command {
         #[arg(long = "function", value_name = "NAME=PATH.wasm", value_parser = parse_function_arg)]
         functions: Vec<(String, PathBuf)>,
     },
+    /// Serve the Step Functions and Lambda APIs (AWS JSON 1.0 / REST) over HTTP.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8083")]
+        listen: std::net::SocketAddr,
+        /// Where state machines, executions and functions are kept.
+        #[arg(long, default_value = "./.stepwise")]
+        data_dir: PathBuf,
+        /// Keep everything in memory instead (lost when the server stops).
+        #[arg(long)]
+        in_memory: bool,
+        /// Deploy a component as function NAME at start (repeatable); an existing function
+        /// gets the new code.
+        #[arg(long = "function", value_name = "NAME=PATH.wasm", value_parser = parse_function_arg)]
+        functions: Vec<(String, PathBuf)>,
+        /// Create (or update) Standard state machine NAME from a definition at start
+        /// (repeatable).
+        #[arg(long = "machine", value_name = "NAME=PATH.asl.json", value_parser = parse_function_arg)]
+        machines: Vec<(String, PathBuf)>,
+        /// Create (or update) Express state machine NAME from a definition at start
+        /// (repeatable).
+        #[arg(long = "express-machine", value_name = "NAME=PATH.asl.json", value_parser = parse_function_arg)]
+        express: Vec<(String, PathBuf)>,
+    },
+    /// Deploy a WebAssembly component as a function of a running server (creates it, or
+    /// replaces its code).
+    Deploy {
+        /// The function's name.
+        name: String,
+        /// The component.
+        file: PathBuf,
+        /// The server.
+        #[arg(long, default_value = "http://127.0.0.1:8083")]
+        endpoint: String,
+        /// Memory limit in MB (Lambda's MemorySize).
+        #[arg(long)]
+        memory_size: Option<u32>,
+        /// Timeout in seconds.
+        #[arg(long)]
+        timeout: Option<u32>,
+    },
 }
 
 /// Exit code for a bad definition or bad input (1 is a failed execution).
@@ -60,7 +107,11 @@ const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // A server says what it does; a one-shot command keeps stderr for problems.
+    init_logging(match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn,stepwise::guest=info",
+    });
     let result = match cli.command {
         Command::Validate { definition } => validate_command(&definition),
         Command::Run {
@@ -69,6 +120,39 @@ fn main() -> ExitCode {
             history,
             functions,
         } => run_command(&definition, &input, history, &functions),
+        Command::Serve {
+            listen,
+            data_dir,
+            in_memory,
+            functions,
+            machines,
+            express,
+        } => cli::serve::run(cli::serve::Options {
+            listen,
+            data_dir,
+            in_memory,
+            functions,
+            machines,
+            express,
+        })
+        .map(|()| ExitCode::SUCCESS),
+        Command::Deploy {
+            name,
+            file,
+            endpoint,
+            memory_size,
+            timeout,
+        } => cli::deploy::run(cli::deploy::Options {
+            endpoint: &endpoint,
+            name: &name,
+            file: &file,
+            memory_size,
+            timeout,
+        })
+        .map(|config| {
+            print_json(&config);
+            ExitCode::SUCCESS
+        }),
     };
     match result {
         Ok(code) => code,
@@ -119,11 +203,10 @@ fn parse_input(arg: &str) -> Result<Value> {
     serde_json::from_str(&text).context("the input is not valid JSON")
 }
 
-/// Logs go to stderr (stdout carries the result). Guests' own log lines show by default;
-/// `RUST_LOG` chooses otherwise.
-fn init_logging() {
+/// Logs go to stderr (stdout carries the result), at `default` unless `RUST_LOG` says otherwise.
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,stepwise::guest=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -193,7 +276,7 @@ fn run_command(
         input,
         clock.now_ms(),
     );
-    let mut exec = Execution::new(program, info, rand_seed());
+    let mut exec = Execution::new(program, info, stepwise::server::rand_seed());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
@@ -224,10 +307,4 @@ fn run_command(
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Seeds jitter, States.UUID and States.MathRandom for one execution.
-fn rand_seed() -> u64 {
-    let u = uuid::Uuid::new_v4().as_u64_pair();
-    u.0 ^ u.1
 }

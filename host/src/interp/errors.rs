@@ -22,7 +22,7 @@ pub mod names {
 }
 
 /// An error raised by a state: the name Retry and Catch match on, and its cause.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// The error name (`None` only for a Fail state without `Error`).
     pub error: Option<String>,

@@ -29,8 +29,9 @@ pub type TimerId = u64;
 /// Identifies a task invocation the interpreter asked for.
 pub type TaskId = u64;
 
-/// What happened, as fed to [`Execution::step`].
-#[derive(Debug, Clone, PartialEq)]
+/// What happened, as fed to [`Execution::step`]. Serialisable: a durable execution keeps the
+/// events it was fed, and replaying them rebuilds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// Begin the execution.
     Start,

@@ -3,7 +3,10 @@
 //! what happens back as events. Under a paused tokio clock (tests) timers fire at once in
 //! virtual time, so a machine that waits an hour is checked in microseconds.
 //!
-//! The durable executor (persist each event before acting on it) builds on the same loop.
+//! The durable executor ([`durable`]: persist each event before acting on it) runs Standard
+//! executions in the server on the same pieces.
+
+pub mod durable;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;

@@ -1,0 +1,110 @@
+//! Activities: Create, Describe, Delete and List. (Workers taking activity tasks come with the
+//! service integrations.)
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::input::{
+    MAX_TAGS, Tag, check_name, check_tags, decode_token, encode_token, page_size, parse,
+    states_arn, timestamp,
+};
+use crate::server::Server;
+use crate::store::ActivityRecord;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateInput {
+    name: String,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArnInput {
+    activity_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// The activity an ARN names, or AWS's errors.
+pub fn find(server: &Server, arn: &str) -> Result<ActivityRecord, ApiError> {
+    states_arn(arn, &["activity"])?;
+    server
+        .activity(arn)
+        .ok_or_else(|| ApiError::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
+}
+
+pub(super) async fn create(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: CreateInput = parse(input)?;
+    check_name(&input.name)?;
+    check_tags(&input.tags)?;
+    let arn = server.identity.states_arn("activity", &input.name);
+    if input.tags.len() > MAX_TAGS {
+        return Err(ApiError::TooManyTags {
+            message: format!("Too many tags: {} (at most {MAX_TAGS})", input.tags.len()),
+            resource_name: arn,
+        });
+    }
+    // As AWS: CreateActivity is idempotent; an existing activity is returned as it is.
+    if let Some(existing) = server.activity(&arn) {
+        return Ok(json!({"activityArn": arn, "creationDate": timestamp(existing.created_ms)}));
+    }
+    let record = ActivityRecord {
+        arn: arn.clone(),
+        name: input.name,
+        created_ms: server.clock.now_ms(),
+        tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+    };
+    let created = record.created_ms;
+    server.put_activity(record).await?;
+    Ok(json!({"activityArn": arn, "creationDate": timestamp(created)}))
+}
+
+pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ArnInput = parse(input)?;
+    let a = find(server, &input.activity_arn)?;
+    Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
+}
+
+pub(super) async fn delete(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ArnInput = parse(input)?;
+    states_arn(&input.activity_arn, &["activity"])?;
+    server.delete_activity(&input.activity_arn).await?;
+    Ok(json!({}))
+}
+
+pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ListInput = parse(input)?;
+    let size = page_size(input.max_results)?;
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| decode_token("activities", t))
+        .transpose()?;
+    let all = server.activities();
+    let mut page: Vec<&ActivityRecord> = all
+        .iter()
+        .filter(|a| after.as_deref().is_none_or(|after| a.arn.as_str() > after))
+        .take(size + 1)
+        .collect();
+    let more = page.len() > size;
+    page.truncate(size);
+    let items: Vec<Value> = page
+        .iter()
+        .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
+        .collect();
+    let mut out = json!({ "activities": items });
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = encode_token("activities", &last.arn).into();
+    }
+    Ok(out)
+}

@@ -1,0 +1,205 @@
+//! The errors the API answers with, in AWS's shapes: Step Functions' JSON 1.0
+//! (`{"__type": NAME, "message": ...}`, HTTP 400; 500 only for the host's own faults) and
+//! Lambda's REST-JSON (`x-amzn-ErrorType` header, a status per error).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::store::StoreError;
+
+/// A Step Functions API error. Each variant is the AWS error of that name.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[allow(missing_docs)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("{0}")]
+    InvalidArn(String),
+    #[error("{0}")]
+    InvalidDefinition(String),
+    #[error("{0}")]
+    InvalidExecutionInput(String),
+    #[error("{0}")]
+    InvalidToken(String),
+    #[error("{0}")]
+    InvalidLoggingConfiguration(String),
+    #[error("{0}")]
+    InvalidTracingConfiguration(String),
+    #[error("{0}")]
+    MissingRequiredParameter(String),
+    #[error("{0}")]
+    StateMachineDoesNotExist(String),
+    #[error("{0}")]
+    StateMachineAlreadyExists(String),
+    #[error("{0}")]
+    StateMachineTypeNotSupported(String),
+    #[error("{0}")]
+    ExecutionDoesNotExist(String),
+    #[error("{0}")]
+    ExecutionAlreadyExists(String),
+    #[error("{0}")]
+    ActivityDoesNotExist(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// TooManyTags names the resource.
+    #[error("{message}")]
+    TooManyTags {
+        message: String,
+        resource_name: String,
+    },
+    /// A request field out of its constraints.
+    #[error("{0}")]
+    ValidationException(String),
+    /// The body is not the JSON the action takes.
+    #[error("{0}")]
+    SerializationException(String),
+    /// X-Amz-Target names no action.
+    #[error("{0}")]
+    UnknownOperationException(String),
+    /// The request body is larger than the API takes.
+    #[error("{0}")]
+    RequestEntityTooLarge(String),
+    /// The host's own fault (the store failed, ...): HTTP 500.
+    #[error("{0}")]
+    InternalFailure(String),
+}
+
+impl ApiError {
+    /// The AWS error name, sent as `__type`.
+    pub fn name(&self) -> &'static str {
+        use ApiError::*;
+        match self {
+            InvalidName(_) => "InvalidName",
+            InvalidArn(_) => "InvalidArn",
+            InvalidDefinition(_) => "InvalidDefinition",
+            InvalidExecutionInput(_) => "InvalidExecutionInput",
+            InvalidToken(_) => "InvalidToken",
+            InvalidLoggingConfiguration(_) => "InvalidLoggingConfiguration",
+            InvalidTracingConfiguration(_) => "InvalidTracingConfiguration",
+            MissingRequiredParameter(_) => "MissingRequiredParameter",
+            StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
+            StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
+            ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            ActivityDoesNotExist(_) => "ActivityDoesNotExist",
+            ResourceNotFound(_) => "ResourceNotFound",
+            TooManyTags { .. } => "TooManyTags",
+            ValidationException(_) => "ValidationException",
+            SerializationException(_) => "SerializationException",
+            UnknownOperationException(_) => "UnknownOperationException",
+            RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            InternalFailure(_) => "InternalFailure",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InternalFailure(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::RequestEntityTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// AWS's message for a field out of its constraints.
+    pub fn constraint(field: &str, constraint: &str) -> ApiError {
+        ApiError::ValidationException(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: {constraint}"
+        ))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "the store failed a request");
+        ApiError::InternalFailure(e.to_string())
+    }
+}
+
+/// The content type of every JSON 1.0 response.
+pub const AMZ_JSON: &str = "application/x-amz-json-1.0";
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"__type": self.name(), "message": self.to_string()});
+        if let ApiError::TooManyTags { resource_name, .. } = &self {
+            body["resourceName"] = resource_name.clone().into();
+        }
+        let mut response = (self.status(), body.to_string()).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
+        if let Ok(v) = HeaderValue::from_str(self.name()) {
+            response.headers_mut().insert("x-amzn-ErrorType", v);
+        }
+        response
+    }
+}
+
+/// A Lambda API error. Each variant is the Lambda exception of that name.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[allow(missing_docs)]
+pub enum LambdaError {
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    ResourceConflict(String),
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    #[error("{0}")]
+    InvalidRequestContent(String),
+    #[error("{0}")]
+    RequestTooLarge(String),
+    #[error("{0}")]
+    Service(String),
+}
+
+impl LambdaError {
+    /// The exception's name, sent in `x-amzn-ErrorType`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LambdaError::ResourceNotFound(_) => "ResourceNotFoundException",
+            LambdaError::ResourceConflict(_) => "ResourceConflictException",
+            LambdaError::InvalidParameterValue(_) => "InvalidParameterValueException",
+            LambdaError::InvalidRequestContent(_) => "InvalidRequestContentException",
+            LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
+            LambdaError::Service(_) => "ServiceException",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            LambdaError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
+            LambdaError::ResourceConflict(_) => StatusCode::CONFLICT,
+            LambdaError::InvalidParameterValue(_) | LambdaError::InvalidRequestContent(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            LambdaError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            LambdaError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for LambdaError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "the store failed a request");
+        LambdaError::Service(e.to_string())
+    }
+}
+
+impl IntoResponse for LambdaError {
+    fn into_response(self) -> Response {
+        let kind = if matches!(self, LambdaError::Service(_)) {
+            "Service"
+        } else {
+            "User"
+        };
+        let body = json!({"Type": kind, "message": self.to_string()});
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Ok(v) = HeaderValue::from_str(self.name()) {
+            response.headers_mut().insert("x-amzn-ErrorType", v);
+        }
+        response
+    }
+}

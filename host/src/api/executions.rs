@@ -1,0 +1,389 @@
+//! Executions: StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
+//! ListExecutions and GetExecutionHistory.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::input::{
+    check_name, decode_token, encode_token, page_size, parse, states_arn, timestamp,
+};
+use super::machines;
+use crate::executor;
+use crate::interp::{Execution, MAX_PAYLOAD_BYTES, Status};
+use crate::server::{Machine, Server, StartExecutionError, StopError, rand_seed};
+use crate::store::{ExecutionQuery, ExecutionRecord, ExecutionStatus, MachineType};
+
+/// Longest `error` StopExecution takes.
+const MAX_ERROR_CHARS: usize = 256;
+/// Longest `cause` StopExecution takes.
+const MAX_CAUSE_CHARS: usize = 32_768;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartInput {
+    state_machine_arn: String,
+    name: Option<String>,
+    input: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopInput {
+    execution_arn: String,
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArnInput {
+    execution_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    state_machine_arn: Option<String>,
+    map_run_arn: Option<String>,
+    status_filter: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryInput {
+    execution_arn: String,
+    max_results: Option<i64>,
+    #[serde(default)]
+    reverse_order: bool,
+    next_token: Option<String>,
+    include_execution_data: Option<bool>,
+}
+
+/// A Standard execution by ARN, or AWS's errors.
+pub fn find(server: &Server, arn: &str) -> Result<ExecutionRecord, ApiError> {
+    let parsed = states_arn(arn, &["execution", "express"])?;
+    let missing = || ApiError::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'"));
+    if parsed.kind == "express" {
+        // Express executions keep no record to describe, as on AWS.
+        return Err(missing());
+    }
+    server.store.execution(arn)?.ok_or_else(missing)
+}
+
+/// The input text of a start request, checked: at most 256 KiB, and JSON.
+fn execution_input(text: Option<String>) -> Result<(String, Value), ApiError> {
+    let text = text.unwrap_or_else(|| "{}".to_owned());
+    if text.len() > MAX_PAYLOAD_BYTES {
+        return Err(ApiError::constraint(
+            "input",
+            "Member must have length less than or equal to 262144",
+        ));
+    }
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        ApiError::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'"))
+    })?;
+    Ok((text, value))
+}
+
+fn execution_name(name: Option<String>) -> Result<String, ApiError> {
+    match name {
+        Some(n) => {
+            check_name(&n)?;
+            Ok(n)
+        }
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+pub(super) async fn start(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: StartInput = parse(input)?;
+    let machine = machines::find(server, &input.state_machine_arn)?;
+    let name = execution_name(input.name)?;
+    let (text, value) = execution_input(input.input)?;
+    if machine.record.kind == MachineType::Express {
+        // An asynchronous Express execution: run in memory, nothing kept.
+        let start_ms = server.clock.now_ms();
+        let arn = express_arn(server, &machine, &name);
+        let server = server.clone();
+        let express = arn.clone();
+        tokio::spawn(async move {
+            let (exec, _) = run_express(&server, &machine, &express, &name, value, start_ms).await;
+            tracing::debug!(execution = %express, status = ?exec.status, "express execution ended");
+        });
+        return Ok(json!({"executionArn": arn, "startDate": timestamp(start_ms)}));
+    }
+    match server.start_execution(&machine, &name, text, value).await {
+        Ok(started) => Ok(json!({
+            "executionArn": started.arn,
+            "startDate": timestamp(started.start_ms),
+        })),
+        Err(StartExecutionError::AlreadyExists(arn)) => Err(ApiError::ExecutionAlreadyExists(
+            format!("Execution Already Exists: '{arn}'"),
+        )),
+        Err(StartExecutionError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn express_arn(server: &Server, machine: &Machine, name: &str) -> String {
+    server.identity.states_arn(
+        "express",
+        &format!("{}:{name}:{}", machine.record.name, uuid::Uuid::new_v4()),
+    )
+}
+
+/// Runs an Express execution to its end in memory; returns it and its end time.
+async fn run_express(
+    server: &Arc<Server>,
+    machine: &Machine,
+    arn: &str,
+    name: &str,
+    input: Value,
+    start_ms: i64,
+) -> (Execution, i64) {
+    let info = server.execution_info(&machine.record, arn, name, input, start_ms);
+    let mut exec = Execution::new(machine.program.clone(), info, rand_seed());
+    if let Err(e) = executor::run(&mut exec, server.runner.clone(), server.clock).await {
+        tracing::error!(execution = %arn, error = %e, "express execution stopped");
+    }
+    (exec, server.clock.now_ms())
+}
+
+pub(super) async fn start_sync(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: StartInput = parse(input)?;
+    let machine = machines::find(server, &input.state_machine_arn)?;
+    if machine.record.kind != MachineType::Express {
+        return Err(ApiError::StateMachineTypeNotSupported(
+            "This operation is not supported by this type of state machine".into(),
+        ));
+    }
+    let name = execution_name(input.name)?;
+    let (text, value) = execution_input(input.input)?;
+    let start_ms = server.clock.now_ms();
+    let arn = express_arn(server, &machine, &name);
+    let (exec, stop_ms) = run_express(server, &machine, &arn, &name, value, start_ms).await;
+    let mut out = json!({
+        "executionArn": arn,
+        "stateMachineArn": machine.record.arn,
+        "name": name,
+        "startDate": timestamp(start_ms),
+        "stopDate": timestamp(stop_ms),
+        "input": text,
+        "inputDetails": {"included": true},
+        "billingDetails": {
+            "billedMemoryUsedInMB": 64,
+            // Express bills in 100 ms units, rounded up.
+            "billedDurationInMilliseconds": ((stop_ms - start_ms).max(1) + 99) / 100 * 100,
+        },
+    });
+    let (status, output, failure) = match &exec.status {
+        Status::Succeeded(v) => ("SUCCEEDED", Some(v.to_string()), None),
+        Status::Failed(f) => ("FAILED", None, Some(f)),
+        Status::TimedOut => ("TIMED_OUT", None, None),
+        Status::Aborted(f) => ("ABORTED", None, Some(f)),
+        // The executor gave up on it (a bug, logged): report it as failed, not as running.
+        Status::Running => ("FAILED", None, None),
+    };
+    out["status"] = status.into();
+    if let Some(o) = output {
+        out["output"] = o.into();
+        out["outputDetails"] = json!({"included": true});
+    }
+    if let Some(f) = failure {
+        if let Some(e) = &f.error {
+            out["error"] = e.clone().into();
+        }
+        if let Some(c) = &f.cause {
+            out["cause"] = c.clone().into();
+        }
+    }
+    Ok(out)
+}
+
+pub(super) async fn stop(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: StopInput = parse(input)?;
+    states_arn(&input.execution_arn, &["execution", "express"])?;
+    if input
+        .error
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > MAX_ERROR_CHARS)
+    {
+        return Err(ApiError::constraint(
+            "error",
+            "Member must have length less than or equal to 256",
+        ));
+    }
+    if input
+        .cause
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_CAUSE_CHARS)
+    {
+        return Err(ApiError::constraint(
+            "cause",
+            "Member must have length less than or equal to 32768",
+        ));
+    }
+    match server
+        .stop_execution(&input.execution_arn, input.error, input.cause)
+        .await
+    {
+        Ok(stop_ms) => Ok(json!({"stopDate": timestamp(stop_ms)})),
+        Err(StopError::DoesNotExist(arn)) => Err(ApiError::ExecutionDoesNotExist(format!(
+            "Execution Does Not Exist: '{arn}'"
+        ))),
+        Err(StopError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn summary(e: &ExecutionRecord) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("executionArn".into(), e.arn.clone().into());
+    m.insert("stateMachineArn".into(), e.machine_arn.clone().into());
+    m.insert("name".into(), e.name.clone().into());
+    m.insert("status".into(), e.status.as_str().into());
+    m.insert("startDate".into(), timestamp(e.start_ms));
+    if let Some(stop) = e.stop_ms {
+        m.insert("stopDate".into(), timestamp(stop));
+    }
+    m
+}
+
+pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ArnInput = parse(input)?;
+    let e = find(server, &input.execution_arn)?;
+    let mut out = summary(&e);
+    out.insert("input".into(), e.input.clone().into());
+    out.insert("inputDetails".into(), json!({"included": true}));
+    if let Some(o) = &e.output {
+        out.insert("output".into(), o.clone().into());
+        out.insert("outputDetails".into(), json!({"included": true}));
+    }
+    if let Some(err) = &e.error {
+        out.insert("error".into(), err.clone().into());
+    }
+    if let Some(c) = &e.cause {
+        out.insert("cause".into(), c.clone().into());
+    }
+    out.insert("redriveCount".into(), 0.into());
+    out.insert("redriveStatus".into(), "NOT_REDRIVABLE".into());
+    Ok(Value::Object(out))
+}
+
+pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ListInput = parse(input)?;
+    if input.map_run_arn.is_some() {
+        return Err(ApiError::ValidationException(
+            "mapRunArn: Map Runs are not listed by this host; pass stateMachineArn".into(),
+        ));
+    }
+    let Some(machine_arn) = input.state_machine_arn else {
+        return Err(ApiError::ValidationException(
+            "Must specify either stateMachineArn or mapRunArn".into(),
+        ));
+    };
+    let machine = machines::find(server, &machine_arn)?;
+    if machine.record.kind == MachineType::Express {
+        return Err(ApiError::StateMachineTypeNotSupported(
+            "This operation is not supported by this type of state machine".into(),
+        ));
+    }
+    let status = input
+        .status_filter
+        .as_deref()
+        .map(|s| {
+            ExecutionStatus::parse(s).ok_or_else(|| {
+                ApiError::constraint(
+                    "statusFilter",
+                    "Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]",
+                )
+            })
+        })
+        .transpose()?;
+    let size = page_size(input.max_results)?;
+    // The token remembers the filter it was made for: a page of one list is not a page of
+    // another.
+    let list = format!("executions {machine_arn} {:?}", input.status_filter);
+    let before_seq = input
+        .next_token
+        .as_deref()
+        .map(|t| {
+            decode_token(&list, t)?
+                .parse::<u64>()
+                .map_err(|_| ApiError::InvalidToken(format!("Invalid Token: '{t}'")))
+        })
+        .transpose()?;
+    let mut page = server.store.executions(&ExecutionQuery {
+        machine_arn,
+        status,
+        before_seq,
+        limit: size + 1,
+    })?;
+    let more = page.len() > size;
+    page.truncate(size);
+    let items: Vec<Value> = page.iter().map(|e| Value::Object(summary(e))).collect();
+    let mut out = json!({ "executions": items });
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = encode_token(&list, &last.seq.to_string()).into();
+    }
+    Ok(out)
+}
+
+/// Drops the payloads (`input`, `output`) from an event's details, for
+/// `includeExecutionData: false`.
+fn without_data(mut event: Value) -> Value {
+    if let Some(obj) = event.as_object_mut() {
+        for (key, details) in obj.iter_mut() {
+            if key.ends_with("EventDetails")
+                && let Some(d) = details.as_object_mut()
+            {
+                for field in ["input", "output"] {
+                    if d.remove(field).is_some() {
+                        d.insert(format!("{field}Details"), json!({"included": false}));
+                    }
+                }
+            }
+        }
+    }
+    event
+}
+
+pub(super) fn history(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: HistoryInput = parse(input)?;
+    find(server, &input.execution_arn)?;
+    let size = page_size(input.max_results)?;
+    let list = format!("history {} {}", input.execution_arn, input.reverse_order);
+    let mut events = server.store.history(&input.execution_arn)?;
+    if input.reverse_order {
+        events.reverse();
+    }
+    // The token is the id of the next event to return; ids never change.
+    let start = match input.next_token.as_deref() {
+        None => 0,
+        Some(t) => {
+            let id: u64 = decode_token(&list, t)?
+                .parse()
+                .map_err(|_| ApiError::InvalidToken(format!("Invalid Token: '{t}'")))?;
+            events
+                .iter()
+                .position(|e| e["id"].as_u64() == Some(id))
+                .ok_or_else(|| ApiError::InvalidToken(format!("Invalid Token: '{t}'")))?
+        }
+    };
+    let end = (start + size).min(events.len());
+    let include = input.include_execution_data.unwrap_or(true);
+    let page: Vec<Value> = events[start..end]
+        .iter()
+        .cloned()
+        .map(|e| if include { e } else { without_data(e) })
+        .collect();
+    let mut out = json!({ "events": page });
+    if let Some(next) = events.get(end) {
+        let id = next["id"].as_u64().unwrap_or_default();
+        out["nextToken"] = encode_token(&list, &id.to_string()).into();
+    }
+    Ok(out)
+}

@@ -1,0 +1,226 @@
+//! What every action checks the same way: names, ARNs, page tokens and sizes, and the request
+//! body decoded into the action's input type.
+
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::ApiError;
+
+/// Longest name of a state machine, execution or activity.
+pub const MAX_NAME_CHARS: usize = 80;
+/// Largest definition, in bytes (1 MiB).
+pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
+/// Most results a page holds, and the default.
+pub const MAX_PAGE: usize = 1000;
+/// Results per page when maxResults is absent or 0.
+pub const DEFAULT_PAGE: usize = 100;
+
+/// Decodes an action's input; a missing or mistyped field is AWS's ValidationException.
+pub fn parse<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
+    serde_json::from_value(input).map_err(|e| ApiError::ValidationException(e.to_string()))
+}
+
+/// A name of a state machine, execution or activity as AWS allows it: 1-80 characters,
+/// none of whitespace, brackets, wildcards, the special characters
+/// `" # % \ ^ | ~ ` $ & , ; : /`, or control characters.
+pub fn check_name(name: &str) -> Result<(), ApiError> {
+    let forbidden = |c: char| {
+        c.is_whitespace()
+            || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
+            || ('\u{0}'..='\u{1f}').contains(&c)
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+    };
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(forbidden) {
+        return Err(ApiError::InvalidName(format!("Invalid Name: '{name}'")));
+    }
+    Ok(())
+}
+
+/// The parts of a Step Functions ARN: `arn:PARTITION:states:REGION:ACCOUNT:KIND:REST`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatesArn<'a> {
+    /// `stateMachine`, `execution`, `express`, `activity`, ...
+    pub kind: &'a str,
+    /// What follows the kind: a name, or `machine:name` for an execution.
+    pub rest: &'a str,
+}
+
+/// Reads a Step Functions ARN and checks its resource type is one of `kinds`.
+pub fn states_arn<'a>(arn: &'a str, kinds: &[&str]) -> Result<StatesArn<'a>, ApiError> {
+    let invalid = || ApiError::InvalidArn(format!("Invalid Arn: '{arn}'"));
+    let mut parts = arn.splitn(7, ':');
+    let (Some("arn"), Some(partition), Some("states"), Some(_region), Some(account)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(invalid());
+    };
+    let (Some(kind), Some(rest)) = (parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    if !partition.starts_with("aws") || account.is_empty() || rest.is_empty() {
+        return Err(invalid());
+    }
+    if !kinds.contains(&kind) {
+        return Err(ApiError::InvalidArn(format!(
+            "Invalid Arn: 'Resource type not valid in this context: {kind}'"
+        )));
+    }
+    Ok(StatesArn { kind, rest })
+}
+
+/// AWS's timestamps in JSON 1.0: seconds since the epoch, with milliseconds.
+pub fn timestamp(ms: i64) -> Value {
+    serde_json::json!(ms as f64 / 1000.0)
+}
+
+/// A page size: `maxResults` 0 or absent means the default; above the maximum is refused.
+pub fn page_size(max_results: Option<i64>) -> Result<usize, ApiError> {
+    match max_results {
+        None | Some(0) => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE as i64).contains(&n) => Ok(n as usize),
+        Some(_) => Err(ApiError::constraint(
+            "maxResults",
+            "Member must have value less than or equal to 1000",
+        )),
+    }
+}
+
+/// Page tokens are opaque to clients: the position to resume from, with a tag saying which
+/// list it belongs to, base64-encoded. The position is a key, not an offset, so a page does
+/// not shift when items are added or removed before it.
+pub fn encode_token(list: &str, position: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{list}\n{position}"))
+}
+
+/// Reads a token made by [`encode_token`] for `list`.
+pub fn decode_token(list: &str, token: &str) -> Result<String, ApiError> {
+    let invalid = || ApiError::InvalidToken(format!("Invalid Token: '{token}'"));
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    match text.split_once('\n') {
+        Some((tag, position)) if tag == list => Ok(position.to_owned()),
+        _ => Err(invalid()),
+    }
+}
+
+/// Tags as the API sends them: `[{"key": .., "value": ..}]`.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct Tag {
+    /// The key, 1-128 characters.
+    pub key: String,
+    /// The value, 0-256 characters.
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Most tags on one resource.
+pub const MAX_TAGS: usize = 50;
+
+/// Checks tags' keys and values against AWS's lengths.
+pub fn check_tags(tags: &[Tag]) -> Result<(), ApiError> {
+    for t in tags {
+        if t.key.is_empty() || t.key.chars().count() > 128 {
+            return Err(ApiError::constraint(
+                "tags.member.key",
+                "Member must have length between 1 and 128",
+            ));
+        }
+        if t.value.chars().count() > 256 {
+            return Err(ApiError::constraint(
+                "tags.member.value",
+                "Member must have length less than or equal to 256",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_aws_rules() {
+        for ok in ["a", "Hello-World_1", "ünïcode", &"x".repeat(80)] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "has space",
+            "a/b",
+            "a:b",
+            "tab\t",
+            "{x}",
+            "q?",
+            &"x".repeat(81),
+        ] {
+            assert_eq!(
+                check_name(bad).unwrap_err(),
+                ApiError::InvalidName(format!("Invalid Name: '{bad}'"))
+            );
+        }
+    }
+
+    #[test]
+    fn arns_are_checked_for_shape_and_kind() {
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:m:e1";
+        assert_eq!(
+            states_arn(arn, &["execution"]).unwrap(),
+            StatesArn {
+                kind: "execution",
+                rest: "m:e1"
+            }
+        );
+        assert_eq!(
+            states_arn(arn, &["stateMachine"]).unwrap_err(),
+            ApiError::InvalidArn(
+                "Invalid Arn: 'Resource type not valid in this context: execution'".into()
+            )
+        );
+        for bad in [
+            "",
+            "nope",
+            "arn:aws:lambda:us-east-1:1:function:f",
+            "arn:aws:states:r:1:stateMachine:",
+        ] {
+            assert!(
+                matches!(
+                    states_arn(bad, &["stateMachine"]),
+                    Err(ApiError::InvalidArn(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn tokens_round_trip_and_refuse_forgeries() {
+        let t = encode_token("executions", "42");
+        assert_eq!(decode_token("executions", &t).unwrap(), "42");
+        assert!(matches!(
+            decode_token("machines", &t),
+            Err(ApiError::InvalidToken(_))
+        ));
+        assert!(matches!(
+            decode_token("executions", "!!"),
+            Err(ApiError::InvalidToken(_))
+        ));
+    }
+
+    #[test]
+    fn page_sizes() {
+        assert_eq!(page_size(None).unwrap(), 100);
+        assert_eq!(page_size(Some(0)).unwrap(), 100);
+        assert_eq!(page_size(Some(1000)).unwrap(), 1000);
+        assert!(page_size(Some(1001)).is_err());
+        assert!(page_size(Some(-1)).is_err());
+    }
+}

@@ -1,0 +1,380 @@
+//! State machines: Create, Describe, Update, Delete, List, DescribeStateMachineForExecution
+//! and ValidateStateMachineDefinition.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::input::{
+    MAX_DEFINITION_BYTES, Tag, check_name, check_tags, decode_token, encode_token, page_size,
+    parse, states_arn, timestamp,
+};
+use crate::asl::validate;
+use crate::server::{Machine, Server};
+use crate::store::{MachineRecord, MachineType};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateInput {
+    name: String,
+    definition: String,
+    role_arn: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    logging_configuration: Option<Value>,
+    tracing_configuration: Option<Value>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArnInput {
+    state_machine_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateInput {
+    state_machine_arn: String,
+    definition: Option<String>,
+    role_arn: Option<String>,
+    logging_configuration: Option<Value>,
+    tracing_configuration: Option<Value>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ValidateInput {
+    definition: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    max_results: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExecutionArnInput {
+    execution_arn: String,
+}
+
+fn machine_type(kind: Option<&str>) -> Result<MachineType, ApiError> {
+    match kind {
+        None | Some("STANDARD") => Ok(MachineType::Standard),
+        Some("EXPRESS") => Ok(MachineType::Express),
+        Some(other) => Err(ApiError::constraint(
+            "type",
+            &format!("Member must satisfy enum value set: [STANDARD, EXPRESS] (got '{other}')"),
+        )),
+    }
+}
+
+fn type_name(kind: MachineType) -> &'static str {
+    match kind {
+        MachineType::Standard => "STANDARD",
+        MachineType::Express => "EXPRESS",
+    }
+}
+
+fn check_role(role_arn: &str) -> Result<(), ApiError> {
+    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource]
+            if partition.starts_with("aws")
+                && !account.is_empty()
+                && resource.starts_with("role/") =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::InvalidArn(format!("Invalid Arn: '{role_arn}'"))),
+    }
+}
+
+/// Checks a definition as CreateStateMachine does: size, then every static rule.
+fn check_definition(definition: &str) -> Result<(), ApiError> {
+    if definition.len() > MAX_DEFINITION_BYTES {
+        return Err(ApiError::constraint(
+            "definition",
+            "Member must have length less than or equal to 1048576",
+        ));
+    }
+    validate::parse_definition(definition.as_bytes())
+        .map(|_| ())
+        .map_err(|diagnostics| {
+            let problems: Vec<String> = diagnostics
+                .iter()
+                .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
+                .collect();
+            ApiError::InvalidDefinition(format!(
+                "Invalid State Machine Definition: '{}'",
+                problems.join(", ")
+            ))
+        })
+}
+
+fn check_logging(logging: Option<&Value>) -> Result<(), ApiError> {
+    let Some(logging) = logging else {
+        return Ok(());
+    };
+    match logging.get("level").and_then(Value::as_str) {
+        None | Some("ALL" | "ERROR" | "FATAL" | "OFF") => Ok(()),
+        Some(other) => Err(ApiError::InvalidLoggingConfiguration(format!(
+            "Invalid Logging Configuration: level '{other}' is not ALL, ERROR, FATAL or OFF"
+        ))),
+    }
+}
+
+fn check_tracing(tracing: Option<&Value>) -> Result<(), ApiError> {
+    match tracing.and_then(|t| t.get("enabled")) {
+        None | Some(Value::Bool(_)) => Ok(()),
+        Some(_) => Err(ApiError::InvalidTracingConfiguration(
+            "Invalid Tracing Configuration: 'enabled' must be true or false".into(),
+        )),
+    }
+}
+
+/// The machine an ARN names, or AWS's errors.
+pub fn find(server: &Server, arn: &str) -> Result<Machine, ApiError> {
+    states_arn(arn, &["stateMachine"])?;
+    server.machine(arn).ok_or_else(|| {
+        ApiError::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'"))
+    })
+}
+
+fn compile(record: MachineRecord) -> Result<Machine, ApiError> {
+    Machine::compile(record).map_err(|e| {
+        ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{e}'"))
+    })
+}
+
+fn revision_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// CreateStateMachine.
+pub async fn create(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: CreateInput = parse(input)?;
+    check_name(&input.name)?;
+    check_role(&input.role_arn)?;
+    let kind = machine_type(input.kind.as_deref())?;
+    check_definition(&input.definition)?;
+    check_logging(input.logging_configuration.as_ref())?;
+    check_tracing(input.tracing_configuration.as_ref())?;
+    check_tags(&input.tags)?;
+    let arn = server.identity.states_arn("stateMachine", &input.name);
+    if input.tags.len() > super::input::MAX_TAGS {
+        return Err(ApiError::TooManyTags {
+            message: format!("Too many tags: {} (at most 50)", input.tags.len()),
+            resource_name: arn,
+        });
+    }
+    let record = MachineRecord {
+        arn: arn.clone(),
+        name: input.name,
+        definition: input.definition,
+        role_arn: input.role_arn,
+        kind,
+        created_ms: server.clock.now_ms(),
+        updated_ms: None,
+        revision_id: revision_id(),
+        description: input.description,
+        logging: input.logging_configuration,
+        tracing: input.tracing_configuration,
+        tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+    };
+    let machine = compile(record)?;
+    if let Some(existing) = server.put_machine(machine.clone(), true).await? {
+        // As AWS: creating the same machine again is idempotent; a different one conflicts.
+        let same = existing.record.definition == machine.record.definition
+            && existing.record.role_arn == machine.record.role_arn
+            && existing.record.kind == machine.record.kind;
+        if !same {
+            return Err(ApiError::StateMachineAlreadyExists(format!(
+                "State Machine Already Exists: '{arn}'"
+            )));
+        }
+        return Ok(json!({
+            "stateMachineArn": arn,
+            "creationDate": timestamp(existing.record.created_ms),
+        }));
+    }
+    Ok(json!({
+        "stateMachineArn": arn,
+        "creationDate": timestamp(machine.record.created_ms),
+    }))
+}
+
+fn logging_of(record: &MachineRecord) -> Value {
+    record
+        .logging
+        .clone()
+        .unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false}))
+}
+
+fn tracing_of(record: &MachineRecord) -> Value {
+    record
+        .tracing
+        .clone()
+        .unwrap_or_else(|| json!({"enabled": false}))
+}
+
+pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ArnInput = parse(input)?;
+    let m = find(server, &input.state_machine_arn)?.record;
+    let mut out = json!({
+        "stateMachineArn": m.arn,
+        "name": m.name,
+        "status": "ACTIVE",
+        "definition": m.definition,
+        "roleArn": m.role_arn,
+        "type": type_name(m.kind),
+        "creationDate": timestamp(m.created_ms),
+        "loggingConfiguration": logging_of(&m),
+        "tracingConfiguration": tracing_of(&m),
+        "revisionId": m.revision_id,
+    });
+    if let Some(d) = &m.description {
+        out["description"] = d.clone().into();
+    }
+    Ok(out)
+}
+
+/// UpdateStateMachine.
+pub async fn update(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: UpdateInput = parse(input)?;
+    let mut record = find(server, &input.state_machine_arn)?.record;
+    if input.definition.is_none()
+        && input.role_arn.is_none()
+        && input.logging_configuration.is_none()
+        && input.tracing_configuration.is_none()
+        && input.description.is_none()
+    {
+        return Err(ApiError::MissingRequiredParameter(
+            "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified".into(),
+        ));
+    }
+    if let Some(definition) = input.definition {
+        check_definition(&definition)?;
+        record.definition = definition;
+    }
+    if let Some(role) = input.role_arn {
+        check_role(&role)?;
+        record.role_arn = role;
+    }
+    if let Some(logging) = input.logging_configuration {
+        check_logging(Some(&logging))?;
+        record.logging = Some(logging);
+    }
+    if let Some(tracing) = input.tracing_configuration {
+        check_tracing(Some(&tracing))?;
+        record.tracing = Some(tracing);
+    }
+    if input.description.is_some() {
+        record.description = input.description;
+    }
+    let now = server.clock.now_ms();
+    record.updated_ms = Some(now);
+    record.revision_id = revision_id();
+    let revision = record.revision_id.clone();
+    server.put_machine(compile(record)?, false).await?;
+    Ok(json!({"updateDate": timestamp(now), "revisionId": revision}))
+}
+
+pub(super) async fn delete(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ArnInput = parse(input)?;
+    states_arn(&input.state_machine_arn, &["stateMachine"])?;
+    // As AWS: deleting a machine that does not exist succeeds.
+    server.delete_machine(&input.state_machine_arn).await?;
+    Ok(json!({}))
+}
+
+pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+    let input: ListInput = parse(input)?;
+    let size = page_size(input.max_results)?;
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| decode_token("stateMachines", t))
+        .transpose()?;
+    let machines = server.machines();
+    let mut page: Vec<&Machine> = machines
+        .iter()
+        .filter(|m| after.as_deref().is_none_or(|a| m.record.arn.as_str() > a))
+        .take(size + 1)
+        .collect();
+    let more = page.len() > size;
+    page.truncate(size);
+    let items: Vec<Value> = page
+        .iter()
+        .map(|m| {
+            json!({
+                "stateMachineArn": m.record.arn,
+                "name": m.record.name,
+                "type": type_name(m.record.kind),
+                "creationDate": timestamp(m.record.created_ms),
+            })
+        })
+        .collect();
+    let mut out = json!({ "stateMachines": items });
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = encode_token("stateMachines", &last.record.arn).into();
+    }
+    Ok(out)
+}
+
+pub(super) fn describe_for_execution(
+    server: &Arc<Server>,
+    input: Value,
+) -> Result<Value, ApiError> {
+    let input: ExecutionArnInput = parse(input)?;
+    let record = super::executions::find(server, &input.execution_arn)?;
+    let definition = server
+        .store
+        .definition(&record.definition_id)?
+        .unwrap_or_default();
+    let machine = server.machine(&record.machine_arn).map(|m| m.record);
+    let name = record
+        .machine_arn
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut out = json!({
+        "stateMachineArn": record.machine_arn,
+        "name": name,
+        "definition": definition,
+        "roleArn": record.role_arn,
+        "updateDate": timestamp(machine.as_ref().and_then(|m| m.updated_ms).or(machine.as_ref().map(|m| m.created_ms)).unwrap_or(record.start_ms)),
+    });
+    if let Some(m) = &machine {
+        out["loggingConfiguration"] = logging_of(m);
+        out["tracingConfiguration"] = tracing_of(m);
+        out["revisionId"] = m.revision_id.clone().into();
+    }
+    Ok(out)
+}
+
+pub(super) fn validate(input: Value) -> Result<Value, ApiError> {
+    let input: ValidateInput = parse(input)?;
+    machine_type(input.kind.as_deref())?;
+    let size = page_size(input.max_results)?;
+    let diagnostics = match validate::parse_definition(input.definition.as_bytes()) {
+        Ok(_) => Vec::new(),
+        Err(d) => d,
+    };
+    let truncated = diagnostics.len() > size;
+    let shown: Vec<_> = diagnostics.into_iter().take(size).collect();
+    let result = if shown.is_empty() { "OK" } else { "FAIL" };
+    Ok(json!({"result": result, "diagnostics": shown, "truncated": truncated}))
+}

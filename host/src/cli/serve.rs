@@ -1,0 +1,129 @@
+//! `stepwise serve`: the API server on a data directory, with optional functions and machines
+//! deployed at start (what the README's quick start uses for the examples).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::json;
+
+use stepwise::api;
+use stepwise::server::{Identity, Server};
+use stepwise::store::Store;
+use stepwise::store::memory::MemoryStore;
+use stepwise::store::sqlite::SqliteStore;
+
+/// What `serve` was asked to do.
+pub struct Options {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub in_memory: bool,
+    pub functions: Vec<(String, PathBuf)>,
+    pub machines: Vec<(String, PathBuf)>,
+    pub express: Vec<(String, PathBuf)>,
+}
+
+/// The role given to machines created from the command line.
+const ROLE: &str = "arn:aws:iam::123456789012:role/stepwise";
+
+pub fn run(options: Options) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(options))
+}
+
+async fn serve(options: Options) -> Result<()> {
+    let (store, cache): (Arc<dyn Store>, _) = if options.in_memory {
+        (Arc::new(MemoryStore::new()), None)
+    } else {
+        std::fs::create_dir_all(&options.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                options.data_dir.display()
+            )
+        })?;
+        let db = options.data_dir.join("stepwise.db");
+        let store = SqliteStore::open(&db)
+            .with_context(|| format!("cannot open the store {}", db.display()))?;
+        (Arc::new(store), Some(options.data_dir.join("components")))
+    };
+    let server = Server::start(store, Identity::default(), cache).await?;
+    preload(&server, &options).await?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(
+        %address,
+        data_dir = %options.data_dir.display(),
+        in_memory = options.in_memory,
+        running = server.running_count(),
+        "stepwise is serving"
+    );
+    // The address on stdout, so that a script (or a test) that asked for port 0 can find it.
+    println!("listening on http://{address}");
+    api::serve(listener, server, shutdown_signal()).await?;
+    tracing::info!("stopped; running executions resume at the next start");
+    Ok(())
+}
+
+async fn preload(server: &Arc<Server>, options: &Options) -> Result<()> {
+    for (name, path) in &options.functions {
+        let code = read(path)?;
+        api::lambda::deploy_code(server, name, code)
+            .await
+            .map_err(|e| anyhow!("cannot deploy {} as function '{name}': {e}", path.display()))?;
+    }
+    let machines = options.machines.iter().map(|m| (m, "STANDARD"));
+    let express = options.express.iter().map(|m| (m, "EXPRESS"));
+    for ((name, path), kind) in machines.chain(express) {
+        let definition = String::from_utf8(read(path)?)
+            .with_context(|| format!("{} is not UTF-8", path.display()))?;
+        let arn = server.identity.states_arn("stateMachine", name);
+        let input = json!({"stateMachineArn": arn, "definition": definition});
+        let result = if server.machine(&arn).is_some() {
+            api::machines::update(server, input).await.map(|_| ())
+        } else {
+            let input =
+                json!({"name": name, "definition": definition, "roleArn": ROLE, "type": kind});
+            api::machines::create(server, input).await.map(|_| ())
+        };
+        result.map_err(|e| {
+            anyhow!(
+                "cannot create state machine '{name}' from {}: {e}",
+                path.display()
+            )
+        })?;
+        tracing::info!(machine = %arn, "state machine ready");
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,343 @@
+//! The durable executor: drives a Standard execution so that a crash loses nothing.
+//!
+//! Every event fed to the interpreter is a step, kept with the history events it recorded. The
+//! steps of a turn are committed to the store before any of their actions is carried out — a
+//! task spawned, a timer armed, the end reported — so whatever the host did, the store knew
+//! first. The interpreter is deterministic (its randomness is seeded, its clock is the step's
+//! time), so replaying the stored steps rebuilds the execution exactly; [`replay`] does that
+//! on start and says what was in flight: tasks to run again, timers to arm at their original
+//! deadlines.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::{AbortHandle, JoinSet};
+
+use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, sleep_until};
+use crate::history::HistoryEvent;
+use crate::interp::{Action, Event, Execution, Status, TaskId, TaskRequest, TimerId};
+use crate::store::{ExecutionRecord, ExecutionStatus, StepRecord, Store, StoreError, Write};
+
+/// A request to a running durable execution.
+#[derive(Debug)]
+pub enum Command {
+    /// StopExecution: answered with the stop time once the abort is durable.
+    Stop {
+        /// The error given to StopExecution.
+        error: Option<String>,
+        /// The cause given to StopExecution.
+        cause: Option<String>,
+        /// Receives the stop time (ms since the epoch), or why it could not be recorded.
+        done: oneshot::Sender<Result<i64, StoreError>>,
+    },
+}
+
+/// What was in flight when the stored steps end.
+#[derive(Debug, Default)]
+pub struct Outstanding {
+    /// Tasks invoked and not finished, with whether their start was recorded.
+    pub tasks: BTreeMap<TaskId, (TaskRequest, bool)>,
+    /// Timers armed and not fired, with their deadlines.
+    pub timers: BTreeMap<TimerId, i64>,
+    /// The seq of the next step.
+    pub next_step: u64,
+}
+
+impl Outstanding {
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::TaskStarted(id) => {
+                if let Some(task) = self.tasks.get_mut(id) {
+                    task.1 = true;
+                }
+            }
+            Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
+                self.tasks.remove(task);
+            }
+            Event::TimerFired(timer) => {
+                self.timers.remove(timer);
+            }
+            Event::Start | Event::TaskHeartbeat(_) | Event::Stop { .. } => {}
+        }
+    }
+
+    fn action(&mut self, action: &Action) {
+        match action {
+            Action::InvokeTask(request) => {
+                self.tasks.insert(request.task, (request.clone(), false));
+            }
+            Action::CancelTask(id) => {
+                self.tasks.remove(id);
+            }
+            Action::ArmTimer { timer, at_ms } => {
+                self.timers.insert(*timer, *at_ms);
+            }
+            Action::CancelTimer(timer) => {
+                self.timers.remove(timer);
+            }
+            Action::Finished => {}
+        }
+    }
+}
+
+/// Why stored steps could not be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A step is missing.
+    #[error("step {0} is missing")]
+    Gap(u64),
+    /// A step's event does not decode.
+    #[error("step {step} does not decode: {message}")]
+    Undecodable {
+        /// Which step.
+        step: u64,
+        /// Why.
+        message: String,
+    },
+    /// Replaying a step recorded different history: the definition or the interpreter changed
+    /// since the step was taken.
+    #[error("step {0} replays differently from how it ran")]
+    Diverged(u64),
+    /// The steps end the execution, though its record says it is running.
+    #[error("the steps end the execution")]
+    Ended,
+}
+
+fn history_text(events: &[HistoryEvent]) -> String {
+    serde_json::to_string(events).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Feeds `steps` to a new `exec` and checks that each records the history it recorded then.
+pub fn replay(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstanding, ReplayError> {
+    let mut out = Outstanding::default();
+    for (i, step) in steps.iter().enumerate() {
+        let i = i as u64;
+        if step.seq != i {
+            return Err(ReplayError::Gap(i));
+        }
+        let event: Event =
+            serde_json::from_str(&step.event).map_err(|e| ReplayError::Undecodable {
+                step: i,
+                message: e.to_string(),
+            })?;
+        out.event(&event);
+        let before = exec.history.len();
+        let actions = exec.step(step.now_ms, event);
+        if history_text(&exec.history[before..]) != step.history {
+            return Err(ReplayError::Diverged(i));
+        }
+        for action in &actions {
+            out.action(action);
+        }
+    }
+    if exec.status != Status::Running {
+        return Err(ReplayError::Ended);
+    }
+    out.next_step = steps.len() as u64;
+    Ok(out)
+}
+
+/// The record of an execution that has ended, from its running record.
+pub fn ended(mut record: ExecutionRecord, status: &Status, stop_ms: i64) -> ExecutionRecord {
+    record.stop_ms = Some(stop_ms);
+    let (status, output, failure) = match status {
+        Status::Running => (ExecutionStatus::Running, None, None),
+        Status::Succeeded(v) => (ExecutionStatus::Succeeded, Some(v.to_string()), None),
+        Status::Failed(f) => (ExecutionStatus::Failed, None, Some(f)),
+        Status::TimedOut => (ExecutionStatus::TimedOut, None, None),
+        Status::Aborted(f) => (ExecutionStatus::Aborted, None, Some(f)),
+    };
+    record.status = status;
+    record.output = output;
+    record.error = failure.and_then(|f| f.error.clone());
+    record.cause = failure.and_then(|f| f.cause.clone());
+    record
+}
+
+/// A durable execution ready to be driven.
+pub struct Durable {
+    /// The execution: new, or rebuilt by [`replay`].
+    pub exec: Execution,
+    /// Its record as stored while it runs.
+    pub record: ExecutionRecord,
+    /// Where steps go.
+    pub store: Arc<dyn Store>,
+    /// Who runs its tasks.
+    pub runner: Arc<dyn TaskRunner>,
+    /// Its clock.
+    pub clock: Clock,
+    /// Writes committed with the first step (a new execution's record and definition).
+    pub first_writes: Vec<Write>,
+    /// For a resumed execution, what was in flight; `None` starts it.
+    pub resume: Option<Outstanding>,
+}
+
+/// How the driver stopped.
+#[derive(Debug)]
+pub enum Ended {
+    /// The execution ended; this is its final record, durable.
+    Finished(ExecutionRecord),
+    /// The store failed: the execution stays running in the store and resumes on restart.
+    Stalled(StoreError),
+}
+
+/// Drives `run` to its end. `started` hears once the first commit is durable (or failed).
+pub async fn drive(
+    run: Durable,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    started: Option<oneshot::Sender<Result<(), StoreError>>>,
+) -> Ended {
+    let Durable {
+        mut exec,
+        mut record,
+        store,
+        runner,
+        clock,
+        first_writes,
+        resume,
+    } = run;
+    let mut started = started;
+    let mut writes = first_writes;
+    let mut timers: BTreeSet<(i64, TimerId)> = BTreeSet::new();
+    let mut deadlines: HashMap<TimerId, i64> = HashMap::new();
+    let mut tasks: JoinSet<(TaskId, TaskOutcome)> = JoinSet::new();
+    let mut handles: HashMap<TaskId, AbortHandle> = HashMap::new();
+    let (beat_tx, mut beat_rx) = mpsc::unbounded_channel::<TaskId>();
+    let mut pending: VecDeque<(Event, i64)> = VecDeque::new();
+    let mut to_spawn: Vec<TaskRequest> = Vec::new();
+    let mut stop_acks: Vec<oneshot::Sender<Result<i64, StoreError>>> = Vec::new();
+    let mut next_step = 0;
+
+    match resume {
+        None => pending.push_back((Event::Start, record.start_ms)),
+        Some(out) => {
+            next_step = out.next_step;
+            for (id, (request, was_started)) in out.tasks {
+                // A task whose result was not recorded runs again; its start is recorded once.
+                if !was_started {
+                    pending.push_back((Event::TaskStarted(id), clock.now_ms()));
+                }
+                to_spawn.push(request);
+            }
+            for (timer, at) in out.timers {
+                timers.insert((at, timer));
+                deadlines.insert(timer, at);
+            }
+        }
+    }
+
+    loop {
+        let mut steps = Vec::new();
+        let mut cancels = Vec::new();
+        let mut finished = false;
+        while let Some((event, now)) = pending.pop_front() {
+            let before = exec.history.len();
+            let event_text = serde_json::to_string(&event).unwrap_or_default();
+            for action in exec.step(now, event) {
+                match action {
+                    Action::InvokeTask(request) => {
+                        // The task starts right after this turn's commit: record it with it.
+                        pending.push_back((Event::TaskStarted(request.task), now));
+                        to_spawn.push(request);
+                    }
+                    Action::CancelTask(id) => {
+                        to_spawn.retain(|r| r.task != id);
+                        cancels.push(id);
+                    }
+                    Action::ArmTimer { timer, at_ms } => {
+                        timers.insert((at_ms, timer));
+                        deadlines.insert(timer, at_ms);
+                    }
+                    Action::CancelTimer(timer) => {
+                        if let Some(at) = deadlines.remove(&timer) {
+                            timers.remove(&(at, timer));
+                        }
+                    }
+                    Action::Finished => finished = true,
+                }
+            }
+            steps.push(StepRecord {
+                seq: next_step,
+                now_ms: now,
+                event: event_text,
+                history: history_text(&exec.history[before..]),
+            });
+            next_step += 1;
+        }
+        let stop_ms = steps.last().map_or_else(|| clock.now_ms(), |s| s.now_ms);
+        if !steps.is_empty() {
+            writes.push(Write::AppendSteps {
+                execution: record.seq,
+                steps,
+            });
+        }
+        if finished {
+            record = ended(record, &exec.status, stop_ms);
+            writes.push(Write::PutExecution(record.clone()));
+        }
+        if !writes.is_empty() {
+            let result = store.commit(std::mem::take(&mut writes)).await;
+            if let Some(tx) = started.take() {
+                let _ = tx.send(result.clone());
+            }
+            for ack in stop_acks.drain(..) {
+                let _ = ack.send(result.clone().map(|()| stop_ms));
+            }
+            if let Err(e) = result {
+                tracing::error!(execution = %record.arn, error = %e, "cannot record a step; the execution stays running and resumes when the host restarts");
+                tasks.abort_all();
+                return Ended::Stalled(e);
+            }
+        }
+        for id in cancels {
+            if let Some(h) = handles.remove(&id) {
+                h.abort();
+            }
+        }
+        if finished {
+            tasks.abort_all();
+            return Ended::Finished(record);
+        }
+        for request in to_spawn.drain(..) {
+            let id = request.task;
+            let heartbeat = Heartbeat {
+                task: id,
+                tx: beat_tx.clone(),
+            };
+            let fut = runner.run(request, heartbeat);
+            handles.insert(id, tasks.spawn(async move { (id, fut.await) }));
+        }
+
+        let next_timer = timers.first().copied();
+        tokio::select! {
+            _ = sleep_until(clock, next_timer), if next_timer.is_some() => {
+                if let Some((at, timer)) = next_timer {
+                    timers.remove(&(at, timer));
+                    deadlines.remove(&timer);
+                    pending.push_back((Event::TimerFired(timer), clock.now_ms()));
+                }
+            }
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                // An aborted task reports a JoinError: it was cancelled, nothing to tell.
+                if let Ok((task, outcome)) = joined {
+                    handles.remove(&task);
+                    let event = match outcome {
+                        TaskOutcome::Succeeded(output) => Event::TaskSucceeded { task, output },
+                        TaskOutcome::Failed(failure) => Event::TaskFailed { task, failure },
+                    };
+                    pending.push_back((event, clock.now_ms()));
+                }
+            }
+            Some(task) = beat_rx.recv() => {
+                pending.push_back((Event::TaskHeartbeat(task), clock.now_ms()));
+            }
+            Some(command) = commands.recv() => match command {
+                Command::Stop { error, cause, done } => {
+                    stop_acks.push(done);
+                    pending.push_back((Event::Stop { error, cause }, clock.now_ms()));
+                }
+            },
+        }
+    }
+}

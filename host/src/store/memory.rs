@@ -1,0 +1,155 @@
+//! The in-memory store: the same contract as SQLite, nothing on disk. Tests use it, and a
+//! server started with it loses everything when it stops.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::{
+    ActivityRecord, CommitFuture, ExecutionQuery, ExecutionRecord, ExecutionStatus, FunctionRecord,
+    Loaded, MachineRecord, StepRecord, Store, StoreError, Write, history_events,
+};
+
+#[derive(Default)]
+struct Inner {
+    machines: BTreeMap<String, MachineRecord>,
+    activities: BTreeMap<String, ActivityRecord>,
+    functions: BTreeMap<String, FunctionRecord>,
+    definitions: HashMap<String, String>,
+    /// By seq, so that lists come out in start order.
+    executions: BTreeMap<u64, ExecutionRecord>,
+    by_arn: HashMap<String, u64>,
+    steps: HashMap<u64, Vec<StepRecord>>,
+    settings: BTreeMap<String, String>,
+}
+
+/// A store in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain maps behind, still consistent per write.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Inner {
+    fn apply(&mut self, write: Write) {
+        match write {
+            Write::PutMachine(m) => {
+                self.machines.insert(m.arn.clone(), m);
+            }
+            Write::DeleteMachine(arn) => {
+                self.machines.remove(&arn);
+            }
+            Write::PutActivity(a) => {
+                self.activities.insert(a.arn.clone(), a);
+            }
+            Write::DeleteActivity(arn) => {
+                self.activities.remove(&arn);
+            }
+            Write::PutFunction(f) => {
+                self.functions.insert(f.name.clone(), f);
+            }
+            Write::SetFunctionMeta { name, meta } => {
+                if let Some(f) = self.functions.get_mut(&name) {
+                    f.meta = meta;
+                }
+            }
+            Write::DeleteFunction(name) => {
+                self.functions.remove(&name);
+            }
+            Write::PutDefinition { id, text } => {
+                self.definitions.entry(id).or_insert(text);
+            }
+            Write::PutExecution(e) => {
+                self.by_arn.insert(e.arn.clone(), e.seq);
+                self.executions.insert(e.seq, e);
+            }
+            Write::AppendSteps { execution, steps } => {
+                self.steps.entry(execution).or_default().extend(steps);
+            }
+            Write::PutSetting { key, value } => {
+                self.settings.insert(key, value);
+            }
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn commit(&self, writes: Vec<Write>) -> CommitFuture {
+        let mut inner = self.lock();
+        for w in writes {
+            inner.apply(w);
+        }
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn load(&self) -> Result<Loaded, StoreError> {
+        let inner = self.lock();
+        let running = inner
+            .executions
+            .values()
+            .filter(|e| e.status == ExecutionStatus::Running)
+            .map(|e| {
+                let steps = inner.steps.get(&e.seq).cloned().unwrap_or_default();
+                (e.clone(), steps)
+            })
+            .collect();
+        Ok(Loaded {
+            machines: inner.machines.values().cloned().collect(),
+            activities: inner.activities.values().cloned().collect(),
+            functions: inner.functions.values().cloned().collect(),
+            running,
+            last_execution_seq: inner.executions.keys().next_back().copied().unwrap_or(0),
+            settings: inner.settings.clone(),
+        })
+    }
+
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .by_arn
+            .get(arn)
+            .and_then(|seq| inner.executions.get(seq))
+            .cloned())
+    }
+
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRecord>, StoreError> {
+        let inner = self.lock();
+        let below = query.before_seq.unwrap_or(u64::MAX);
+        Ok(inner
+            .executions
+            .range(..below)
+            .rev()
+            .map(|(_, e)| e)
+            .filter(|e| e.machine_arn == query.machine_arn)
+            .filter(|e| query.status.is_none_or(|s| e.status == s))
+            .take(query.limit)
+            .cloned()
+            .collect())
+    }
+
+    fn history(&self, arn: &str) -> Result<Vec<Value>, StoreError> {
+        let inner = self.lock();
+        let mut events = Vec::new();
+        let steps = inner.by_arn.get(arn).and_then(|seq| inner.steps.get(seq));
+        for step in steps.map(Vec::as_slice).unwrap_or_default() {
+            events.extend(history_events(&step.history)?);
+        }
+        Ok(events)
+    }
+
+    fn definition(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().definitions.get(id).cloned())
+    }
+}

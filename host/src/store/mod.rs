@@ -1,0 +1,300 @@
+//! Durable state: the [`Store`] trait, the records it keeps, and its two implementations —
+//! SQLite in a data directory ([`sqlite::SqliteStore`], the embedded default) and memory
+//! ([`memory::MemoryStore`], for tests).
+//!
+//! The server keeps what it serves hot (machines, activities, functions, running executions)
+//! in memory and uses the store as its durable copy: every change is a [`Write`], and a batch of
+//! writes is committed atomically and durably before the server acts on it or answers. Reads go
+//! to the store only for what is not kept in memory: finished executions and histories.
+
+pub mod memory;
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed (disk full, corrupted file, permissions, ...).
+    #[error("the store failed: {0}")]
+    Database(String),
+    /// A record on disk does not decode: written by another version, or damaged.
+    #[error("a stored record is unreadable: {0}")]
+    Corrupt(String),
+    /// The store has shut down.
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// The two kinds of state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MachineType {
+    /// Durable, exactly-once, with a history.
+    Standard,
+    /// In memory, at-least-once, no history kept.
+    Express,
+}
+
+/// A state machine as CreateStateMachine and UpdateStateMachine leave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineRecord {
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// The definition, as the user sent it.
+    pub definition: String,
+    /// The role it runs as.
+    pub role_arn: String,
+    /// STANDARD or EXPRESS.
+    pub kind: MachineType,
+    /// CreateStateMachine's time, milliseconds since the epoch.
+    pub created_ms: i64,
+    /// The last UpdateStateMachine's time.
+    pub updated_ms: Option<i64>,
+    /// Changes on every update.
+    pub revision_id: String,
+    /// The description, if given.
+    pub description: Option<String>,
+    /// `loggingConfiguration` as given (kept and returned; logs go to the host log).
+    pub logging: Option<Value>,
+    /// `tracingConfiguration` as given.
+    pub tracing: Option<Value>,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// CreateActivity's time.
+    pub created_ms: i64,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A deployed function: its code and its configuration, enough to deploy it again on start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionRecord {
+    /// Its name.
+    pub name: String,
+    /// The component's bytes.
+    #[serde(skip)]
+    pub code: Vec<u8>,
+    /// Everything else: configuration and Lambda's descriptive fields, as JSON.
+    pub meta: Value,
+}
+
+/// Where an execution stands, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    /// Still going.
+    Running,
+    /// Ended with an output.
+    Succeeded,
+    /// Ended with an error.
+    Failed,
+    /// Ran past its TimeoutSeconds.
+    TimedOut,
+    /// Stopped by StopExecution.
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// The API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+
+    /// Parses the API's spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "RUNNING" => ExecutionStatus::Running,
+            "SUCCEEDED" => ExecutionStatus::Succeeded,
+            "FAILED" => ExecutionStatus::Failed,
+            "TIMED_OUT" => ExecutionStatus::TimedOut,
+            "ABORTED" => ExecutionStatus::Aborted,
+            _ => return None,
+        })
+    }
+}
+
+/// A Standard execution: written when it starts and again when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    /// Position in start order: lists page by it, newest first.
+    pub seq: u64,
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// The machine's ARN.
+    pub machine_arn: String,
+    /// The definition it runs, by [`definition_id`].
+    pub definition_id: String,
+    /// The role it runs as.
+    pub role_arn: String,
+    /// Seeds the interpreter's randomness, so that replaying its steps gives the same execution.
+    pub seed: u64,
+    /// Where it stands.
+    pub status: ExecutionStatus,
+    /// Its input, as JSON text.
+    pub input: String,
+    /// Its output, once succeeded.
+    pub output: Option<String>,
+    /// The error, once failed, timed out or aborted.
+    pub error: Option<String>,
+    /// The cause.
+    pub cause: Option<String>,
+    /// StartExecution's time.
+    pub start_ms: i64,
+    /// When it ended.
+    pub stop_ms: Option<i64>,
+}
+
+/// One step of a Standard execution: the event fed to the interpreter, when, and the history
+/// events that step recorded. Replaying an execution's steps in order rebuilds it exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// 0-based position in the execution's steps.
+    pub seq: u64,
+    /// The interpreter's clock for this step.
+    pub now_ms: i64,
+    /// The event, as JSON text.
+    pub event: String,
+    /// The history events recorded, as one JSON array.
+    pub history: String,
+}
+
+/// One change to durable state.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Create or replace a state machine.
+    PutMachine(MachineRecord),
+    /// Delete a state machine (its executions stay readable).
+    DeleteMachine(String),
+    /// Create or replace an activity.
+    PutActivity(ActivityRecord),
+    /// Delete an activity.
+    DeleteActivity(String),
+    /// Create or replace a function.
+    PutFunction(FunctionRecord),
+    /// Replace a stored function's configuration, keeping its code.
+    SetFunctionMeta {
+        /// The function.
+        name: String,
+        /// Its new configuration.
+        meta: Value,
+    },
+    /// Delete a function.
+    DeleteFunction(String),
+    /// Keep a definition text under its [`definition_id`] (no-op when already kept).
+    PutDefinition {
+        /// Its id.
+        id: String,
+        /// The text.
+        text: String,
+    },
+    /// Create or replace an execution record.
+    PutExecution(ExecutionRecord),
+    /// Append steps to an execution.
+    AppendSteps {
+        /// The execution's `seq`.
+        execution: u64,
+        /// The steps, in order.
+        steps: Vec<StepRecord>,
+    },
+    /// Set a host setting (the task-token secret, ...).
+    PutSetting {
+        /// Its key.
+        key: String,
+        /// Its value.
+        value: String,
+    },
+}
+
+/// Everything the server loads on start.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Every state machine.
+    pub machines: Vec<MachineRecord>,
+    /// Every activity.
+    pub activities: Vec<ActivityRecord>,
+    /// Every function, with its code.
+    pub functions: Vec<FunctionRecord>,
+    /// Every running execution, with its steps in order.
+    pub running: Vec<(ExecutionRecord, Vec<StepRecord>)>,
+    /// The highest execution `seq` ever used.
+    pub last_execution_seq: u64,
+    /// Host settings.
+    pub settings: BTreeMap<String, String>,
+}
+
+/// A future that the store resolves once a batch is durable.
+pub type CommitFuture = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
+
+/// Which executions to list.
+#[derive(Debug, Clone)]
+pub struct ExecutionQuery {
+    /// Of this machine.
+    pub machine_arn: String,
+    /// Only those in this status.
+    pub status: Option<ExecutionStatus>,
+    /// Only those started before the one with this `seq` (the page token).
+    pub before_seq: Option<u64>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// Durable state. Implementations batch concurrent commits into one transaction.
+pub trait Store: Send + Sync + 'static {
+    /// Applies `writes` atomically; the future resolves once they are durable.
+    fn commit(&self, writes: Vec<Write>) -> CommitFuture;
+    /// Everything needed to start serving.
+    fn load(&self) -> Result<Loaded, StoreError>;
+    /// One execution.
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError>;
+    /// Executions of a machine, newest first.
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRecord>, StoreError>;
+    /// The history events of an execution, oldest first, as the API's JSON objects.
+    fn history(&self, arn: &str) -> Result<Vec<Value>, StoreError>;
+    /// A definition text by its id.
+    fn definition(&self, id: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// A definition's id: the hex SHA-256 of its text. Executions refer to the text they run by
+/// it, so an UpdateStateMachine does not change what a running execution does.
+pub fn definition_id(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses one step's history array into its events.
+fn history_events(text: &str) -> Result<Vec<Value>, StoreError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Array(events)) => Ok(events),
+        Ok(_) => Err(StoreError::Corrupt("a history step is not an array".into())),
+        Err(e) => Err(StoreError::Corrupt(format!("a history step: {e}"))),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

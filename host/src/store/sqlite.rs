@@ -1,0 +1,402 @@
+//! The embedded store: one SQLite database in the data directory, in WAL mode.
+//!
+//! One writer thread owns the write connection. Commits from every execution queue up while the
+//! previous transaction is being synced, and the writer takes all that are waiting into the next
+//! transaction (group commit), each inside its own savepoint so that one bad batch fails alone.
+//! `synchronous=FULL` makes every commit an fsync of the log: a commit that has been
+//! acknowledged survives a crash or power loss. Reads use their own connection, which WAL lets
+//! run beside the writer.
+
+use std::path::Path;
+use std::sync::{Mutex, mpsc};
+use std::thread;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::{
+    ActivityRecord, CommitFuture, ExecutionQuery, ExecutionRecord, FunctionRecord, Loaded,
+    MachineRecord, StepRecord, Store, StoreError, Write, history_events,
+};
+
+/// Most batches the writer folds into one transaction; bounds the latency of the first.
+const MAX_BATCHES_PER_COMMIT: usize = 4096;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS machines (arn TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS activities (arn TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS functions (name TEXT PRIMARY KEY, meta TEXT NOT NULL, code BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS definitions (id TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (
+    seq INTEGER PRIMARY KEY,
+    arn TEXT NOT NULL UNIQUE,
+    machine_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (machine_arn, seq);
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status) WHERE status = 'RUNNING';
+CREATE TABLE IF NOT EXISTS steps (
+    execution INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    now_ms INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    history TEXT NOT NULL,
+    PRIMARY KEY (execution, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+struct Batch {
+    writes: Vec<Write>,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    writer: mpsc::Sender<Batch>,
+    reader: Mutex<Connection>,
+}
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn corrupt(what: &str, e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn to_text<T: serde::Serialize>(value: &T) -> String {
+    // Records are plain data with string keys: serialising them cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(db)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(db)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut conn = open(path)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        let reader = open(path)?;
+        let (tx, rx) = mpsc::channel::<Batch>();
+        thread::Builder::new()
+            .name("stepwise-store".into())
+            .spawn(move || write_loop(&mut conn, rx))
+            .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
+        Ok(SqliteStore {
+            writer: tx,
+            reader: Mutex::new(reader),
+        })
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        f(&conn)
+    }
+}
+
+fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>) {
+    while let Ok(first) = rx.recv() {
+        let mut batches = vec![first];
+        while batches.len() < MAX_BATCHES_PER_COMMIT {
+            match rx.try_recv() {
+                Ok(b) => batches.push(b),
+                Err(_) => break,
+            }
+        }
+        let results = commit_batches(conn, &mut batches);
+        for (batch, result) in batches.into_iter().zip(results) {
+            // The committer may have gone away (its request was dropped): nothing to tell.
+            let _ = batch.done.send(result);
+        }
+    }
+}
+
+/// Commits every batch in one transaction; a batch that fails is rolled back alone.
+fn commit_batches(conn: &mut Connection, batches: &mut [Batch]) -> Vec<Result<(), StoreError>> {
+    let n = batches.len();
+    let failed_all = |e: rusqlite::Error| vec![Err(db(e)); n];
+    let mut tx = match conn.transaction() {
+        Ok(tx) => tx,
+        Err(e) => return failed_all(e),
+    };
+    let mut results = Vec::with_capacity(batches.len());
+    for batch in batches.iter_mut() {
+        let writes = std::mem::take(&mut batch.writes);
+        results.push(apply_batch(&mut tx, writes));
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => failed_all(e),
+    }
+}
+
+fn apply_batch(tx: &mut Transaction<'_>, writes: Vec<Write>) -> Result<(), StoreError> {
+    let sp = tx.savepoint().map_err(db)?;
+    for w in writes {
+        // Dropping the savepoint on error rolls this batch back.
+        apply(&sp, w).map_err(db)?;
+    }
+    sp.commit().map_err(db)
+}
+
+fn apply(conn: &Connection, write: Write) -> rusqlite::Result<()> {
+    match write {
+        Write::PutMachine(m) => {
+            conn.prepare_cached("INSERT OR REPLACE INTO machines (arn, record) VALUES (?1, ?2)")?
+                .execute(params![m.arn, to_text(&m)])?;
+        }
+        Write::DeleteMachine(arn) => {
+            conn.prepare_cached("DELETE FROM machines WHERE arn = ?1")?
+                .execute(params![arn])?;
+        }
+        Write::PutActivity(a) => {
+            conn.prepare_cached("INSERT OR REPLACE INTO activities (arn, record) VALUES (?1, ?2)")?
+                .execute(params![a.arn, to_text(&a)])?;
+        }
+        Write::DeleteActivity(arn) => {
+            conn.prepare_cached("DELETE FROM activities WHERE arn = ?1")?
+                .execute(params![arn])?;
+        }
+        Write::PutFunction(f) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO functions (name, meta, code) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![f.name, to_text(&f.meta), f.code])?;
+        }
+        Write::SetFunctionMeta { name, meta } => {
+            conn.prepare_cached("UPDATE functions SET meta = ?2 WHERE name = ?1")?
+                .execute(params![name, to_text(&meta)])?;
+        }
+        Write::DeleteFunction(name) => {
+            conn.prepare_cached("DELETE FROM functions WHERE name = ?1")?
+                .execute(params![name])?;
+        }
+        Write::PutDefinition { id, text } => {
+            conn.prepare_cached("INSERT OR IGNORE INTO definitions (id, text) VALUES (?1, ?2)")?
+                .execute(params![id, text])?;
+        }
+        Write::PutExecution(e) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO executions (seq, arn, machine_arn, status, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                e.seq as i64,
+                e.arn,
+                e.machine_arn,
+                e.status.as_str(),
+                to_text(&e)
+            ])?;
+        }
+        Write::AppendSteps { execution, steps } => {
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO steps (execution, seq, now_ms, event, history) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for s in steps {
+                stmt.execute(params![
+                    execution as i64,
+                    s.seq as i64,
+                    s.now_ms,
+                    s.event,
+                    s.history
+                ])?;
+            }
+        }
+        Write::PutSetting { key, value } => {
+            conn.prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, value])?;
+        }
+    }
+    Ok(())
+}
+
+fn records<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql).map_err(db)?;
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for text in rows {
+        out.push(serde_json::from_str(&text.map_err(db)?).map_err(|e| corrupt(what, e))?);
+    }
+    Ok(out)
+}
+
+fn execution_from(text: &str) -> Result<ExecutionRecord, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt("an execution", e))
+}
+
+fn steps_of(conn: &Connection, execution: u64) -> Result<Vec<StepRecord>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq, now_ms, event, history FROM steps WHERE execution = ?1 ORDER BY seq",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![execution as i64], |row| {
+            Ok(StepRecord {
+                seq: row.get::<_, i64>(0)? as u64,
+                now_ms: row.get(1)?,
+                event: row.get(2)?,
+                history: row.get(3)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+impl Store for SqliteStore {
+    fn commit(&self, writes: Vec<Write>) -> CommitFuture {
+        let (done, rx) = oneshot::channel();
+        let sent = self.writer.send(Batch { writes, done });
+        Box::pin(async move {
+            sent.map_err(|_| StoreError::Closed)?;
+            rx.await.map_err(|_| StoreError::Closed)?
+        })
+    }
+
+    fn load(&self) -> Result<Loaded, StoreError> {
+        self.read(|conn| {
+            let machines: Vec<MachineRecord> =
+                records(conn, "SELECT record FROM machines", "a state machine")?;
+            let activities: Vec<ActivityRecord> =
+                records(conn, "SELECT record FROM activities", "an activity")?;
+            let mut functions = Vec::new();
+            let mut stmt = conn
+                .prepare("SELECT name, meta, code FROM functions")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Vec<u8>>(2)?,
+                    ))
+                })
+                .map_err(db)?;
+            for row in rows {
+                let (name, meta, code) = row.map_err(db)?;
+                let meta = serde_json::from_str(&meta).map_err(|e| corrupt("a function", e))?;
+                functions.push(FunctionRecord { name, code, meta });
+            }
+            let running_records: Vec<ExecutionRecord> = records(
+                conn,
+                "SELECT record FROM executions WHERE status = 'RUNNING' ORDER BY seq",
+                "an execution",
+            )?;
+            let mut running = Vec::with_capacity(running_records.len());
+            for e in running_records {
+                let steps = steps_of(conn, e.seq)?;
+                running.push((e, steps));
+            }
+            let last_execution_seq = conn
+                .query_row("SELECT COALESCE(MAX(seq), 0) FROM executions", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(db)? as u64;
+            let mut settings = std::collections::BTreeMap::new();
+            let mut stmt = conn
+                .prepare("SELECT key, value FROM settings")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(db)?;
+            for row in rows {
+                let (k, v): (String, String) = row.map_err(db)?;
+                settings.insert(k, v);
+            }
+            Ok(Loaded {
+                machines,
+                activities,
+                functions,
+                running,
+                last_execution_seq,
+                settings,
+            })
+        })
+    }
+
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
+        self.read(|conn| {
+            let text: Option<String> = conn
+                .prepare_cached("SELECT record FROM executions WHERE arn = ?1")
+                .map_err(db)?
+                .query_row(params![arn], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            text.map(|t| execution_from(&t)).transpose()
+        })
+    }
+
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRecord>, StoreError> {
+        self.read(|conn| {
+            let below = query.before_seq.map_or(i64::MAX, |s| s as i64);
+            let status = query.status.map(|s| s.as_str());
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT record FROM executions
+                     WHERE machine_arn = ?1 AND seq < ?2 AND (?3 IS NULL OR status = ?3)
+                     ORDER BY seq DESC LIMIT ?4",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(
+                    params![query.machine_arn, below, status, query.limit as i64],
+                    |r| r.get::<_, String>(0),
+                )
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for text in rows {
+                out.push(execution_from(&text.map_err(db)?)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn history(&self, arn: &str) -> Result<Vec<Value>, StoreError> {
+        self.read(|conn| {
+            let seq: Option<i64> = conn
+                .prepare_cached("SELECT seq FROM executions WHERE arn = ?1")
+                .map_err(db)?
+                .query_row(params![arn], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            let mut events = Vec::new();
+            if let Some(seq) = seq {
+                for step in steps_of(conn, seq as u64)? {
+                    events.extend(history_events(&step.history)?);
+                }
+            }
+            Ok(events)
+        })
+    }
+
+    fn definition(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT text FROM definitions WHERE id = ?1")
+                .map_err(db)?
+                .query_row(params![id], |r| r.get(0))
+                .optional()
+                .map_err(db)
+        })
+    }
+}
