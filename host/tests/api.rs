@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_sfn::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
-use aws_sdk_sfn::error::{BoxError, ProvideErrorMetadata};
+use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType, StateMachineType, Tag};
 use serde_json::{Value, json};
 
@@ -16,6 +16,8 @@ use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
 use stepwise_test_artifacts as guest;
+
+use common::{lambda_client, sfn_client};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 const MACHINE_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
@@ -63,56 +65,6 @@ impl Host {
             s.await.unwrap();
         }
     }
-}
-
-/// AWS SDKs send StartSyncExecution to `sync-<host>`, which does not resolve for 127.0.0.1;
-/// this puts the request back on the endpoint (see the README).
-#[derive(Debug)]
-struct NoSyncPrefix;
-
-impl Intercept for NoSyncPrefix {
-    fn name(&self) -> &'static str {
-        "NoSyncPrefix"
-    }
-
-    fn modify_before_transmit(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let uri = request.uri().replacen("://sync-", "://", 1);
-        request.set_uri(uri)?;
-        Ok(())
-    }
-}
-
-fn credentials() -> Credentials {
-    Credentials::new("test", "test", None, None, "tests")
-}
-
-fn sfn_client(endpoint: &str) -> aws_sdk_sfn::Client {
-    let config = aws_sdk_sfn::Config::builder()
-        .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(credentials())
-        .endpoint_url(endpoint)
-        .interceptor(NoSyncPrefix)
-        .build();
-    aws_sdk_sfn::Client::from_conf(config)
-}
-
-fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_lambda::Client::from_conf(config)
 }
 
 fn code(path: &str) -> Vec<u8> {

@@ -1,0 +1,57 @@
+//! What the end-to-end tests share: AWS SDK clients pointed at a local endpoint.
+
+#![allow(dead_code)]
+
+use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_sfn::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_sdk_sfn::error::BoxError;
+
+/// AWS SDKs send StartSyncExecution to `sync-<host>`, which does not resolve for 127.0.0.1;
+/// this puts the request back on the endpoint (see the README).
+#[derive(Debug)]
+pub struct NoSyncPrefix;
+
+impl Intercept for NoSyncPrefix {
+    fn name(&self) -> &'static str {
+        "NoSyncPrefix"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let uri = request.uri().replacen("://sync-", "://", 1);
+        request.set_uri(uri)?;
+        Ok(())
+    }
+}
+
+pub fn credentials() -> Credentials {
+    Credentials::new("test", "test", None, None, "tests")
+}
+
+pub fn sfn_client(endpoint: &str) -> aws_sdk_sfn::Client {
+    let config = aws_sdk_sfn::Config::builder()
+        .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .endpoint_url(endpoint)
+        .interceptor(NoSyncPrefix)
+        .build();
+    aws_sdk_sfn::Client::from_conf(config)
+}
+
+pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+        .region(aws_sdk_lambda::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_lambda::Client::from_conf(config)
+}

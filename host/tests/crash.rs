@@ -1,0 +1,142 @@
+//! The crash test: executions parked in Wait states, the server killed with SIGKILL, started
+//! again on the same data directory. Each execution must complete exactly once, with the right
+//! output, on its original deadline, and with a history that has no gap and no duplicate.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
+use serde_json::{Value, json};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/test";
+const EXECUTIONS: usize = 60;
+const WAIT_SECONDS: u64 = 4;
+
+/// Starts `stepwise serve` on a free port; returns it and its endpoint.
+fn serve(data_dir: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let endpoint = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    (child, endpoint)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_survive_sigkill_and_complete_exactly_once() {
+    let dir = std::env::temp_dir().join(format!("stepwise-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut server, endpoint) = serve(&dir);
+    let sfn = common::sfn_client(&endpoint);
+    let definition = json!({"StartAt": "Before", "States": {
+        "Before": {"Type": "Pass", "Result": "before", "ResultPath": "$.before", "Next": "Park"},
+        "Park": {"Type": "Wait", "Seconds": WAIT_SECONDS, "Next": "After"},
+        "After": {"Type": "Pass", "Result": "after", "ResultPath": "$.after", "End": true}}});
+    let machine = sfn
+        .create_state_machine()
+        .name("parked")
+        .definition(definition.to_string())
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let mut arns = Vec::new();
+    for i in 0..EXECUTIONS {
+        let started = sfn
+            .start_execution()
+            .state_machine_arn(&machine)
+            .name(format!("e{i}"))
+            .input(json!({"i": i}).to_string())
+            .send()
+            .await
+            .unwrap();
+        arns.push(started.execution_arn);
+    }
+    // Every start was acknowledged, so every one is on disk: kill without warning.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let killed_at = Instant::now();
+
+    let (mut server, endpoint) = serve(&dir);
+    let sfn = common::sfn_client(&endpoint);
+    for (i, arn) in arns.iter().enumerate() {
+        let done = loop {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .unwrap();
+            if d.status != ExecutionStatus::Running {
+                break d;
+            }
+            assert!(
+                killed_at.elapsed() < Duration::from_secs(60),
+                "{arn} never finished"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{arn}");
+        let output: Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            output,
+            json!({"i": i, "before": "before", "after": "after"})
+        );
+
+        let history = sfn
+            .get_execution_history()
+            .execution_arn(arn)
+            .max_results(1000)
+            .send()
+            .await
+            .unwrap()
+            .events;
+        let ids: Vec<i64> = history.iter().map(|e| e.id).collect();
+        assert_eq!(
+            ids,
+            (1..=ids.len() as i64).collect::<Vec<_>>(),
+            "{arn}: gap or duplicate"
+        );
+        use HistoryEventType::*;
+        let types: Vec<HistoryEventType> = history.iter().map(|e| e.r#type.clone()).collect();
+        assert_eq!(
+            types,
+            vec![
+                ExecutionStarted,
+                PassStateEntered,
+                PassStateExited,
+                WaitStateEntered,
+                WaitStateExited,
+                PassStateEntered,
+                PassStateExited,
+                ExecutionSucceeded
+            ],
+            "{arn}"
+        );
+        // The Wait kept its absolute deadline: it did not start over after the restart.
+        let waited = history[4].timestamp.as_secs_f64() - history[3].timestamp.as_secs_f64();
+        assert!(
+            (WAIT_SECONDS as f64 - 0.01..WAIT_SECONDS as f64 + 1.5).contains(&waited),
+            "{arn} waited {waited} s"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
