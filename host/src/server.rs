@@ -153,7 +153,7 @@ pub struct Server {
     pub runner: Arc<dyn TaskRunner>,
     /// Wall clock.
     pub clock: Clock,
-    machines: RwLock<BTreeMap<String, Machine>>,
+    machines: RwLock<BTreeMap<String, Arc<Machine>>>,
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
     running: Mutex<HashMap<String, Running>>,
@@ -232,7 +232,7 @@ impl Server {
             let arn = record.arn.clone();
             match Machine::compile(record) {
                 Ok(m) => {
-                    server.machines_mut().insert(arn, m);
+                    server.machines_mut().insert(arn, Arc::new(m));
                 }
                 Err(e) => {
                     tracing::error!(machine = %arn, error = %e, "cannot load a stored state machine")
@@ -262,7 +262,7 @@ impl Server {
         self.functions.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn machines_mut(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Machine>> {
+    fn machines_mut(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<Machine>>> {
         self.machines.write().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -279,7 +279,7 @@ impl Server {
     // -----------------------------------------------------------------------------------------
 
     /// A state machine by ARN.
-    pub fn machine(&self, arn: &str) -> Option<Machine> {
+    pub fn machine(&self, arn: &str) -> Option<Arc<Machine>> {
         self.machines
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -288,7 +288,7 @@ impl Server {
     }
 
     /// Every state machine, by ARN.
-    pub fn machines(&self) -> Vec<Machine> {
+    pub fn machines(&self) -> Vec<Arc<Machine>> {
         self.machines
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -303,19 +303,17 @@ impl Server {
         &self,
         machine: Machine,
         only_if_new: bool,
-    ) -> Result<Option<Machine>, StoreError> {
+    ) -> Result<Option<Arc<Machine>>, StoreError> {
         let arn = machine.record.arn.clone();
+        let record = machine.record.clone();
         let previous = {
             let mut machines = self.machines_mut();
             if only_if_new && let Some(existing) = machines.get(&arn) {
                 return Ok(Some(existing.clone()));
             }
-            machines.insert(arn.clone(), machine.clone())
+            machines.insert(arn.clone(), Arc::new(machine))
         };
-        let result = self
-            .store
-            .commit(vec![Write::PutMachine(machine.record)])
-            .await;
+        let result = self.store.commit(vec![Write::PutMachine(record)]).await;
         if let Err(e) = result {
             let mut machines = self.machines_mut();
             match previous {

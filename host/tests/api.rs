@@ -1160,3 +1160,67 @@ async fn machines_functions_and_waiting_executions_survive_a_restart() {
     host.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_past_its_timeout_is_timed_out_and_deleting_its_machine_stops_the_rest() {
+    let host = Host::in_memory().await;
+    let mut definition = wait_machine(3600);
+    definition["TimeoutSeconds"] = json!(1);
+    let machine = create_machine(&host, "bounded", definition, StateMachineType::Standard).await;
+    let exec = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap();
+    let done = finished(&host, &exec.execution_arn).await;
+    assert_eq!(done.status, ExecutionStatus::TimedOut);
+    let history = host
+        .sfn
+        .get_execution_history()
+        .execution_arn(&exec.execution_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        history.events.last().unwrap().r#type,
+        HistoryEventType::ExecutionTimedOut
+    );
+
+    let waits = create_machine(
+        &host,
+        "doomed",
+        wait_machine(3600),
+        StateMachineType::Standard,
+    )
+    .await;
+    let exec = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(&waits)
+        .send()
+        .await
+        .unwrap();
+    host.sfn
+        .delete_state_machine()
+        .state_machine_arn(&waits)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        describe(&host, &exec.execution_arn).await.status,
+        ExecutionStatus::Aborted
+    );
+    assert_eq!(
+        error_name(
+            host.sfn
+                .describe_state_machine()
+                .state_machine_arn(&waits)
+                .send()
+                .await
+        ),
+        "StateMachineDoesNotExist"
+    );
+    host.stop().await;
+}

@@ -145,7 +145,7 @@ fn check_tracing(tracing: Option<&Value>) -> Result<(), ApiError> {
 }
 
 /// The machine an ARN names, or AWS's errors.
-pub fn find(server: &Server, arn: &str) -> Result<Machine, ApiError> {
+pub fn find(server: &Server, arn: &str) -> Result<Arc<Machine>, ApiError> {
     states_arn(arn, &["stateMachine"])?;
     server.machine(arn).ok_or_else(|| {
         ApiError::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'"))
@@ -194,11 +194,17 @@ pub async fn create(server: &Arc<Server>, input: Value) -> Result<Value, ApiErro
         tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
     };
     let machine = compile(record)?;
-    if let Some(existing) = server.put_machine(machine.clone(), true).await? {
+    let created_ms = machine.record.created_ms;
+    let (definition, role, kind) = (
+        machine.record.definition.clone(),
+        machine.record.role_arn.clone(),
+        machine.record.kind,
+    );
+    if let Some(existing) = server.put_machine(machine, true).await? {
         // As AWS: creating the same machine again is idempotent; a different one conflicts.
-        let same = existing.record.definition == machine.record.definition
-            && existing.record.role_arn == machine.record.role_arn
-            && existing.record.kind == machine.record.kind;
+        let same = existing.record.definition == definition
+            && existing.record.role_arn == role
+            && existing.record.kind == kind;
         if !same {
             return Err(ApiError::StateMachineAlreadyExists(format!(
                 "State Machine Already Exists: '{arn}'"
@@ -211,7 +217,7 @@ pub async fn create(server: &Arc<Server>, input: Value) -> Result<Value, ApiErro
     }
     Ok(json!({
         "stateMachineArn": arn,
-        "creationDate": timestamp(machine.record.created_ms),
+        "creationDate": timestamp(created_ms),
     }))
 }
 
@@ -231,7 +237,7 @@ fn tracing_of(record: &MachineRecord) -> Value {
 
 pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
-    let m = find(server, &input.state_machine_arn)?.record;
+    let m = &find(server, &input.state_machine_arn)?.record;
     let mut out = json!({
         "stateMachineArn": m.arn,
         "name": m.name,
@@ -253,7 +259,7 @@ pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiE
 /// UpdateStateMachine.
 pub async fn update(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
     let input: UpdateInput = parse(input)?;
-    let mut record = find(server, &input.state_machine_arn)?.record;
+    let mut record = find(server, &input.state_machine_arn)?.record.clone();
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -308,7 +314,7 @@ pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError
         .map(|t| decode_token("stateMachines", t))
         .transpose()?;
     let machines = server.machines();
-    let mut page: Vec<&Machine> = machines
+    let mut page: Vec<&Arc<Machine>> = machines
         .iter()
         .filter(|m| after.as_deref().is_none_or(|a| m.record.arn.as_str() > a))
         .take(size + 1)
@@ -343,7 +349,9 @@ pub(super) fn describe_for_execution(
         .store
         .definition(&record.definition_id)?
         .unwrap_or_default();
-    let machine = server.machine(&record.machine_arn).map(|m| m.record);
+    let machine = server
+        .machine(&record.machine_arn)
+        .map(|m| m.record.clone());
     let name = record
         .machine_arn
         .rsplit(':')

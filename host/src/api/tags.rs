@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{MAX_TAGS, Tag, check_tags, parse, states_arn};
-use crate::server::Server;
+use crate::server::{Machine, Server};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,7 +40,7 @@ fn tags_of(server: &Server, arn: &str) -> Result<BTreeMap<String, String>, ApiEr
     let tags = if parsed.kind == "activity" {
         server.activity(arn).map(|a| a.tags)
     } else {
-        server.machine(arn).map(|m| m.record.tags)
+        server.machine(arn).map(|m| m.record.tags.clone())
     };
     tags.ok_or_else(|| not_found(arn))
 }
@@ -56,7 +56,8 @@ async fn set_tags(
         a.tags = tags;
         server.put_activity(a).await?;
     } else {
-        let mut m = server.machine(arn).ok_or_else(|| not_found(arn))?;
+        let current = server.machine(arn).ok_or_else(|| not_found(arn))?;
+        let mut m = Machine::clone(&current);
         m.record.tags = tags;
         server.put_machine(m, false).await?;
     }
