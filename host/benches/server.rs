@@ -215,12 +215,10 @@ async fn standard() {
         rates.push(rate);
     }
     // Spot-check that they really ran: the last one succeeded with the guest's output.
-    let last = format!(
-        "{}",
-        arn.as_str()
-            .unwrap_or_default()
-            .replace(":stateMachine:", ":execution:")
-    );
+    let last = arn
+        .as_str()
+        .unwrap_or_default()
+        .replace(":stateMachine:", ":execution:");
     let described = call(
         &http,
         &endpoint,

@@ -246,8 +246,8 @@ pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiE
         "roleArn": m.role_arn,
         "type": type_name(m.kind),
         "creationDate": timestamp(m.created_ms),
-        "loggingConfiguration": logging_of(&m),
-        "tracingConfiguration": tracing_of(&m),
+        "loggingConfiguration": logging_of(m),
+        "tracingConfiguration": tracing_of(m),
         "revisionId": m.revision_id,
     });
     if let Some(d) = &m.description {

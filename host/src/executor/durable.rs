@@ -177,7 +177,7 @@ pub struct Durable {
 #[derive(Debug)]
 pub enum Ended {
     /// The execution ended; this is its final record, durable.
-    Finished(ExecutionRecord),
+    Finished(Box<ExecutionRecord>),
     /// The store failed: the execution stays running in the store and resumes on restart.
     Stalled(StoreError),
 }
@@ -297,7 +297,7 @@ pub async fn drive(
         }
         if finished {
             tasks.abort_all();
-            return Ended::Finished(record);
+            return Ended::Finished(Box::new(record));
         }
         for request in to_spawn.drain(..) {
             let id = request.task;
