@@ -5,7 +5,7 @@
 //! Standard executions run under the durable executor and are resumed by [`Server::start`];
 //! Express executions run in memory only, as AWS documents them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -157,7 +157,6 @@ pub struct Server {
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
     running: Mutex<HashMap<String, Running>>,
-    definitions: Mutex<HashSet<String>>,
     next_seq: AtomicU64,
 }
 
@@ -210,7 +209,6 @@ impl Server {
             activities: RwLock::default(),
             functions: RwLock::default(),
             running: Mutex::default(),
-            definitions: Mutex::default(),
             next_seq: AtomicU64::new(loaded.last_execution_seq + 1),
         });
         for f in loaded.functions {
@@ -305,7 +303,15 @@ impl Server {
         only_if_new: bool,
     ) -> Result<Option<Arc<Machine>>, StoreError> {
         let arn = machine.record.arn.clone();
-        let record = machine.record.clone();
+        let writes = vec![
+            Write::PutMachine(machine.record.clone()),
+            // Executions name their definition by id, so that an update does not change what
+            // a running one does (and a restart resumes it with the text it started with).
+            Write::PutDefinition {
+                id: machine.definition_id.clone(),
+                text: machine.record.definition.clone(),
+            },
+        ];
         let previous = {
             let mut machines = self.machines_mut();
             if only_if_new && let Some(existing) = machines.get(&arn) {
@@ -313,7 +319,7 @@ impl Server {
             }
             machines.insert(arn.clone(), Arc::new(machine))
         };
-        let result = self.store.commit(vec![Write::PutMachine(record)]).await;
+        let result = self.store.commit(writes).await;
         if let Err(e) = result {
             let mut machines = self.machines_mut();
             match previous {
@@ -541,19 +547,7 @@ impl Server {
             start_ms,
             stop_ms: None,
         };
-        let mut first_writes = Vec::with_capacity(2);
-        if self
-            .definitions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(machine.definition_id.clone())
-        {
-            first_writes.push(Write::PutDefinition {
-                id: machine.definition_id.clone(),
-                text: machine.record.definition.clone(),
-            });
-        }
-        first_writes.push(Write::PutExecution(record.clone()));
+        let first_writes = vec![Write::PutExecution(record.clone())];
         let info = self.execution_info(&machine.record, &arn, name, input, start_ms);
         let exec = Execution::new(machine.program.clone(), info, record.seed);
         let run = Durable {
@@ -628,10 +622,6 @@ impl Server {
             tags: BTreeMap::new(),
         };
         let machine = Machine::compile(machine_record)?;
-        self.definitions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(machine.definition_id.clone());
         let input: Value = serde_json::from_str(&record.input).map_err(|e| e.to_string())?;
         let info = self.execution_info(
             &machine.record,
