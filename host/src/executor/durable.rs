@@ -488,7 +488,7 @@ mod tests {
             history: "[]".into(),
         };
         assert!(matches!(
-            replay(&mut exec, &[step.clone()]),
+            replay(&mut exec, std::slice::from_ref(&step)),
             Err(ReplayError::Diverged(0))
         ));
         let (mut exec, _) = execution();
