@@ -43,7 +43,7 @@ pub fn find(server: &Server, arn: &str) -> Result<ActivityRecord, ApiError> {
         .ok_or_else(|| ApiError::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
 }
 
-pub(super) async fn create(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: CreateInput = parse(input)?;
     check_name(&input.name)?;
     check_tags(&input.tags)?;
@@ -69,20 +69,20 @@ pub(super) async fn create(server: &Arc<Server>, input: Value) -> Result<Value, 
     Ok(json!({"activityArn": arn, "creationDate": timestamp(created)}))
 }
 
-pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     let a = find(server, &input.activity_arn)?;
     Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
 }
 
-pub(super) async fn delete(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn delete(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     states_arn(&input.activity_arn, &["activity"])?;
     server.delete_activity(&input.activity_arn).await?;
     Ok(json!({}))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     let size = page_size(input.max_results)?;
     let after = input

@@ -100,7 +100,7 @@ fn execution_name(name: Option<String>) -> Result<String, ApiError> {
     }
 }
 
-pub(super) async fn start(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn start(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
     let machine = machines::find(server, &input.state_machine_arn)?;
     let name = execution_name(input.name)?;
@@ -153,7 +153,7 @@ async fn run_express(
     (exec, server.clock.now_ms())
 }
 
-pub(super) async fn start_sync(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn start_sync(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
     let machine = machines::find(server, &input.state_machine_arn)?;
     if machine.record.kind != MachineType::Express {
@@ -204,7 +204,7 @@ pub(super) async fn start_sync(server: &Arc<Server>, input: Value) -> Result<Val
     Ok(out)
 }
 
-pub(super) async fn stop(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn stop(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: StopInput = parse(input)?;
     states_arn(&input.execution_arn, &["execution", "express"])?;
     if input
@@ -252,7 +252,7 @@ fn summary(e: &ExecutionRecord) -> Map<String, Value> {
     m
 }
 
-pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     let e = find(server, &input.execution_arn)?;
     let mut out = summary(&e);
@@ -273,7 +273,7 @@ pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiE
     Ok(Value::Object(out))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     if input.map_run_arn.is_some() {
         return Err(ApiError::ValidationException(
@@ -351,7 +351,7 @@ fn without_data(mut event: Value) -> Value {
     event
 }
 
-pub(super) fn history(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn history(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: HistoryInput = parse(input)?;
     find(server, &input.execution_arn)?;
     let size = page_size(input.max_results)?;

@@ -16,9 +16,18 @@ pub const MAX_PAGE: usize = 1000;
 /// Results per page when maxResults is absent or 0.
 pub const DEFAULT_PAGE: usize = 100;
 
-/// Decodes an action's input; a missing or mistyped field is AWS's ValidationException.
-pub fn parse<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
-    serde_json::from_value(input).map_err(|e| ApiError::ValidationException(e.to_string()))
+/// Decodes an action's input from the request body: a body that is not JSON is AWS's
+/// SerializationException, a missing or mistyped field its ValidationException.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::ValidationException(e.to_string()),
+        _ => ApiError::SerializationException(format!("the body is not JSON: {e}")),
+    })
 }
 
 /// A name of a state machine, execution or activity as AWS allows it: 1-80 characters,

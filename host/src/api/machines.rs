@@ -163,7 +163,7 @@ fn revision_id() -> String {
 }
 
 /// CreateStateMachine.
-pub async fn create(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: CreateInput = parse(input)?;
     check_name(&input.name)?;
     check_role(&input.role_arn)?;
@@ -235,7 +235,7 @@ fn tracing_of(record: &MachineRecord) -> Value {
         .unwrap_or_else(|| json!({"enabled": false}))
 }
 
-pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     let m = &find(server, &input.state_machine_arn)?.record;
     let mut out = json!({
@@ -257,7 +257,7 @@ pub(super) fn describe(server: &Arc<Server>, input: Value) -> Result<Value, ApiE
 }
 
 /// UpdateStateMachine.
-pub async fn update(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub async fn update(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: UpdateInput = parse(input)?;
     let mut record = find(server, &input.state_machine_arn)?.record.clone();
     if input.definition.is_none()
@@ -297,7 +297,7 @@ pub async fn update(server: &Arc<Server>, input: Value) -> Result<Value, ApiErro
     Ok(json!({"updateDate": timestamp(now), "revisionId": revision}))
 }
 
-pub(super) async fn delete(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn delete(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     states_arn(&input.state_machine_arn, &["stateMachine"])?;
     // As AWS: deleting a machine that does not exist succeeds.
@@ -305,7 +305,7 @@ pub(super) async fn delete(server: &Arc<Server>, input: Value) -> Result<Value, 
     Ok(json!({}))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     let size = page_size(input.max_results)?;
     let after = input
@@ -341,7 +341,7 @@ pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError
 
 pub(super) fn describe_for_execution(
     server: &Arc<Server>,
-    input: Value,
+    input: &[u8],
 ) -> Result<Value, ApiError> {
     let input: ExecutionArnInput = parse(input)?;
     let record = super::executions::find(server, &input.execution_arn)?;
@@ -373,7 +373,7 @@ pub(super) fn describe_for_execution(
     Ok(out)
 }
 
-pub(super) fn validate(input: Value) -> Result<Value, ApiError> {
+pub(super) fn validate(input: &[u8]) -> Result<Value, ApiError> {
     let input: ValidateInput = parse(input)?;
     machine_type(input.kind.as_deref())?;
     let size = page_size(input.max_results)?;

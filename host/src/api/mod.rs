@@ -80,17 +80,7 @@ async fn handle(server: &Arc<Server>, headers: &HeaderMap, body: Body) -> Result
     let bytes = read_body(body, MAX_REQUEST_BYTES).await.map_err(|limit| {
         ApiError::RequestEntityTooLarge(format!("the request body is larger than {limit} bytes"))
     })?;
-    let input: Value = if bytes.is_empty() {
-        Value::Object(Default::default())
-    } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::SerializationException(format!("the body is not JSON: {e}")))?
-    };
-    if !input.is_object() {
-        return Err(ApiError::SerializationException(
-            "the body must be a JSON object".into(),
-        ));
-    }
+    let input: &[u8] = &bytes;
     match action {
         "CreateStateMachine" => machines::create(server, input).await,
         "DescribeStateMachine" => machines::describe(server, input),

@@ -64,7 +64,7 @@ async fn set_tags(
     Ok(())
 }
 
-pub(super) async fn tag(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn tag(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: TagInput = parse(input)?;
     check_tags(&input.tags)?;
     let mut tags = tags_of(server, &input.resource_arn)?;
@@ -84,7 +84,7 @@ pub(super) async fn tag(server: &Arc<Server>, input: Value) -> Result<Value, Api
     Ok(json!({}))
 }
 
-pub(super) async fn untag(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) async fn untag(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: UntagInput = parse(input)?;
     let mut tags = tags_of(server, &input.resource_arn)?;
     for k in &input.tag_keys {
@@ -94,7 +94,7 @@ pub(super) async fn untag(server: &Arc<Server>, input: Value) -> Result<Value, A
     Ok(json!({}))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: Value) -> Result<Value, ApiError> {
+pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     let tags: Vec<Value> = tags_of(server, &input.resource_arn)?
         .into_iter()

@@ -41,10 +41,20 @@ impl ExecutionInfo {
 /// Formats milliseconds since the epoch as AWS does in the context object:
 /// `2019-03-26T20:14:13.192Z`.
 pub fn iso_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    // Written field by field: a `format` string is parsed again on every call, and every Task
+    // builds a context with two of these.
+    let t = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis()
+    )
 }
 
 /// What a state knows about itself when the context is built.
