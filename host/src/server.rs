@@ -518,10 +518,8 @@ impl Server {
                     Err(StartExecutionError::AlreadyExists(arn))
                 };
             }
-            // Names are unique per machine for good (AWS: for 90 days).
-            if self.store.execution(&arn)?.is_some() {
-                return Err(StartExecutionError::AlreadyExists(arn));
-            }
+            // Names are unique per machine for good (AWS: for 90 days): the store refuses a
+            // second record of the same ARN when the start is committed.
             running.insert(
                 arn.clone(),
                 Running {
@@ -547,7 +545,7 @@ impl Server {
             start_ms,
             stop_ms: None,
         };
-        let first_writes = vec![Write::PutExecution(record.clone())];
+        let first_writes = vec![Write::InsertExecution(record.clone())];
         let info = self.execution_info(&machine.record, &arn, name, input, start_ms);
         let exec = Execution::new(machine.program.clone(), info, record.seed);
         let run = Durable {
@@ -563,6 +561,7 @@ impl Server {
         self.spawn_driver(arn.clone(), run, rx, Some(started_tx));
         match started_rx.await {
             Ok(Ok(())) => Ok(StartedExecution { arn, start_ms }),
+            Ok(Err(StoreError::Conflict(_))) => Err(StartExecutionError::AlreadyExists(arn)),
             Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(StoreError::Closed.into()),
         }
@@ -585,6 +584,8 @@ impl Server {
                 Ended::Finished(record) => {
                     tracing::debug!(execution = %arn, status = record.status.as_str(), "execution ended")
                 }
+                // A name already used: StartExecution says so; nothing ran.
+                Ended::Stalled(StoreError::Conflict(_)) => {}
                 Ended::Stalled(e) => {
                     tracing::error!(execution = %arn, error = %e, "execution stalled")
                 }

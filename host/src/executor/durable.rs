@@ -285,7 +285,10 @@ pub async fn drive(
                 let _ = ack.send(result.clone().map(|()| stop_ms));
             }
             if let Err(e) = result {
-                tracing::error!(execution = %record.arn, error = %e, "cannot record a step; the execution stays running and resumes when the host restarts");
+                // A conflict is a name already taken, which StartExecution reports.
+                if !matches!(e, StoreError::Conflict(_)) {
+                    tracing::error!(execution = %record.arn, error = %e, "cannot record a step; the execution stays running and resumes when the host restarts");
+                }
                 tasks.abort_all();
                 return Ended::Stalled(e);
             }

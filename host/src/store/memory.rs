@@ -71,7 +71,7 @@ impl Inner {
             Write::PutDefinition { id, text } => {
                 self.definitions.entry(id).or_insert(text);
             }
-            Write::PutExecution(e) => {
+            Write::InsertExecution(e) | Write::PutExecution(e) => {
                 self.by_arn.insert(e.arn.clone(), e.seq);
                 self.executions.insert(e.seq, e);
             }
@@ -88,6 +88,15 @@ impl Inner {
 impl Store for MemoryStore {
     fn commit(&self, writes: Vec<Write>) -> CommitFuture {
         let mut inner = self.lock();
+        // All or nothing, as in SQLite: check what can fail before applying anything.
+        for w in &writes {
+            if let Write::InsertExecution(e) = w
+                && inner.by_arn.contains_key(&e.arn)
+            {
+                let conflict = StoreError::Conflict(e.arn.clone());
+                return Box::pin(std::future::ready(Err(conflict)));
+            }
+        }
         for w in writes {
             inner.apply(w);
         }

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// The store has shut down.
     #[error("the store is closed")]
     Closed,
+    /// A record that must be new already exists (an execution's ARN).
+    #[error("the record already exists: {0}")]
+    Conflict(String),
 }
 
 /// The two kinds of state machine.
@@ -212,6 +215,9 @@ pub enum Write {
         /// The text.
         text: String,
     },
+    /// Create an execution record; the batch fails with [`StoreError::Conflict`] if one of
+    /// that ARN exists.
+    InsertExecution(ExecutionRecord),
     /// Create or replace an execution record.
     PutExecution(ExecutionRecord),
     /// Append steps to an execution.

@@ -60,7 +60,10 @@ pub struct SqliteStore {
 }
 
 fn db(e: rusqlite::Error) -> StoreError {
-    StoreError::Database(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(e.to_string()),
+        _ => StoreError::Database(e.to_string()),
+    }
 }
 
 fn corrupt(what: &str, e: serde_json::Error) -> StoreError {
@@ -79,6 +82,10 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(db)?;
     conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(db)?;
+    // Checkpoint the log every 32 MiB instead of every 4: each checkpoint writes a page once
+    // however often it changed since the last.
+    conn.pragma_update(None, "wal_autocheckpoint", 8192)
         .map_err(db)?;
     Ok(conn)
 }
@@ -118,7 +125,7 @@ fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>) {
                 Err(_) => break,
             }
         }
-        let results = commit_batches(conn, &mut batches);
+        let results = commit_batches(conn, &batches);
         for (batch, result) in batches.into_iter().zip(results) {
             // The committer may have gone away (its request was dropped): nothing to tell.
             let _ = batch.done.send(result);
@@ -127,25 +134,40 @@ fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>) {
 }
 
 /// Commits every batch in one transaction; a batch that fails is rolled back alone.
-fn commit_batches(conn: &mut Connection, batches: &mut [Batch]) -> Vec<Result<(), StoreError>> {
+fn commit_batches(conn: &mut Connection, batches: &[Batch]) -> Vec<Result<(), StoreError>> {
+    // The common case: every batch is good, and one transaction without savepoints holds them
+    // all (a savepoint per batch costs as much as the batch's own rows).
+    if commit_all(conn, batches).is_ok() {
+        return vec![Ok(()); batches.len()];
+    }
+    // Some batch is bad (or the disk is): again, each batch in a savepoint of its own.
     let n = batches.len();
     let failed_all = |e: rusqlite::Error| vec![Err(db(e)); n];
     let mut tx = match conn.transaction() {
         Ok(tx) => tx,
         Err(e) => return failed_all(e),
     };
-    let mut results = Vec::with_capacity(batches.len());
-    for batch in batches.iter_mut() {
-        let writes = std::mem::take(&mut batch.writes);
-        results.push(apply_batch(&mut tx, writes));
-    }
+    let results = batches
+        .iter()
+        .map(|batch| apply_batch(&mut tx, &batch.writes))
+        .collect();
     match tx.commit() {
         Ok(()) => results,
         Err(e) => failed_all(e),
     }
 }
 
-fn apply_batch(tx: &mut Transaction<'_>, writes: Vec<Write>) -> Result<(), StoreError> {
+fn commit_all(conn: &mut Connection, batches: &[Batch]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for batch in batches {
+        for w in &batch.writes {
+            apply(&tx, w)?;
+        }
+    }
+    tx.commit()
+}
+
+fn apply_batch(tx: &mut Transaction<'_>, writes: &[Write]) -> Result<(), StoreError> {
     let sp = tx.savepoint().map_err(db)?;
     for w in writes {
         // Dropping the savepoint on error rolls this batch back.
@@ -154,7 +176,7 @@ fn apply_batch(tx: &mut Transaction<'_>, writes: Vec<Write>) -> Result<(), Store
     sp.commit().map_err(db)
 }
 
-fn apply(conn: &Connection, write: Write) -> rusqlite::Result<()> {
+fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
     match write {
         Write::PutMachine(m) => {
             conn.prepare_cached("INSERT OR REPLACE INTO machines (arn, record) VALUES (?1, ?2)")?
@@ -190,6 +212,21 @@ fn apply(conn: &Connection, write: Write) -> rusqlite::Result<()> {
             conn.prepare_cached("INSERT OR IGNORE INTO definitions (id, text) VALUES (?1, ?2)")?
                 .execute(params![id, text])?;
         }
+        Write::InsertExecution(e) => {
+            // No REPLACE: an execution's ARN is unique for good, and the UNIQUE constraint is
+            // what enforces it.
+            conn.prepare_cached(
+                "INSERT INTO executions (seq, arn, machine_arn, status, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                e.seq as i64,
+                e.arn,
+                e.machine_arn,
+                e.status.as_str(),
+                to_text(e)
+            ])?;
+        }
         Write::PutExecution(e) => {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO executions (seq, arn, machine_arn, status, record)
@@ -209,7 +246,7 @@ fn apply(conn: &Connection, write: Write) -> rusqlite::Result<()> {
             )?;
             for s in steps {
                 stmt.execute(params![
-                    execution as i64,
+                    *execution as i64,
                     s.seq as i64,
                     s.now_ms,
                     s.event,

@@ -137,6 +137,22 @@ fn contract(store: &dyn Store) {
     assert_eq!(store.execution(e1).unwrap(), Some(done));
     assert_eq!(seqs(query(Some(Running), None, 10)), vec![5, 3]);
 
+    // An execution's ARN is taken for good: inserting it again fails the whole batch.
+    let again = block(store.commit(vec![
+        Write::InsertExecution(execution(9, "m", Running)),
+        Write::PutSetting {
+            key: "k".into(),
+            value: "changed".into(),
+        },
+        Write::InsertExecution(execution(1, "m", Running)),
+    ]));
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(store.load().unwrap().settings["k"], "v");
+    assert_eq!(
+        store.execution(&execution(9, "m", Running).arn).unwrap(),
+        None
+    );
+
     block(store.commit(vec![Write::DeleteMachine(machine("m").arn)])).unwrap();
     assert!(store.load().unwrap().machines.is_empty());
 }
@@ -202,7 +218,7 @@ fn a_failing_batch_does_not_take_its_neighbours_down() {
         (a.await, b.await, c.await)
     });
     assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
-    assert!(matches!(b, Err(StoreError::Database(_))), "{b:?}");
+    assert!(matches!(b, Err(StoreError::Conflict(_))), "{b:?}");
     let ids: Vec<_> = store
         .history(&execution(1, "m", ExecutionStatus::Running).arn)
         .unwrap()
