@@ -858,10 +858,10 @@ async fn bad_requests_get_aws_errors() {
     );
 
     // Raw requests: an unknown action and a body that is not JSON, in AWS's shape.
-    let client = reqwest_like(&host.endpoint, "AWSStepFunctions.Nope", "{}").await;
+    let client = raw_request(&host.endpoint, "AWSStepFunctions.Nope", "{}").await;
     assert_eq!(client.0, 400);
     assert_eq!(client.1["__type"], "UnknownOperationException");
-    let client = reqwest_like(
+    let client = raw_request(
         &host.endpoint,
         "AWSStepFunctions.ListStateMachines",
         "{oops",
@@ -872,7 +872,7 @@ async fn bad_requests_get_aws_errors() {
 }
 
 /// One raw JSON 1.0 request with hyper: (status, body).
-async fn reqwest_like(endpoint: &str, target: &str, body: &str) -> (u16, Value) {
+async fn raw_request(endpoint: &str, target: &str, body: &str) -> (u16, Value) {
     use http_body_util::{BodyExt, Full};
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<hyper::body::Bytes>>();
