@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
@@ -16,32 +13,11 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 const EXECUTIONS: usize = 60;
 const WAIT_SECONDS: u64 = 4;
 
-/// Starts `stepwise serve` on a free port; returns it and its endpoint.
-fn serve(data_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let endpoint = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    (child, endpoint)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn executions_survive_sigkill_and_complete_exactly_once() {
     let dir = std::env::temp_dir().join(format!("stepwise-crash-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let (mut server, endpoint) = serve(&dir);
+    let (mut server, endpoint) = common::serve(&dir, &[]);
     let sfn = common::sfn_client(&endpoint);
     let definition = json!({"StartAt": "Before", "States": {
         "Before": {"Type": "Pass", "Result": "before", "ResultPath": "$.before", "Next": "Park"},
@@ -73,7 +49,7 @@ async fn executions_survive_sigkill_and_complete_exactly_once() {
     server.wait().unwrap();
     let killed_at = Instant::now();
 
-    let (mut server, endpoint) = serve(&dir);
+    let (mut server, endpoint) = common::serve(&dir, &[]);
     let sfn = common::sfn_client(&endpoint);
     for (i, arn) in arns.iter().enumerate() {
         let done = loop {
