@@ -1029,6 +1029,23 @@ async fn functions_over_the_lambda_api() {
 
     let listed = host.lambda.list_functions().send().await.unwrap();
     assert_eq!(listed.functions.unwrap().len(), 1);
+    let (status, kind) = {
+        use http_body_util::Empty;
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<Empty<hyper::body::Bytes>>();
+        let uri = format!("{}/2015-03-31/functions/?MaxItems=lots", host.endpoint);
+        let response = client.get(uri.parse().unwrap()).await.unwrap();
+        let kind = response.headers()["x-amzn-errortype"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        (response.status().as_u16(), kind)
+    };
+    assert_eq!(
+        (status, kind.as_str()),
+        (400, "InvalidParameterValueException")
+    );
     host.lambda
         .delete_function()
         .function_name("echo")

@@ -99,7 +99,8 @@ struct UpdateConfigInput {
 #[serde(rename_all = "PascalCase")]
 struct ListQuery {
     marker: Option<String>,
-    max_items: Option<usize>,
+    /// Text, so that a bad number gets Lambda's error rather than axum's plain-text one.
+    max_items: Option<String>,
 }
 
 type Result<T> = std::result::Result<T, LambdaError>;
@@ -396,7 +397,16 @@ async fn get_configuration(State(server): State<Arc<Server>>, Path(raw): Path<St
 }
 
 async fn list(State(server): State<Arc<Server>>, Query(query): Query<ListQuery>) -> Response {
-    let size = query.max_items.unwrap_or(50).clamp(1, 50);
+    let size = match query.max_items.as_deref().map(str::parse::<usize>) {
+        None => 50,
+        Some(Ok(n)) if (1..=10_000).contains(&n) => n.min(50),
+        Some(_) => {
+            return LambdaError::InvalidParameterValue(
+                "MaxItems must be a number between 1 and 10000".into(),
+            )
+            .into_response();
+        }
+    };
     let metas = server.function_metas();
     let mut page: Vec<&Value> = metas
         .iter()
