@@ -8,13 +8,13 @@
 //! on start and says what was in flight: tasks to run again, timers to arm at their original
 //! deadlines.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
-use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, sleep_until};
+use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, Timers};
 use crate::history::HistoryEvent;
 use crate::interp::{Action, Event, Execution, Status, TaskId, TaskRequest, TimerId};
 use crate::store::{ExecutionRecord, ExecutionStatus, StepRecord, Store, StoreError, Write};
@@ -186,7 +186,7 @@ pub enum Ended {
 pub async fn drive(
     run: Durable,
     mut commands: mpsc::UnboundedReceiver<Command>,
-    started: Option<oneshot::Sender<Result<(), StoreError>>>,
+    mut started: Option<oneshot::Sender<Result<(), StoreError>>>,
 ) -> Ended {
     let Durable {
         mut exec,
@@ -197,10 +197,8 @@ pub async fn drive(
         first_writes,
         resume,
     } = run;
-    let mut started = started;
     let mut writes = first_writes;
-    let mut timers: BTreeSet<(i64, TimerId)> = BTreeSet::new();
-    let mut deadlines: HashMap<TimerId, i64> = HashMap::new();
+    let mut timers = Timers::default();
     let mut tasks: JoinSet<(TaskId, TaskOutcome)> = JoinSet::new();
     let mut handles: HashMap<TaskId, AbortHandle> = HashMap::new();
     let (beat_tx, mut beat_rx) = mpsc::unbounded_channel::<TaskId>();
@@ -221,8 +219,7 @@ pub async fn drive(
                 to_spawn.push(request);
             }
             for (timer, at) in out.timers {
-                timers.insert((at, timer));
-                deadlines.insert(timer, at);
+                timers.arm(timer, at);
             }
         }
     }
@@ -245,15 +242,8 @@ pub async fn drive(
                         to_spawn.retain(|r| r.task != id);
                         cancels.push(id);
                     }
-                    Action::ArmTimer { timer, at_ms } => {
-                        timers.insert((at_ms, timer));
-                        deadlines.insert(timer, at_ms);
-                    }
-                    Action::CancelTimer(timer) => {
-                        if let Some(at) = deadlines.remove(&timer) {
-                            timers.remove(&(at, timer));
-                        }
-                    }
+                    Action::ArmTimer { timer, at_ms } => timers.arm(timer, at_ms),
+                    Action::CancelTimer(timer) => timers.cancel(timer),
                     Action::Finished => finished = true,
                 }
             }
@@ -312,24 +302,15 @@ pub async fn drive(
             handles.insert(id, tasks.spawn(async move { (id, fut.await) }));
         }
 
-        let next_timer = timers.first().copied();
         tokio::select! {
-            _ = sleep_until(clock, next_timer), if next_timer.is_some() => {
-                if let Some((at, timer)) = next_timer {
-                    timers.remove(&(at, timer));
-                    deadlines.remove(&timer);
-                    pending.push_back((Event::TimerFired(timer), clock.now_ms()));
-                }
+            timer = timers.fired(clock) => {
+                pending.push_back((Event::TimerFired(timer), clock.now_ms()));
             }
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                 // An aborted task reports a JoinError: it was cancelled, nothing to tell.
                 if let Ok((task, outcome)) = joined {
                     handles.remove(&task);
-                    let event = match outcome {
-                        TaskOutcome::Succeeded(output) => Event::TaskSucceeded { task, output },
-                        TaskOutcome::Failed(failure) => Event::TaskFailed { task, failure },
-                    };
-                    pending.push_back((event, clock.now_ms()));
+                    pending.push_back((outcome.into_event(task), clock.now_ms()));
                 }
             }
             Some(task) = beat_rx.recv() => {

@@ -30,6 +30,16 @@ pub enum TaskOutcome {
     Failed(Failure),
 }
 
+impl TaskOutcome {
+    /// The event that tells the interpreter how `task` ended.
+    pub fn into_event(self, task: TaskId) -> Event {
+        match self {
+            TaskOutcome::Succeeded(output) => Event::TaskSucceeded { task, output },
+            TaskOutcome::Failed(failure) => Event::TaskFailed { task, failure },
+        }
+    }
+}
+
 /// Lets a running task report progress.
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
@@ -110,14 +120,50 @@ impl Clock {
     }
 }
 
+/// The timers an execution has armed, soonest first.
+#[derive(Debug, Default)]
+pub(crate) struct Timers {
+    by_deadline: BTreeSet<(i64, TimerId)>,
+    deadlines: HashMap<TimerId, i64>,
+}
+
+impl Timers {
+    /// Arms `timer` for `at_ms` (milliseconds since the epoch).
+    pub(crate) fn arm(&mut self, timer: TimerId, at_ms: i64) {
+        self.by_deadline.insert((at_ms, timer));
+        self.deadlines.insert(timer, at_ms);
+    }
+
+    /// Disarms `timer`, if armed.
+    pub(crate) fn cancel(&mut self, timer: TimerId) {
+        if let Some(at) = self.deadlines.remove(&timer) {
+            self.by_deadline.remove(&(at, timer));
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_deadline.is_empty()
+    }
+
+    /// Waits for the soonest timer and disarms it. Cancel-safe: dropped before it is due, it
+    /// disarms nothing. With no timer armed it never completes.
+    pub(crate) async fn fired(&mut self, clock: Clock) -> TimerId {
+        let Some(&(at, timer)) = self.by_deadline.first() else {
+            return std::future::pending().await;
+        };
+        tokio::time::sleep_until(clock.instant_at(at)).await;
+        self.cancel(timer);
+        timer
+    }
+}
+
 /// Runs `exec` from its start to its end.
 pub async fn run(
     exec: &mut Execution,
     runner: Arc<dyn TaskRunner>,
     clock: Clock,
 ) -> Result<(), ExecutorError> {
-    let mut timers: BTreeSet<(i64, TimerId)> = BTreeSet::new();
-    let mut deadlines: HashMap<TimerId, i64> = HashMap::new();
+    let mut timers = Timers::default();
     let mut tasks: JoinSet<(TaskId, TaskOutcome)> = JoinSet::new();
     let mut handles: HashMap<TaskId, AbortHandle> = HashMap::new();
     let (beat_tx, mut beat_rx) = mpsc::unbounded_channel::<TaskId>();
@@ -144,15 +190,8 @@ pub async fn run(
                             h.abort();
                         }
                     }
-                    Action::ArmTimer { timer, at_ms } => {
-                        timers.insert((at_ms, timer));
-                        deadlines.insert(timer, at_ms);
-                    }
-                    Action::CancelTimer(timer) => {
-                        if let Some(at) = deadlines.remove(&timer) {
-                            timers.remove(&(at, timer));
-                        }
-                    }
+                    Action::ArmTimer { timer, at_ms } => timers.arm(timer, at_ms),
+                    Action::CancelTimer(timer) => timers.cancel(timer),
                     Action::Finished => {
                         tasks.abort_all();
                         return Ok(());
@@ -160,35 +199,19 @@ pub async fn run(
                 }
             }
         }
-        let next_timer = timers.first().copied();
-        if next_timer.is_none() && tasks.is_empty() {
+        if timers.is_empty() && tasks.is_empty() {
             return Err(ExecutorError::Stuck);
         }
         tokio::select! {
-            _ = sleep_until(clock, next_timer), if next_timer.is_some() => {
-                if let Some((at, timer)) = next_timer {
-                    timers.remove(&(at, timer));
-                    deadlines.remove(&timer);
-                    pending.push_back(Event::TimerFired(timer));
-                }
-            }
+            timer = timers.fired(clock) => pending.push_back(Event::TimerFired(timer)),
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                 // An aborted task reports a JoinError: it was cancelled, nothing to tell.
                 if let Ok((task, outcome)) = joined {
                     handles.remove(&task);
-                    pending.push_back(match outcome {
-                        TaskOutcome::Succeeded(output) => Event::TaskSucceeded { task, output },
-                        TaskOutcome::Failed(failure) => Event::TaskFailed { task, failure },
-                    });
+                    pending.push_back(outcome.into_event(task));
                 }
             }
             Some(task) = beat_rx.recv() => pending.push_back(Event::TaskHeartbeat(task)),
         }
-    }
-}
-
-async fn sleep_until(clock: Clock, timer: Option<(i64, TimerId)>) {
-    if let Some((at, _)) = timer {
-        tokio::time::sleep_until(clock.instant_at(at)).await;
     }
 }
