@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{
-    MAX_TAGS, Tag, check_name, check_tags, decode_token, encode_token, page_size, parse,
-    states_arn, timestamp,
+    MAX_TAGS, Tag, check_name, check_tags, decode_token, encode_token, page_after, page_size,
+    parse, states_arn, timestamp,
 };
 use crate::server::Server;
 use crate::store::ActivityRecord;
@@ -91,20 +91,14 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
         .map(|t| decode_token("activities", t))
         .transpose()?;
     let all = server.activities();
-    let mut page: Vec<&ActivityRecord> = all
-        .iter()
-        .filter(|a| after.as_deref().is_none_or(|after| a.arn.as_str() > after))
-        .take(size + 1)
-        .collect();
-    let more = page.len() > size;
-    page.truncate(size);
+    let (page, next) = page_after(&all, |a| &a.arn, after.as_deref(), size);
     let items: Vec<Value> = page
         .iter()
         .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
         .collect();
     let mut out = json!({ "activities": items });
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = encode_token("activities", &last.arn).into();
+    if let Some(last) = next {
+        out["nextToken"] = encode_token("activities", last).into();
     }
     Ok(out)
 }

@@ -100,6 +100,26 @@ pub fn page_size(max_results: Option<i64>) -> Result<usize, ApiError> {
     }
 }
 
+/// One page of `items`, which are sorted by `key`: those whose key comes after `after`, at
+/// most `size` of them, and the key of the page's last item when more follow (the position
+/// the next page resumes from).
+pub fn page_after<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&T) -> &str,
+    after: Option<&str>,
+    size: usize,
+) -> (&'a [T], Option<&'a str>) {
+    let start = after.map_or(0, |a| items.partition_point(|item| key(item) <= a));
+    let end = start.saturating_add(size).min(items.len());
+    let page = &items[start..end];
+    let next = if end < items.len() {
+        page.last().map(key)
+    } else {
+        None
+    };
+    (page, next)
+}
+
 /// Page tokens are opaque to clients: the position to resume from, with a tag saying which
 /// list it belongs to, base64-encoded. The position is a key, not an offset, so a page does
 /// not shift when items are added or removed before it.
@@ -222,6 +242,23 @@ mod tests {
             decode_token("executions", "!!"),
             Err(ApiError::InvalidToken(_))
         ));
+    }
+
+    #[test]
+    fn pages_resume_after_a_key() {
+        fn key(s: &String) -> &str {
+            s
+        }
+        let items: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).into();
+        assert_eq!(page_after(&items, key, None, 2), (&items[..2], Some("b")));
+        assert_eq!(
+            page_after(&items, key, Some("b"), 2),
+            (&items[2..4], Some("d"))
+        );
+        assert_eq!(page_after(&items, key, Some("d"), 2), (&items[4..], None));
+        // A key that is gone (deleted since) still resumes at the right place.
+        assert_eq!(page_after(&items, key, Some("bb"), 10), (&items[2..], None));
+        assert_eq!(page_after(&items, key, Some("z"), 10), (&items[5..], None));
     }
 
     #[test]

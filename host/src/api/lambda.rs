@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::LambdaError;
+use super::input::page_after;
 use super::read_body;
 use crate::integrations::lambda::{FunctionRef, LATEST};
 use crate::runtime::{ConfigError, DeployError, FunctionConfig, Invocation, InvokeError};
@@ -185,7 +186,7 @@ fn last_modified(ms: i64) -> String {
 
 /// The FunctionConfiguration Lambda returns, from what is stored and what is deployed.
 fn configuration(server: &Server, meta: &Value) -> Value {
-    let name = meta["FunctionName"].as_str().unwrap_or_default();
+    let name = function_name_of(meta);
     let mut out = meta.clone();
     out["FunctionArn"] = server.identity.function_arn(name).into();
     out["Version"] = LATEST.into();
@@ -396,6 +397,10 @@ async fn get_configuration(State(server): State<Arc<Server>>, Path(raw): Path<St
     respond(result, StatusCode::OK)
 }
 
+fn function_name_of(meta: &Value) -> &str {
+    meta["FunctionName"].as_str().unwrap_or_default()
+}
+
 async fn list(State(server): State<Arc<Server>>, Query(query): Query<ListQuery>) -> Response {
     let size = match query.max_items.as_deref().map(str::parse::<usize>) {
         None => 50,
@@ -408,22 +413,11 @@ async fn list(State(server): State<Arc<Server>>, Query(query): Query<ListQuery>)
         }
     };
     let metas = server.function_metas();
-    let mut page: Vec<&Value> = metas
-        .iter()
-        .filter(|m| {
-            query
-                .marker
-                .as_deref()
-                .is_none_or(|after| m["FunctionName"].as_str().unwrap_or_default() > after)
-        })
-        .take(size + 1)
-        .collect();
-    let more = page.len() > size;
-    page.truncate(size);
+    let (page, next) = page_after(&metas, function_name_of, query.marker.as_deref(), size);
     let functions: Vec<Value> = page.iter().map(|m| configuration(&server, m)).collect();
     let mut out = json!({ "Functions": functions });
-    if more && let Some(last) = page.last() {
-        out["NextMarker"] = last["FunctionName"].clone();
+    if let Some(last) = next {
+        out["NextMarker"] = last.into();
     }
     (StatusCode::OK, axum::Json(out)).into_response()
 }

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{
-    MAX_DEFINITION_BYTES, Tag, check_name, check_tags, decode_token, encode_token, page_size,
-    parse, states_arn, timestamp,
+    MAX_DEFINITION_BYTES, Tag, check_name, check_tags, decode_token, encode_token, page_after,
+    page_size, parse, states_arn, timestamp,
 };
 use crate::asl::validate;
 use crate::server::{Machine, Server};
@@ -314,13 +314,7 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
         .map(|t| decode_token("stateMachines", t))
         .transpose()?;
     let machines = server.machines();
-    let mut page: Vec<&Arc<Machine>> = machines
-        .iter()
-        .filter(|m| after.as_deref().is_none_or(|a| m.record.arn.as_str() > a))
-        .take(size + 1)
-        .collect();
-    let more = page.len() > size;
-    page.truncate(size);
+    let (page, next) = page_after(&machines, |m| &m.record.arn, after.as_deref(), size);
     let items: Vec<Value> = page
         .iter()
         .map(|m| {
@@ -333,8 +327,8 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
         })
         .collect();
     let mut out = json!({ "stateMachines": items });
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = encode_token("stateMachines", &last.record.arn).into();
+    if let Some(last) = next {
+        out["nextToken"] = encode_token("stateMachines", last).into();
     }
     Ok(out)
 }
