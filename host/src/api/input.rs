@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
+use crate::integrations::resource::Arn;
 
 /// Longest name of a state machine, execution or activity.
 pub const MAX_NAME_CHARS: usize = 80;
@@ -59,20 +60,13 @@ pub struct StatesArn<'a> {
 /// Reads a Step Functions ARN and checks its resource type is one of `kinds`.
 pub fn states_arn<'a>(arn: &'a str, kinds: &[&str]) -> Result<StatesArn<'a>, ApiError> {
     let invalid = || ApiError::InvalidArn(format!("Invalid Arn: '{arn}'"));
-    let mut parts = arn.splitn(7, ':');
-    let (Some("arn"), Some(partition), Some("states"), Some(_region), Some(account)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(invalid());
-    };
-    let (Some(kind), Some(rest)) = (parts.next(), parts.next()) else {
-        return Err(invalid());
-    };
-    if !partition.starts_with("aws") || account.is_empty() || rest.is_empty() {
+    let fields = Arn::parse(arn)
+        .filter(|a| {
+            a.service == "states" && a.partition.starts_with("aws") && !a.account.is_empty()
+        })
+        .ok_or_else(invalid)?;
+    let (kind, rest) = fields.resource.split_once(':').ok_or_else(invalid)?;
+    if rest.is_empty() {
         return Err(invalid());
     }
     if !kinds.contains(&kind) {

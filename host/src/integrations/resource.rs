@@ -11,6 +11,45 @@ pub enum Pattern {
     WaitForTaskToken,
 }
 
+/// The fields of an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, where the resource
+/// may itself contain colons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arn<'a> {
+    /// `aws`, `aws-cn`, ...
+    pub partition: &'a str,
+    /// `states`, `lambda`, ...
+    pub service: &'a str,
+    /// The region (empty for service integrations).
+    pub region: &'a str,
+    /// The account (empty for service integrations).
+    pub account: &'a str,
+    /// Everything after the account.
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    /// Splits an ARN into its fields; `None` if it has fewer than six.
+    pub fn parse(arn: &'a str) -> Option<Arn<'a>> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        Some(Arn {
+            partition,
+            service,
+            region,
+            account,
+            resource: parts.next()?,
+        })
+    }
+}
+
 /// What a Resource ARN names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource<'a> {
@@ -40,17 +79,11 @@ pub enum Resource<'a> {
 impl<'a> Resource<'a> {
     /// Parses a Resource ARN; `None` if it names nothing a Task can run.
     pub fn parse(arn: &'a str) -> Option<Resource<'a>> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(_partition), Some(service), Some(_region), Some(_account)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        let rest = parts.next()?;
+        let Arn {
+            service,
+            resource: rest,
+            ..
+        } = Arn::parse(arn)?;
         match service {
             "lambda" => {
                 let rest = rest.strip_prefix("function:")?;
