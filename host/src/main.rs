@@ -60,46 +60,10 @@ enum Command {
         functions: Vec<(String, PathBuf)>,
     },
     /// Serve the Step Functions and Lambda APIs (AWS JSON 1.0 / REST) over HTTP.
-    Serve {
-        /// The address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8083")]
-        listen: std::net::SocketAddr,
-        /// Where state machines, executions and functions are kept.
-        #[arg(long, default_value = "./.stepwise")]
-        data_dir: PathBuf,
-        /// Keep everything in memory instead (lost when the server stops).
-        #[arg(long)]
-        in_memory: bool,
-        /// Deploy a component as function NAME at start (repeatable); an existing function
-        /// gets the new code.
-        #[arg(long = "function", value_name = "NAME=PATH.wasm", value_parser = parse_function_arg)]
-        functions: Vec<(String, PathBuf)>,
-        /// Create (or update) Standard state machine NAME from a definition at start
-        /// (repeatable).
-        #[arg(long = "machine", value_name = "NAME=PATH.asl.json", value_parser = parse_function_arg)]
-        machines: Vec<(String, PathBuf)>,
-        /// Create (or update) Express state machine NAME from a definition at start
-        /// (repeatable).
-        #[arg(long = "express-machine", value_name = "NAME=PATH.asl.json", value_parser = parse_function_arg)]
-        express: Vec<(String, PathBuf)>,
-    },
+    Serve(cli::serve::Options),
     /// Deploy a WebAssembly component as a function of a running server (creates it, or
     /// replaces its code).
-    Deploy {
-        /// The function's name.
-        name: String,
-        /// The component.
-        file: PathBuf,
-        /// The server.
-        #[arg(long, default_value = "http://127.0.0.1:8083")]
-        endpoint: String,
-        /// Memory limit in MB (Lambda's MemorySize).
-        #[arg(long)]
-        memory_size: Option<u32>,
-        /// Timeout in seconds.
-        #[arg(long)]
-        timeout: Option<u32>,
-    },
+    Deploy(cli::deploy::Options),
 }
 
 /// Exit code for a bad definition or bad input (1 is a failed execution).
@@ -109,7 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // A server says what it does; a one-shot command keeps stderr for problems.
     init_logging(match cli.command {
-        Command::Serve { .. } => "info",
+        Command::Serve(_) => "info",
         _ => "warn,stepwise::guest=info",
     });
     let result = match cli.command {
@@ -120,36 +84,8 @@ fn main() -> ExitCode {
             history,
             functions,
         } => run_command(&definition, &input, history, &functions),
-        Command::Serve {
-            listen,
-            data_dir,
-            in_memory,
-            functions,
-            machines,
-            express,
-        } => cli::serve::run(cli::serve::Options {
-            listen,
-            data_dir,
-            in_memory,
-            functions,
-            machines,
-            express,
-        })
-        .map(|()| ExitCode::SUCCESS),
-        Command::Deploy {
-            name,
-            file,
-            endpoint,
-            memory_size,
-            timeout,
-        } => cli::deploy::run(cli::deploy::Options {
-            endpoint: &endpoint,
-            name: &name,
-            file: &file,
-            memory_size,
-            timeout,
-        })
-        .map(|config| {
+        Command::Serve(options) => cli::serve::run(options).map(|()| ExitCode::SUCCESS),
+        Command::Deploy(options) => cli::deploy::run(&options).map(|config| {
             print_json(&config);
             ExitCode::SUCCESS
         }),
@@ -213,7 +149,8 @@ fn init_logging(default: &str) {
         .init();
 }
 
-fn parse_function_arg(arg: &str) -> Result<(String, PathBuf), String> {
+/// Reads `NAME=PATH` (for `--function`, `--machine`, `--express-machine`).
+pub(crate) fn parse_function_arg(arg: &str) -> Result<(String, PathBuf), String> {
     match arg.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => {
             Ok((name.to_owned(), PathBuf::from(path)))

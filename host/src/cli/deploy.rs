@@ -1,7 +1,7 @@
 //! `stepwise deploy NAME FILE.wasm`: deploys a component to a running server through its
 //! Lambda API, exactly as `aws lambda create-function` / `update-function-code` would.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
@@ -12,16 +12,39 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-pub struct Options<'a> {
-    pub endpoint: &'a str,
-    pub name: &'a str,
-    pub file: &'a Path,
+/// What `deploy` was asked to do.
+#[derive(clap::Args)]
+pub struct Options {
+    /// The function's name.
+    pub name: String,
+    /// The component.
+    pub file: PathBuf,
+    /// The server.
+    #[arg(long, default_value = "http://127.0.0.1:8083")]
+    pub endpoint: String,
+    /// Memory limit in MB (Lambda's MemorySize).
+    #[arg(long)]
     pub memory_size: Option<u32>,
+    /// Timeout in seconds.
+    #[arg(long)]
     pub timeout: Option<u32>,
 }
 
-pub fn run(options: Options<'_>) -> Result<Value> {
-    let code = std::fs::read(options.file)
+impl Options {
+    /// The configuration fields given, in Lambda's names.
+    fn configuration(&self, mut fields: Value) -> Value {
+        if let Some(m) = self.memory_size {
+            fields["MemorySize"] = m.into();
+        }
+        if let Some(t) = self.timeout {
+            fields["Timeout"] = t.into();
+        }
+        fields
+    }
+}
+
+pub fn run(options: &Options) -> Result<Value> {
+    let code = std::fs::read(&options.file)
         .with_context(|| format!("cannot read {}", options.file.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -29,7 +52,7 @@ pub fn run(options: Options<'_>) -> Result<Value> {
     runtime.block_on(deploy(&options, &code))
 }
 
-async fn deploy(options: &Options<'_>, code: &[u8]) -> Result<Value> {
+async fn deploy(options: &Options, code: &[u8]) -> Result<Value> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let base = options.endpoint.trim_end_matches('/');
     let zip = base64::engine::general_purpose::STANDARD.encode(code);
@@ -51,7 +74,7 @@ async fn deploy(options: &Options<'_>, code: &[u8]) -> Result<Value> {
             anyhow::Ok((status, body))
         }
     };
-    let name = options.name;
+    let name = &options.name;
     let (status, _) = call(
         Method::GET,
         format!("/2015-03-31/functions/{name}"),
@@ -59,13 +82,7 @@ async fn deploy(options: &Options<'_>, code: &[u8]) -> Result<Value> {
     )
     .await?;
     let (status, body) = if status == StatusCode::NOT_FOUND {
-        let mut input = json!({"FunctionName": name, "Code": {"ZipFile": zip}});
-        if let Some(m) = options.memory_size {
-            input["MemorySize"] = m.into();
-        }
-        if let Some(t) = options.timeout {
-            input["Timeout"] = t.into();
-        }
+        let input = options.configuration(json!({"FunctionName": name, "Code": {"ZipFile": zip}}));
         call(Method::POST, "/2015-03-31/functions".into(), input).await?
     } else {
         let (status, body) = call(
@@ -77,17 +94,10 @@ async fn deploy(options: &Options<'_>, code: &[u8]) -> Result<Value> {
         if !status.is_success() || (options.memory_size.is_none() && options.timeout.is_none()) {
             (status, body)
         } else {
-            let mut input = json!({});
-            if let Some(m) = options.memory_size {
-                input["MemorySize"] = m.into();
-            }
-            if let Some(t) = options.timeout {
-                input["Timeout"] = t.into();
-            }
             call(
                 Method::PUT,
                 format!("/2015-03-31/functions/{name}/configuration"),
-                input,
+                options.configuration(json!({})),
             )
             .await?
         }

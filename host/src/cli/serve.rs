@@ -15,12 +15,28 @@ use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
 
 /// What `serve` was asked to do.
+#[derive(clap::Args)]
 pub struct Options {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8083")]
     pub listen: SocketAddr,
+    /// Where state machines, executions and functions are kept.
+    #[arg(long, default_value = "./.stepwise")]
     pub data_dir: PathBuf,
+    /// Keep everything in memory instead (lost when the server stops).
+    #[arg(long)]
     pub in_memory: bool,
+    /// Deploy a component as function NAME at start (repeatable); an existing function
+    /// gets the new code.
+    #[arg(long = "function", value_name = "NAME=PATH.wasm", value_parser = crate::parse_function_arg)]
     pub functions: Vec<(String, PathBuf)>,
+    /// Create (or update) Standard state machine NAME from a definition at start
+    /// (repeatable).
+    #[arg(long = "machine", value_name = "NAME=PATH.asl.json", value_parser = crate::parse_function_arg)]
     pub machines: Vec<(String, PathBuf)>,
+    /// Create (or update) Express state machine NAME from a definition at start
+    /// (repeatable).
+    #[arg(long = "express-machine", value_name = "NAME=PATH.asl.json", value_parser = crate::parse_function_arg)]
     pub express: Vec<(String, PathBuf)>,
 }
 
