@@ -49,7 +49,7 @@ pub fn run(options: &Options) -> Result<Value> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(deploy(&options, &code))
+    runtime.block_on(deploy(options, &code))
 }
 
 async fn deploy(options: &Options, code: &[u8]) -> Result<Value> {
