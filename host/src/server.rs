@@ -85,19 +85,24 @@ pub struct Machine {
 impl Machine {
     /// Compiles a machine record. The definition was validated when it was accepted.
     pub fn compile(record: MachineRecord) -> Result<Machine, String> {
-        let parsed = validate::parse_definition(record.definition.as_bytes()).map_err(|d| {
-            d.iter()
-                .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
-        let program = Program::compile(&parsed).map_err(|e| e.to_string())?;
         Ok(Machine {
             definition_id: definition_id(&record.definition),
-            program: Arc::new(program),
+            program: compile_definition(&record.definition)?,
             record,
         })
     }
+}
+
+/// Compiles a definition's text, with its problems as one message if it has any.
+fn compile_definition(text: &str) -> Result<Arc<Program>, String> {
+    let parsed = validate::parse_definition(text.as_bytes()).map_err(|d| {
+        d.iter()
+            .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let program = Program::compile(&parsed).map_err(|e| e.to_string())?;
+    Ok(Arc::new(program))
 }
 
 /// A Standard execution in progress.
@@ -603,35 +608,19 @@ impl Server {
             .definition(&record.definition_id)
             .map_err(|e| e.to_string())?
             .ok_or("its definition is missing from the store")?;
-        let machine_record = MachineRecord {
-            arn: record.machine_arn.clone(),
-            name: record
-                .machine_arn
-                .rsplit(':')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-            definition: text,
-            role_arn: record.role_arn.clone(),
-            kind: crate::store::MachineType::Standard,
-            created_ms: 0,
-            updated_ms: None,
-            revision_id: String::new(),
-            description: None,
-            logging: None,
-            tracing: None,
-            tags: BTreeMap::new(),
-        };
-        let machine = Machine::compile(machine_record)?;
+        // The definition it started with, not the machine's current one.
+        let program = compile_definition(&text)?;
         let input: Value = serde_json::from_str(&record.input).map_err(|e| e.to_string())?;
-        let info = self.execution_info(
-            &machine.record,
-            &record.arn,
-            &record.name,
+        let info = ExecutionInfo {
+            id: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_id: record.machine_arn.clone(),
+            state_machine_name: record.machine_name().to_owned(),
+            role_arn: record.role_arn.clone(),
+            start_time_ms: record.start_ms,
             input,
-            record.start_ms,
-        );
-        let mut exec = Execution::new(machine.program.clone(), info, record.seed);
+        };
+        let mut exec = Execution::new(program, info, record.seed);
         let outstanding = durable::replay(&mut exec, steps).map_err(|e| e.to_string())?;
         let (commands, rx) = mpsc::unbounded_channel();
         self.running().insert(

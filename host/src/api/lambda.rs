@@ -266,8 +266,6 @@ async fn create_function(server: &Arc<Server>, input: CreateInput, code: Vec<u8>
         "Description": input.description.unwrap_or_default(),
         "Timeout": crate::runtime::limits::DEFAULT_TIMEOUT_SECONDS,
         "MemorySize": crate::runtime::limits::MIN_MEMORY_MB,
-        "LastModified": last_modified(server.clock.now_ms()),
-        "RevisionId": uuid::Uuid::new_v4().to_string(),
         "Environment": {"Variables": {}},
     });
     set_text(&mut meta, "Role", input.role);
@@ -290,8 +288,8 @@ async fn create_function(server: &Arc<Server>, input: CreateInput, code: Vec<u8>
 /// Deploys `code` as function `name`: created with Lambda's defaults, or, if it exists, with
 /// its code replaced and its configuration kept. What `stepwise serve --function` does.
 pub async fn deploy_code(server: &Arc<Server>, name: &str, code: Vec<u8>) -> Result<Value> {
-    if server.function_meta(name).is_some() {
-        return replace_code(server, name, code).await;
+    if let Some(meta) = server.function_meta(name) {
+        return replace_code(server, name, meta, code).await;
     }
     let input = CreateInput {
         function_name: name.to_owned(),
@@ -307,14 +305,24 @@ pub async fn deploy_code(server: &Arc<Server>, name: &str, code: Vec<u8>) -> Res
     create_function(server, input, code).await
 }
 
-async fn replace_code(server: &Arc<Server>, raw: &str, code: Vec<u8>) -> Result<Value> {
-    let (name, mut meta) = existing(server, raw)?;
-    let code = deploy(server, &name, code, function_config(&meta)).await?;
-    meta["LastModified"] = last_modified(server.clock.now_ms()).into();
-    meta["RevisionId"] = uuid::Uuid::new_v4().to_string().into();
-    server.put_function(&name, Some(code), meta.clone()).await?;
+/// Replaces the code of function `name`, whose stored fields are `meta`.
+async fn replace_code(
+    server: &Arc<Server>,
+    name: &str,
+    mut meta: Value,
+    code: Vec<u8>,
+) -> Result<Value> {
+    let code = deploy(server, name, code, function_config(&meta)).await?;
+    touch(server, &mut meta);
+    server.put_function(name, Some(code), meta.clone()).await?;
     tracing::info!(function = %name, "function code updated");
     Ok(configuration(server, &meta))
+}
+
+/// Marks a function as changed now: a new LastModified and RevisionId.
+fn touch(server: &Server, meta: &mut Value) {
+    meta["LastModified"] = last_modified(server.clock.now_ms()).into();
+    meta["RevisionId"] = uuid::Uuid::new_v4().to_string().into();
 }
 
 fn respond(result: Result<Value>, status: StatusCode) -> Response {
@@ -338,10 +346,11 @@ async fn update_code(
     body: Body,
 ) -> Response {
     let result: Result<Value> = async {
-        existing(&server, &raw)?;
+        // Found before the (large) body is read, as Lambda answers 404 first.
+        let (name, meta) = existing(&server, &raw)?;
         let input: UpdateCodeInput = json_body(body, MAX_CODE_REQUEST_BYTES).await?;
         let code = component_bytes(input.zip_file.as_deref())?;
-        replace_code(&server, &raw, code).await
+        replace_code(&server, &name, meta, code).await
     }
     .await;
     respond(result, StatusCode::OK)
@@ -372,8 +381,7 @@ async fn update_configuration(
                 DeployError::Config(c) => config_error(c),
                 other => deploy_error(other),
             })?;
-        meta["LastModified"] = last_modified(server.clock.now_ms()).into();
-        meta["RevisionId"] = uuid::Uuid::new_v4().to_string().into();
+        touch(&server, &mut meta);
         server.put_function(&name, None, meta.clone()).await?;
         Ok(configuration(&server, &meta))
     }

@@ -346,15 +346,9 @@ pub(super) fn describe_for_execution(
     let machine = server
         .machine(&record.machine_arn)
         .map(|m| m.record.clone());
-    let name = record
-        .machine_arn
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
     let mut out = json!({
         "stateMachineArn": record.machine_arn,
-        "name": name,
+        "name": record.machine_name(),
         "definition": definition,
         "roleArn": record.role_arn,
         "updateDate": timestamp(machine.as_ref().and_then(|m| m.updated_ms).or(machine.as_ref().map(|m| m.created_ms)).unwrap_or(record.start_ms)),

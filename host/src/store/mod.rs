@@ -172,6 +172,13 @@ pub struct ExecutionRecord {
     pub stop_ms: Option<i64>,
 }
 
+impl ExecutionRecord {
+    /// The name of its machine: the last field of the machine's ARN.
+    pub fn machine_name(&self) -> &str {
+        self.machine_arn.rsplit(':').next().unwrap_or_default()
+    }
+}
+
 /// One step of a Standard execution: the event fed to the interpreter, when, and the history
 /// events that step recorded. Replaying an execution's steps in order rebuilds it exactly.
 #[derive(Debug, Clone, PartialEq)]

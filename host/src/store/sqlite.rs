@@ -212,34 +212,18 @@ fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             conn.prepare_cached("INSERT OR IGNORE INTO definitions (id, text) VALUES (?1, ?2)")?
                 .execute(params![id, text])?;
         }
-        Write::InsertExecution(e) => {
-            // No REPLACE: an execution's ARN is unique for good, and the UNIQUE constraint is
-            // what enforces it.
-            conn.prepare_cached(
-                "INSERT INTO executions (seq, arn, machine_arn, status, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                e.seq as i64,
-                e.arn,
-                e.machine_arn,
-                e.status.as_str(),
-                to_text(e)
-            ])?;
-        }
-        Write::PutExecution(e) => {
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO executions (seq, arn, machine_arn, status, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                e.seq as i64,
-                e.arn,
-                e.machine_arn,
-                e.status.as_str(),
-                to_text(&e)
-            ])?;
-        }
+        // No REPLACE for a new execution: its ARN is unique for good, and the UNIQUE
+        // constraint is what enforces it.
+        Write::InsertExecution(e) => put_execution(
+            conn,
+            "INSERT INTO executions (seq, arn, machine_arn, status, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            e,
+        )?,
+        Write::PutExecution(e) => put_execution(
+            conn,
+            "INSERT OR REPLACE INTO executions (seq, arn, machine_arn, status, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            e,
+        )?,
         Write::AppendSteps { execution, steps } => {
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO steps (execution, seq, now_ms, event, history) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -259,6 +243,17 @@ fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
                 .execute(params![key, value])?;
         }
     }
+    Ok(())
+}
+
+fn put_execution(conn: &Connection, sql: &str, e: &ExecutionRecord) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute(params![
+        e.seq as i64,
+        e.arn,
+        e.machine_arn,
+        e.status.as_str(),
+        to_text(e)
+    ])?;
     Ok(())
 }
 
