@@ -738,6 +738,17 @@ async fn bad_requests_get_aws_errors() {
         ),
         "ExecutionDoesNotExist"
     );
+    assert_eq!(
+        error_name(
+            host.sfn
+                .stop_execution()
+                .execution_arn("arn:aws:states:us-east-1:123456789012:execution:fine:ghost")
+                .error("e".repeat(257))
+                .send()
+                .await
+        ),
+        "ValidationException"
+    );
     let start = |input: String| {
         host.sfn
             .start_execution()

@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
 use super::input::{
-    check_name, decode_token, encode_token, page_size, parse, states_arn, timestamp,
+    check_max_chars, check_name, decode_token, encode_token, page_size, parse, states_arn,
+    timestamp,
 };
 use super::machines;
 use crate::executor;
@@ -207,26 +208,8 @@ pub(super) async fn start_sync(server: &Arc<Server>, input: &[u8]) -> Result<Val
 pub(super) async fn stop(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: StopInput = parse(input)?;
     states_arn(&input.execution_arn, &["execution", "express"])?;
-    if input
-        .error
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > MAX_ERROR_CHARS)
-    {
-        return Err(ApiError::constraint(
-            "error",
-            "Member must have length less than or equal to 256",
-        ));
-    }
-    if input
-        .cause
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > MAX_CAUSE_CHARS)
-    {
-        return Err(ApiError::constraint(
-            "cause",
-            "Member must have length less than or equal to 32768",
-        ));
-    }
+    check_max_chars("error", input.error.as_deref(), MAX_ERROR_CHARS)?;
+    check_max_chars("cause", input.cause.as_deref(), MAX_CAUSE_CHARS)?;
     match server
         .stop_execution(&input.execution_arn, input.error, input.cause)
         .await

@@ -77,6 +77,17 @@ pub fn states_arn<'a>(arn: &'a str, kinds: &[&str]) -> Result<StatesArn<'a>, Api
     Ok(StatesArn { kind, rest })
 }
 
+/// Refuses a text field longer than `max` characters, as AWS does.
+pub fn check_max_chars(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ApiError::constraint(
+            field,
+            &format!("Member must have length less than or equal to {max}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// AWS's timestamps in JSON 1.0: seconds since the epoch, with milliseconds.
 pub fn timestamp(ms: i64) -> Value {
     serde_json::json!(ms as f64 / 1000.0)
@@ -156,12 +167,7 @@ pub fn check_tags(tags: &[Tag]) -> Result<(), ApiError> {
                 "Member must have length between 1 and 128",
             ));
         }
-        if t.value.chars().count() > 256 {
-            return Err(ApiError::constraint(
-                "tags.member.value",
-                "Member must have length less than or equal to 256",
-            ));
-        }
+        check_max_chars("tags.member.value", Some(&t.value), 256)?;
     }
     Ok(())
 }
