@@ -104,6 +104,23 @@ async fn create_machine(
         .state_machine_arn
 }
 
+/// Starts an execution of `machine`, named if `name` is given.
+async fn start(
+    host: &Host,
+    machine: &str,
+    name: Option<&str>,
+    input: &str,
+) -> aws_sdk_sfn::operation::start_execution::StartExecutionOutput {
+    host.sfn
+        .start_execution()
+        .state_machine_arn(machine)
+        .set_name(name.map(str::to_owned))
+        .input(input)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn wait_machine(seconds: u64) -> Value {
     json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": seconds, "Next": "Done"},
            "Done": {"Type": "Pass", "Result": {"done": true}, "ResultPath": "$.result", "End": true}}})
@@ -168,15 +185,7 @@ async fn deploy_a_guest_run_a_machine_and_read_its_history() {
         StateMachineType::Standard,
     )
     .await;
-    let started = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .name("first")
-        .input(r#"{"who": "Ada"}"#)
-        .send()
-        .await
-        .unwrap();
+    let started = start(&host, &machine, Some("first"), r#"{"who": "Ada"}"#).await;
     assert_eq!(
         started.execution_arn,
         "arn:aws:states:us-east-1:123456789012:execution:greet:first"
@@ -373,13 +382,7 @@ async fn stop_execution_aborts_a_wait_and_interrupts_a_running_guest() {
         StateMachineType::Standard,
     )
     .await;
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&waits)
-        .send()
-        .await
-        .unwrap();
+    let exec = start(&host, &waits, None, "{}").await;
     let stopped = host
         .sfn
         .stop_execution()
@@ -432,13 +435,7 @@ async fn stop_execution_aborts_a_wait_and_interrupts_a_running_guest() {
         StateMachineType::Standard,
     )
     .await;
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&spins)
-        .send()
-        .await
-        .unwrap();
+    let exec = start(&host, &spins, None, "{}").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = std::time::Instant::now();
     host.sfn
@@ -516,13 +513,7 @@ async fn lists_page_with_stable_tokens() {
     )
     .await;
     for i in 0..5 {
-        host.sfn
-            .start_execution()
-            .state_machine_arn(&machine)
-            .name(format!("e{i}"))
-            .send()
-            .await
-            .unwrap();
+        start(&host, &machine, Some(&format!("e{i}")), "{}").await;
     }
     for i in 0..5 {
         finished(
@@ -531,13 +522,7 @@ async fn lists_page_with_stable_tokens() {
         )
         .await;
     }
-    host.sfn
-        .start_execution()
-        .state_machine_arn(&long)
-        .name("r")
-        .send()
-        .await
-        .unwrap();
+    start(&host, &long, Some("r"), "{}").await;
     let page = host
         .sfn
         .list_executions()
@@ -550,13 +535,7 @@ async fn lists_page_with_stable_tokens() {
     assert_eq!(first, ["e4", "e3"], "newest first");
     let token = page.next_token.unwrap();
     // Executions started after the token was made do not shift its page.
-    host.sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .name("late")
-        .send()
-        .await
-        .unwrap();
+    start(&host, &machine, Some("late"), "{}").await;
     let page = host
         .sfn
         .list_executions()
@@ -1085,13 +1064,7 @@ async fn a_running_execution_keeps_the_definition_it_started_with() {
         StateMachineType::Standard,
     )
     .await;
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap();
+    let exec = start(&host, &machine, None, "{}").await;
     let new_definition =
         json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v2", "End": true}}});
     host.sfn
@@ -1115,13 +1088,7 @@ async fn a_running_execution_keeps_the_definition_it_started_with() {
         serde_json::from_str::<Value>(&used.definition).unwrap(),
         wait_machine(1)
     );
-    let next = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap();
+    let next = start(&host, &machine, None, "{}").await;
     let done = finished(&host, &next.execution_arn).await;
     assert_eq!(done.output.as_deref(), Some("\"v2\""));
     host.stop().await;
@@ -1143,14 +1110,7 @@ async fn machines_functions_and_waiting_executions_survive_a_restart() {
     )
     .await;
     let waits = create_machine(&host, "waits", wait_machine(2), StateMachineType::Standard).await;
-    let parked = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&waits)
-        .input(r#"{"n": 1}"#)
-        .send()
-        .await
-        .unwrap();
+    let parked = start(&host, &waits, None, r#"{"n": 1}"#).await;
     host.stop().await;
 
     let host = Host::start(open(), Some(dir.join("components"))).await;
@@ -1160,14 +1120,7 @@ async fn machines_functions_and_waiting_executions_survive_a_restart() {
         serde_json::from_str::<Value>(done.output.as_deref().unwrap()).unwrap(),
         json!({"n": 1, "result": {"done": true}})
     );
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&greet)
-        .input(r#"{"who": "again"}"#)
-        .send()
-        .await
-        .unwrap();
+    let exec = start(&host, &greet, None, r#"{"who": "again"}"#).await;
     assert_eq!(
         finished(&host, &exec.execution_arn).await.status,
         ExecutionStatus::Succeeded
@@ -1179,12 +1132,7 @@ async fn machines_functions_and_waiting_executions_survive_a_restart() {
         .send()
         .await
         .unwrap();
-    let ids: Vec<i64> = history.events.iter().map(|e| e.id).collect();
-    assert_eq!(
-        ids,
-        (1..=ids.len() as i64).collect::<Vec<_>>(),
-        "no gap, no duplicate"
-    );
+    common::assert_no_gap(&history.events, &parked.execution_arn);
     host.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1195,13 +1143,7 @@ async fn an_execution_past_its_timeout_is_timed_out_and_deleting_its_machine_sto
     let mut definition = wait_machine(3600);
     definition["TimeoutSeconds"] = json!(1);
     let machine = create_machine(&host, "bounded", definition, StateMachineType::Standard).await;
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap();
+    let exec = start(&host, &machine, None, "{}").await;
     let done = finished(&host, &exec.execution_arn).await;
     assert_eq!(done.status, ExecutionStatus::TimedOut);
     let history = host
@@ -1223,13 +1165,7 @@ async fn an_execution_past_its_timeout_is_timed_out_and_deleting_its_machine_sto
         StateMachineType::Standard,
     )
     .await;
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&waits)
-        .send()
-        .await
-        .unwrap();
+    let exec = start(&host, &waits, None, "{}").await;
     host.sfn
         .delete_state_machine()
         .state_machine_arn(&waits)

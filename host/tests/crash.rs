@@ -83,12 +83,7 @@ async fn executions_survive_sigkill_and_complete_exactly_once() {
             .await
             .unwrap()
             .events;
-        let ids: Vec<i64> = history.iter().map(|e| e.id).collect();
-        assert_eq!(
-            ids,
-            (1..=ids.len() as i64).collect::<Vec<_>>(),
-            "{arn}: gap or duplicate"
-        );
+        common::assert_no_gap(&history, arn);
         use HistoryEventType::*;
         let types: Vec<HistoryEventType> = history.iter().map(|e| e.r#type.clone()).collect();
         assert_eq!(

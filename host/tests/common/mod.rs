@@ -82,3 +82,13 @@ pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
         .build();
     aws_sdk_lambda::Client::from_conf(config)
 }
+
+/// Asserts that history `events` are numbered 1, 2, 3, ...: no gap, no duplicate.
+pub fn assert_no_gap(events: &[aws_sdk_sfn::types::HistoryEvent], execution: &str) {
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    assert_eq!(
+        ids,
+        (1..=ids.len() as i64).collect::<Vec<_>>(),
+        "{execution}: gap or duplicate"
+    );
+}
