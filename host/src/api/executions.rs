@@ -336,10 +336,10 @@ fn without_data(mut event: Value) -> Value {
 
 pub(super) fn history(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
     let input: HistoryInput = parse(input)?;
-    find(server, &input.execution_arn)?;
+    let execution = find(server, &input.execution_arn)?;
     let size = page_size(input.max_results)?;
     let list = format!("history {} {}", input.execution_arn, input.reverse_order);
-    let mut events = server.store.history(&input.execution_arn)?;
+    let mut events = server.store.history(execution.seq)?;
     if input.reverse_order {
         events.reverse();
     }

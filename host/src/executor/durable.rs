@@ -439,7 +439,7 @@ mod tests {
         assert_eq!(working.calls.load(Ordering::SeqCst), 1, "ran again, once");
         assert_eq!(end.status, ExecutionStatus::Succeeded);
         assert_eq!(end.output.as_deref(), Some(r#"{"echo":{"n":1}}"#));
-        let history = store.history(&end.arn).unwrap();
+        let history = store.history(end.seq).unwrap();
         let types: Vec<&str> = history
             .iter()
             .map(|e| e["type"].as_str().unwrap())

@@ -148,11 +148,15 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn history(&self, arn: &str) -> Result<Vec<Value>, StoreError> {
+    fn history(&self, execution: u64) -> Result<Vec<Value>, StoreError> {
         let inner = self.lock();
         let mut events = Vec::new();
-        let steps = inner.by_arn.get(arn).and_then(|seq| inner.steps.get(seq));
-        for step in steps.map(Vec::as_slice).unwrap_or_default() {
+        for step in inner
+            .steps
+            .get(&execution)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             events.extend(history_events(&step.history)?);
         }
         Ok(events)

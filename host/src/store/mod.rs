@@ -286,8 +286,9 @@ pub trait Store: Send + Sync + 'static {
     fn execution(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError>;
     /// Executions of a machine, newest first.
     fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRecord>, StoreError>;
-    /// The history events of an execution, oldest first, as the API's JSON objects.
-    fn history(&self, arn: &str) -> Result<Vec<Value>, StoreError>;
+    /// The history events of the execution with this `seq`, oldest first, as the API's JSON
+    /// objects.
+    fn history(&self, execution: u64) -> Result<Vec<Value>, StoreError>;
     /// A definition text by its id.
     fn definition(&self, id: &str) -> Result<Option<String>, StoreError>;
 }

@@ -404,19 +404,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn history(&self, arn: &str) -> Result<Vec<Value>, StoreError> {
+    fn history(&self, execution: u64) -> Result<Vec<Value>, StoreError> {
         self.read(|conn| {
-            let seq: Option<i64> = conn
-                .prepare_cached("SELECT seq FROM executions WHERE arn = ?1")
-                .map_err(db)?
-                .query_row(params![arn], |r| r.get(0))
-                .optional()
-                .map_err(db)?;
             let mut events = Vec::new();
-            if let Some(seq) = seq {
-                for step in steps_of(conn, seq as u64)? {
-                    events.extend(history_events(&step.history)?);
-                }
+            for step in steps_of(conn, execution)? {
+                events.extend(history_events(&step.history)?);
             }
             Ok(events)
         })
