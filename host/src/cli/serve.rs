@@ -100,15 +100,11 @@ async fn preload(server: &Arc<Server>, options: &Options) -> Result<()> {
         let arn = server.identity.states_arn("stateMachine", name);
         let input = json!({"stateMachineArn": arn, "definition": definition});
         let result = if server.machine(&arn).is_some() {
-            api::machines::update(server, input.to_string().as_bytes())
-                .await
-                .map(|_| ())
+            api::machines::update(server, input.to_string().as_bytes()).await
         } else {
             let input =
                 json!({"name": name, "definition": definition, "roleArn": ROLE, "type": kind});
-            api::machines::create(server, input.to_string().as_bytes())
-                .await
-                .map(|_| ())
+            api::machines::create(server, input.to_string().as_bytes()).await
         };
         result.map_err(|e| {
             anyhow!(

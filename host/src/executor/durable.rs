@@ -16,7 +16,7 @@ use tokio::task::{AbortHandle, JoinSet};
 
 use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, Timers};
 use crate::history::HistoryEvent;
-use crate::interp::{Action, Event, Execution, Status, TaskId, TaskRequest, TimerId};
+use crate::interp::{Action, Event, Execution, Status, TaskId, TaskRequest};
 use crate::store::{ExecutionRecord, ExecutionStatus, StepRecord, Store, StoreError, Write};
 
 /// A request to a running durable execution.
@@ -38,8 +38,8 @@ pub enum Command {
 pub struct Outstanding {
     /// Tasks invoked and not finished, with whether their start was recorded.
     pub tasks: BTreeMap<TaskId, (TaskRequest, bool)>,
-    /// Timers armed and not fired, with their deadlines.
-    pub timers: BTreeMap<TimerId, i64>,
+    /// Timers armed and not fired, at their original deadlines.
+    pub timers: Timers,
     /// The seq of the next step.
     pub next_step: u64,
 }
@@ -55,9 +55,7 @@ impl Outstanding {
             Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
                 self.tasks.remove(task);
             }
-            Event::TimerFired(timer) => {
-                self.timers.remove(timer);
-            }
+            Event::TimerFired(timer) => self.timers.cancel(*timer),
             Event::Start | Event::TaskHeartbeat(_) | Event::Stop { .. } => {}
         }
     }
@@ -70,12 +68,8 @@ impl Outstanding {
             Action::CancelTask(id) => {
                 self.tasks.remove(id);
             }
-            Action::ArmTimer { timer, at_ms } => {
-                self.timers.insert(*timer, *at_ms);
-            }
-            Action::CancelTimer(timer) => {
-                self.timers.remove(timer);
-            }
+            Action::ArmTimer { timer, at_ms } => self.timers.arm(*timer, *at_ms),
+            Action::CancelTimer(timer) => self.timers.cancel(*timer),
             Action::Finished => {}
         }
     }
@@ -218,9 +212,7 @@ pub async fn drive(
                 }
                 to_spawn.push(request);
             }
-            for (timer, at) in out.timers {
-                timers.arm(timer, at);
-            }
+            timers = out.timers;
         }
     }
 

@@ -122,32 +122,33 @@ impl Clock {
 
 /// The timers an execution has armed, soonest first.
 #[derive(Debug, Default)]
-pub(crate) struct Timers {
+pub struct Timers {
     by_deadline: BTreeSet<(i64, TimerId)>,
     deadlines: HashMap<TimerId, i64>,
 }
 
 impl Timers {
     /// Arms `timer` for `at_ms` (milliseconds since the epoch).
-    pub(crate) fn arm(&mut self, timer: TimerId, at_ms: i64) {
+    pub fn arm(&mut self, timer: TimerId, at_ms: i64) {
         self.by_deadline.insert((at_ms, timer));
         self.deadlines.insert(timer, at_ms);
     }
 
     /// Disarms `timer`, if armed.
-    pub(crate) fn cancel(&mut self, timer: TimerId) {
+    pub fn cancel(&mut self, timer: TimerId) {
         if let Some(at) = self.deadlines.remove(&timer) {
             self.by_deadline.remove(&(at, timer));
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether none is armed.
+    pub fn is_empty(&self) -> bool {
         self.by_deadline.is_empty()
     }
 
     /// Waits for the soonest timer and disarms it. Cancel-safe: dropped before it is due, it
     /// disarms nothing. With no timer armed it never completes.
-    pub(crate) async fn fired(&mut self, clock: Clock) -> TimerId {
+    pub async fn fired(&mut self, clock: Clock) -> TimerId {
         let Some(&(at, timer)) = self.by_deadline.first() else {
             return std::future::pending().await;
         };
