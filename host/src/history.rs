@@ -83,6 +83,12 @@ pub enum EventDetails {
         resource_type: String,
         resource: String,
     },
+    /// The call of a `.sync` or `.waitForTaskToken` task was made; its response.
+    TaskSubmitted {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
     TaskSucceeded {
         resource_type: String,
         resource: String,
@@ -110,6 +116,21 @@ pub enum EventDetails {
     },
     LambdaFunctionFailed(ErrorDetails),
     LambdaFunctionTimedOut(ErrorDetails),
+    /// A Task whose Resource is an activity ARN records these.
+    ActivityScheduled {
+        resource: String,
+        input: Value,
+        timeout_in_seconds: Option<u64>,
+        heartbeat_in_seconds: Option<u64>,
+    },
+    ActivityStarted {
+        worker_name: Option<String>,
+    },
+    ActivitySucceeded {
+        output: Value,
+    },
+    ActivityFailed(ErrorDetails),
+    ActivityTimedOut(ErrorDetails),
 }
 
 /// `error` and `cause`, either of which AWS may omit.
@@ -162,6 +183,7 @@ impl EventDetails {
             TaskStateAborted => "TaskStateAborted",
             TaskScheduled { .. } => "TaskScheduled",
             TaskStarted { .. } => "TaskStarted",
+            TaskSubmitted { .. } => "TaskSubmitted",
             TaskSucceeded { .. } => "TaskSucceeded",
             TaskFailed { .. } => "TaskFailed",
             TaskTimedOut { .. } => "TaskTimedOut",
@@ -170,6 +192,11 @@ impl EventDetails {
             LambdaFunctionSucceeded { .. } => "LambdaFunctionSucceeded",
             LambdaFunctionFailed(_) => "LambdaFunctionFailed",
             LambdaFunctionTimedOut(_) => "LambdaFunctionTimedOut",
+            ActivityScheduled { .. } => "ActivityScheduled",
+            ActivityStarted { .. } => "ActivityStarted",
+            ActivitySucceeded { .. } => "ActivitySucceeded",
+            ActivityFailed(_) => "ActivityFailed",
+            ActivityTimedOut(_) => "ActivityTimedOut",
         };
         fixed.to_owned()
     }
@@ -294,6 +321,50 @@ impl HistoryEvent {
                 m.insert("outputDetails".into(), payload_details());
                 ("taskSucceededEventDetails", Value::Object(m))
             }
+            TaskSubmitted {
+                resource_type,
+                resource: r,
+                output,
+            } => {
+                let mut m = resource(resource_type, r);
+                m.insert("output".into(), text(output));
+                m.insert("outputDetails".into(), payload_details());
+                ("taskSubmittedEventDetails", Value::Object(m))
+            }
+            ActivityScheduled {
+                resource: r,
+                input,
+                timeout_in_seconds,
+                heartbeat_in_seconds,
+            } => {
+                let mut m = serde_json::Map::new();
+                m.insert("resource".into(), r.as_str().into());
+                m.insert("input".into(), text(input));
+                m.insert("inputDetails".into(), payload_details());
+                if let Some(t) = timeout_in_seconds {
+                    m.insert("timeoutInSeconds".into(), (*t).into());
+                }
+                if let Some(h) = heartbeat_in_seconds {
+                    m.insert("heartbeatInSeconds".into(), (*h).into());
+                }
+                ("activityScheduledEventDetails", Value::Object(m))
+            }
+            ActivityStarted { worker_name } => {
+                let mut m = serde_json::Map::new();
+                if let Some(w) = worker_name {
+                    m.insert("workerName".into(), w.as_str().into());
+                }
+                ("activityStartedEventDetails", Value::Object(m))
+            }
+            ActivitySucceeded { output } => (
+                "activitySucceededEventDetails",
+                serde_json::json!({"output": text(output), "outputDetails": payload_details()}),
+            ),
+            ActivityFailed(e) => ("activityFailedEventDetails", Value::Object(error_object(e))),
+            ActivityTimedOut(e) => (
+                "activityTimedOutEventDetails",
+                Value::Object(error_object(e)),
+            ),
             TaskFailed {
                 resource_type,
                 resource: r,

@@ -18,3 +18,4 @@ pub mod interp;
 pub mod runtime;
 pub mod server;
 pub mod store;
+pub mod tokens;

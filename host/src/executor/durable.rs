@@ -14,6 +14,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
+use serde_json::Value;
+
 use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, Timers};
 use crate::history::HistoryEvent;
 use crate::interp::{Action, Event, Execution, Status, TaskId, TaskRequest};
@@ -31,13 +33,77 @@ pub enum Command {
         /// Receives the stop time (ms since the epoch), or why it could not be recorded.
         done: oneshot::Sender<Result<i64, StoreError>>,
     },
+    /// SendTaskSuccess, SendTaskFailure or SendTaskHeartbeat with a token for `task`:
+    /// answered once the event is durable, or at once if the task no longer waits.
+    Callback {
+        /// The task the token names.
+        task: TaskId,
+        /// What the token brings.
+        callback: Callback,
+        /// Receives the outcome.
+        done: oneshot::Sender<Result<(), CallbackError>>,
+    },
+}
+
+/// What a task token brings back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Callback {
+    /// SendTaskSuccess.
+    Success(serde_json::Value),
+    /// SendTaskFailure.
+    Failure(crate::interp::Failure),
+    /// SendTaskHeartbeat.
+    Heartbeat,
+}
+
+impl Callback {
+    fn into_event(self, task: TaskId) -> Event {
+        match self {
+            Callback::Success(output) => Event::TaskSucceeded { task, output },
+            Callback::Failure(failure) => Event::TaskFailed { task, failure },
+            Callback::Heartbeat => Event::TaskHeartbeat(task),
+        }
+    }
+}
+
+/// Why a callback was not taken.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallbackError {
+    /// The task no longer waits: it ended (a token is good once), timed out, or its execution
+    /// ended.
+    #[error("the task no longer waits")]
+    NotWaiting,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A task in flight, as the stored steps left it.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    /// What was asked for.
+    pub request: TaskRequest,
+    /// Whether its start was recorded.
+    pub started: bool,
+    /// The response its call was submitted with (`.sync`, `.waitForTaskToken`).
+    pub submitted: Option<serde_json::Value>,
+    /// Whether an activity worker took it.
+    pub taken: bool,
+}
+
+impl InFlight {
+    /// Whether its token is out (sent with a callback call, or held by an activity worker):
+    /// it waits for the token and nothing runs for it.
+    pub fn awaits_token(&self) -> bool {
+        self.request.token.is_some() && (self.submitted.is_some() || self.taken)
+    }
 }
 
 /// What was in flight when the stored steps end.
 #[derive(Debug, Default)]
 pub struct Outstanding {
-    /// Tasks invoked and not finished, with whether their start was recorded.
-    pub tasks: BTreeMap<TaskId, (TaskRequest, bool)>,
+    /// Tasks invoked and not finished.
+    pub tasks: BTreeMap<TaskId, InFlight>,
     /// Timers armed and not fired, at their original deadlines.
     pub timers: Timers,
     /// The seq of the next step.
@@ -49,7 +115,17 @@ impl Outstanding {
         match event {
             Event::TaskStarted(id) => {
                 if let Some(task) = self.tasks.get_mut(id) {
-                    task.1 = true;
+                    task.started = true;
+                }
+            }
+            Event::TaskSubmitted { task, output } => {
+                if let Some(task) = self.tasks.get_mut(task) {
+                    task.submitted = Some(output.clone());
+                }
+            }
+            Event::ActivityStarted { task, .. } => {
+                if let Some(task) = self.tasks.get_mut(task) {
+                    task.taken = true;
                 }
             }
             Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
@@ -63,7 +139,13 @@ impl Outstanding {
     fn action(&mut self, action: &Action) {
         match action {
             Action::InvokeTask(request) => {
-                self.tasks.insert(request.task, (request.clone(), false));
+                let task = InFlight {
+                    request: request.clone(),
+                    started: false,
+                    submitted: None,
+                    taken: false,
+                };
+                self.tasks.insert(request.task, task);
             }
             Action::CancelTask(id) => {
                 self.tasks.remove(id);
@@ -116,14 +198,14 @@ pub fn replay(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstanding,
                 message: e.to_string(),
             })?;
         out.event(&event);
-        let before = exec.history.len();
         let actions = exec.step(step.now_ms, event);
-        if history_text(&exec.history[before..]) != step.history {
+        if history_text(&exec.history) != step.history {
             return Err(ReplayError::Diverged(i));
         }
         for action in &actions {
             out.action(action);
         }
+        exec.forget_history();
     }
     if exec.status != Status::Running {
         return Err(ReplayError::Ended);
@@ -195,22 +277,34 @@ pub async fn drive(
     let mut timers = Timers::default();
     let mut tasks: JoinSet<(TaskId, TaskOutcome)> = JoinSet::new();
     let mut handles: HashMap<TaskId, AbortHandle> = HashMap::new();
-    let (beat_tx, mut beat_rx) = mpsc::unbounded_channel::<TaskId>();
+    // `.sync` tasks in flight, to cancel their job if they are aborted; with the response
+    // their job was submitted with, once it was.
+    let mut jobs: HashMap<TaskId, (TaskRequest, Option<Value>)> = HashMap::new();
+    let (beat_tx, mut beat_rx) = mpsc::unbounded_channel();
     let mut pending: VecDeque<(Event, i64)> = VecDeque::new();
-    let mut to_spawn: Vec<TaskRequest> = Vec::new();
+    let mut callbacks: VecDeque<(TaskId, Callback, CallbackAck)> = VecDeque::new();
+    let mut to_spawn: Vec<(TaskRequest, Option<Value>)> = Vec::new();
     let mut stop_acks: Vec<oneshot::Sender<Result<i64, StoreError>>> = Vec::new();
+    let mut callback_acks: Vec<CallbackAck> = Vec::new();
     let mut next_step = 0;
 
     match resume {
         None => pending.push_back((Event::Start, record.start_ms)),
         Some(out) => {
             next_step = out.next_step;
-            for (id, (request, was_started)) in out.tasks {
-                // A task whose result was not recorded runs again; its start is recorded once.
-                if !was_started {
+            for (id, task) in out.tasks {
+                if task.awaits_token() {
+                    continue;
+                }
+                // A task whose result was not recorded runs again (a submitted job is waited
+                // for again); its start is recorded once.
+                if !task.started && !task.request.is_activity() {
                     pending.push_back((Event::TaskStarted(id), clock.now_ms()));
                 }
-                to_spawn.push(request);
+                if task.request.is_job() {
+                    jobs.insert(id, (task.request.clone(), task.submitted.clone()));
+                }
+                to_spawn.push((task.request, task.submitted));
             }
             timers = out.timers;
         }
@@ -220,18 +314,54 @@ pub async fn drive(
         let mut steps = Vec::new();
         let mut cancels = Vec::new();
         let mut finished = false;
-        while let Some((event, now)) = pending.pop_front() {
-            let before = exec.history.len();
+        loop {
+            let (event, now) = if let Some(next) = pending.pop_front() {
+                next
+            } else if let Some((task, callback, done)) = callbacks.pop_front() {
+                // Checked when its turn comes, so that of two tokens for one task only the
+                // first is taken.
+                if !exec.awaits_task(task) {
+                    let _ = done.send(Err(CallbackError::NotWaiting));
+                    continue;
+                }
+                if callback != Callback::Heartbeat
+                    && let Some(h) = handles.remove(&task)
+                {
+                    // The call that sent the token may still be finishing; its answer is moot.
+                    h.abort();
+                }
+                callback_acks.push(done);
+                (callback.into_event(task), clock.now_ms())
+            } else {
+                break;
+            };
+            match &event {
+                Event::TaskSubmitted { task, output } => {
+                    if let Some((_, submitted)) = jobs.get_mut(task) {
+                        *submitted = Some(output.clone());
+                    }
+                }
+                Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
+                    jobs.remove(task);
+                }
+                _ => {}
+            }
             let event_text = serde_json::to_string(&event).unwrap_or_default();
             for action in exec.step(now, event) {
                 match action {
                     Action::InvokeTask(request) => {
                         // The task starts right after this turn's commit: record it with it.
-                        pending.push_back((Event::TaskStarted(request.task), now));
-                        to_spawn.push(request);
+                        // An activity starts when a worker takes it.
+                        if !request.is_activity() {
+                            pending.push_back((Event::TaskStarted(request.task), now));
+                        }
+                        if request.is_job() {
+                            jobs.insert(request.task, (request.clone(), None));
+                        }
+                        to_spawn.push((request, None));
                     }
                     Action::CancelTask(id) => {
-                        to_spawn.retain(|r| r.task != id);
+                        to_spawn.retain(|(r, _)| r.task != id);
                         cancels.push(id);
                     }
                     Action::ArmTimer { timer, at_ms } => timers.arm(timer, at_ms),
@@ -243,8 +373,9 @@ pub async fn drive(
                 seq: next_step,
                 now_ms: now,
                 event: event_text,
-                history: history_text(&exec.history[before..]),
+                history: history_text(&exec.history),
             });
+            exec.forget_history();
             next_step += 1;
         }
         let stop_ms = steps.last().map_or_else(|| clock.now_ms(), |s| s.now_ms);
@@ -266,6 +397,9 @@ pub async fn drive(
             for ack in stop_acks.drain(..) {
                 let _ = ack.send(result.clone().map(|()| stop_ms));
             }
+            for ack in callback_acks.drain(..) {
+                let _ = ack.send(result.clone().map_err(CallbackError::Store));
+            }
             if let Err(e) = result {
                 // A conflict is a name already taken, which StartExecution reports.
                 if !matches!(e, StoreError::Conflict(_)) {
@@ -279,18 +413,28 @@ pub async fn drive(
             if let Some(h) = handles.remove(&id) {
                 h.abort();
             }
+            if let Some((request, Some(submitted))) = jobs.remove(&id) {
+                // Best effort, as AWS: the job is asked to stop and nobody waits for it.
+                tracing::info!(execution = %record.arn, resource = %request.resource, "cancelling the job of an aborted task");
+                tokio::spawn(runner.cancel(&request, submitted));
+            }
         }
         if finished {
             tasks.abort_all();
+            for (_, (request, submitted)) in jobs.drain() {
+                if let Some(submitted) = submitted {
+                    tokio::spawn(runner.cancel(&request, submitted));
+                }
+            }
             return Ended::Finished(Box::new(record));
         }
-        for request in to_spawn.drain(..) {
+        for (request, submitted) in to_spawn.drain(..) {
             let id = request.task;
-            let heartbeat = Heartbeat {
-                task: id,
-                tx: beat_tx.clone(),
+            let heartbeat = Heartbeat::new(id, beat_tx.clone());
+            let fut = match submitted {
+                Some(submitted) => runner.resume(request, submitted, heartbeat),
+                None => runner.run(request, heartbeat),
             };
-            let fut = runner.run(request, heartbeat);
             handles.insert(id, tasks.spawn(async move { (id, fut.await) }));
         }
 
@@ -305,18 +449,24 @@ pub async fn drive(
                     pending.push_back((outcome.into_event(task), clock.now_ms()));
                 }
             }
-            Some(task) = beat_rx.recv() => {
-                pending.push_back((Event::TaskHeartbeat(task), clock.now_ms()));
+            Some((task, progress)) = beat_rx.recv() => {
+                pending.push_back((progress.into_event(task), clock.now_ms()));
             }
             Some(command) = commands.recv() => match command {
                 Command::Stop { error, cause, done } => {
                     stop_acks.push(done);
                     pending.push_back((Event::Stop { error, cause }, clock.now_ms()));
                 }
+                Command::Callback { task, callback, done } => {
+                    callbacks.push_back((task, callback, done));
+                }
             },
         }
     }
 }
+
+/// Answers a callback.
+type CallbackAck = oneshot::Sender<Result<(), CallbackError>>;
 
 #[cfg(test)]
 mod tests {
@@ -410,7 +560,7 @@ mod tests {
         let (mut exec, record) = execution();
         let outstanding = replay(&mut exec, &steps).unwrap();
         assert_eq!(outstanding.tasks.len(), 1, "the task is in flight");
-        assert!(outstanding.tasks.values().all(|(_, started)| *started));
+        assert!(outstanding.tasks.values().all(|t| t.started));
         let working = Arc::new(Counting {
             calls: AtomicUsize::new(0),
             hang: false,

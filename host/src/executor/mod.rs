@@ -28,6 +28,15 @@ pub enum TaskOutcome {
     Succeeded(Value),
     /// With this error.
     Failed(Failure),
+    /// Handed over with this response (a `.waitForTaskToken` call made): the task now waits
+    /// for its token, and nothing runs for it meanwhile.
+    Submitted(Value),
+    /// An activity worker took the task (GetActivityTask): it now waits for the worker's
+    /// token.
+    Taken {
+        /// The worker's name, as given to GetActivityTask.
+        worker: Option<String>,
+    },
 }
 
 impl TaskOutcome {
@@ -36,6 +45,27 @@ impl TaskOutcome {
         match self {
             TaskOutcome::Succeeded(output) => Event::TaskSucceeded { task, output },
             TaskOutcome::Failed(failure) => Event::TaskFailed { task, failure },
+            TaskOutcome::Submitted(output) => Event::TaskSubmitted { task, output },
+            TaskOutcome::Taken { worker } => Event::ActivityStarted { task, worker },
+        }
+    }
+}
+
+/// What a running task reports before it ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// It is alive.
+    Beat,
+    /// The job it started is submitted, with this response (`.sync`).
+    Submitted(Value),
+}
+
+impl Progress {
+    /// The event that tells the interpreter.
+    pub fn into_event(self, task: TaskId) -> Event {
+        match self {
+            Progress::Beat => Event::TaskHeartbeat(task),
+            Progress::Submitted(output) => Event::TaskSubmitted { task, output },
         }
     }
 }
@@ -44,14 +74,25 @@ impl TaskOutcome {
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
     task: TaskId,
-    tx: mpsc::UnboundedSender<TaskId>,
+    tx: mpsc::UnboundedSender<(TaskId, Progress)>,
 }
 
 impl Heartbeat {
+    /// A handle that reports for `task` on `tx`.
+    pub fn new(task: TaskId, tx: mpsc::UnboundedSender<(TaskId, Progress)>) -> Self {
+        Heartbeat { task, tx }
+    }
+
     /// The task is alive: restart its HeartbeatSeconds clock.
     pub fn beat(&self) {
         // The execution may have ended; then nobody listens and that is fine.
-        let _ = self.tx.send(self.task);
+        let _ = self.tx.send((self.task, Progress::Beat));
+    }
+
+    /// The job the task started is submitted (`.sync`): recorded as TaskSubmitted, so that
+    /// a restart waits for that job instead of starting another.
+    pub fn submitted(&self, response: Value) {
+        let _ = self.tx.send((self.task, Progress::Submitted(response)));
     }
 }
 
@@ -62,6 +103,24 @@ pub type TaskFuture = Pin<Box<dyn Future<Output = TaskOutcome> + Send>>;
 pub trait TaskRunner: Send + Sync {
     /// Runs one task.
     fn run(&self, request: TaskRequest, heartbeat: Heartbeat) -> TaskFuture;
+
+    /// Goes on with a task whose job was submitted (`.sync`) before the host restarted:
+    /// waits for that job instead of starting another.
+    fn resume(&self, request: TaskRequest, submitted: Value, heartbeat: Heartbeat) -> TaskFuture {
+        let _ = submitted;
+        self.run(request, heartbeat)
+    }
+
+    /// Asks the job a `.sync` task submitted to stop, its task being aborted. Best effort:
+    /// the future reports nothing.
+    fn cancel(
+        &self,
+        request: &TaskRequest,
+        submitted: Value,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let _ = (request, submitted);
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// The runner for a host that has no task resources: every Task fails with States.Runtime,
@@ -167,7 +226,7 @@ pub async fn run(
     let mut timers = Timers::default();
     let mut tasks: JoinSet<(TaskId, TaskOutcome)> = JoinSet::new();
     let mut handles: HashMap<TaskId, AbortHandle> = HashMap::new();
-    let (beat_tx, mut beat_rx) = mpsc::unbounded_channel::<TaskId>();
+    let (beat_tx, mut beat_rx) = mpsc::unbounded_channel();
 
     let mut pending = std::collections::VecDeque::from([Event::Start]);
     loop {
@@ -176,11 +235,7 @@ pub async fn run(
                 match action {
                     Action::InvokeTask(request) => {
                         let id = request.task;
-                        let heartbeat = Heartbeat {
-                            task: id,
-                            tx: beat_tx.clone(),
-                        };
-                        let fut = runner.run(request, heartbeat);
+                        let fut = runner.run(request, Heartbeat::new(id, beat_tx.clone()));
                         let handle = tasks.spawn(async move { (id, fut.await) });
                         handles.insert(id, handle);
                         // The runner takes the task at once: record it as started.
@@ -212,7 +267,9 @@ pub async fn run(
                     pending.push_back(outcome.into_event(task));
                 }
             }
-            Some(task) = beat_rx.recv() => pending.push_back(Event::TaskHeartbeat(task)),
+            Some((task, progress)) = beat_rx.recv() => {
+                pending.push_back(Progress::into_event(progress, task));
+            }
         }
     }
 }

@@ -7,10 +7,53 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
+use super::{CallContext, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
 use crate::runtime::{
     Function, GuestCalls, HeartbeatFn, Invocation, Runtime, is_valid_function_name,
 };
+
+/// `arn:aws:states:::lambda:invoke[.waitForTaskToken]`: the deployed functions.
+pub struct Lambda {
+    runtime: Arc<Runtime>,
+}
+
+impl Lambda {
+    /// The integration over this runtime's functions.
+    pub fn new(runtime: Arc<Runtime>) -> Self {
+        Lambda { runtime }
+    }
+}
+
+impl Service for Lambda {
+    fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
+        (action == "invoke").then_some(Pattern::RESPONSE_AND_TOKEN)
+    }
+
+    fn call(&self, _action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
+        let runtime = self.runtime.clone();
+        Box::pin(async move {
+            let Some((calls, depth)) = cx.calls else {
+                return Err(Failure::new(
+                    crate::interp::errors::names::RUNTIME,
+                    "lambda:invoke was called with nowhere for the function's own calls to go",
+                ));
+            };
+            let call = Call {
+                context: if cx.context.is_null() {
+                    "{}".to_owned()
+                } else {
+                    cx.context.to_string()
+                },
+                state_deadline: cx.deadline,
+                heartbeat: cx.heartbeat,
+                calls,
+                depth,
+            };
+            invoke_integration(runtime, &parameters, call).await
+        })
+    }
+}
 
 /// The error a state sees when no function has the name it calls.
 pub const NOT_FOUND: &str = "Lambda.ResourceNotFoundException";

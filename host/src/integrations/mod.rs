@@ -1,12 +1,22 @@
 //! Where a Task state's work goes: [`TaskResources`] reads the Resource ARN and runs the
-//! function or service integration it names. One module per service.
+//! function, activity or service integration it names.
 //!
-//! The same dispatcher serves guests' `call`s (request-response only), so a function reaches
+//! A service integration is a [`Service`]: one module per service, registered by its name in
+//! `arn:aws:states:::<name>:<action>`. The three AWS patterns are carried out here, the same for
+//! every service: request-response is one [`Service::call`]; `.sync` is a call that starts a job,
+//! recorded as submitted, then [`Service::wait`] for its end (and [`Service::cancel`] when the
+//! task is aborted); `.waitForTaskToken` is a call recorded as submitted, after which the task
+//! waits for SendTaskSuccess/SendTaskFailure with no future of its own.
+//!
+//! The same registry answers guests' `call`s (request-response only), so a function reaches
 //! exactly what a Task state could.
 
 pub mod lambda;
 pub mod resource;
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,19 +27,131 @@ pub use resource::{Pattern, Resource};
 use crate::executor::{Heartbeat, TaskFuture, TaskOutcome, TaskRunner};
 use crate::interp::errors::names;
 use crate::interp::{Failure, TaskRequest};
-use crate::runtime::{CallFuture, GuestCall, GuestCalls, Runtime, TaskError};
+use crate::runtime::{CallFuture, GuestCall, GuestCalls, HeartbeatFn, Runtime, TaskError};
+
+/// What a service call returns: the API's response, or the failure the state sees.
+pub type ServiceFuture = Pin<Box<dyn Future<Output = Result<Value, Failure>> + Send>>;
+
+/// A best-effort action that reports nothing.
+pub type CancelFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Who is calling a service, and until when.
+#[derive(Default)]
+pub struct CallContext {
+    /// The context object of the calling Task (`Null` for a guest's call).
+    pub context: Value,
+    /// The Task state's deadline, if it has one.
+    pub deadline: Option<Instant>,
+    /// Where the heartbeats of work done for the call go (a function's `heartbeat`).
+    pub heartbeat: Option<HeartbeatFn>,
+    /// Where calls made by work done for this call go (a function's `call`), and how deep in
+    /// a chain of guest calls this one is.
+    pub calls: Option<(Arc<dyn GuestCalls>, u32)>,
+}
+
+impl CallContext {
+    /// The ARN of the execution whose Task calls, if a Task calls.
+    pub fn execution(&self) -> Option<&str> {
+        self.context["Execution"]["Id"].as_str()
+    }
+
+    /// The task token, for `.waitForTaskToken` calls.
+    pub fn token(&self) -> Option<&str> {
+        self.context["Task"]["Token"].as_str()
+    }
+}
+
+/// A built-in service integration.
+pub trait Service: Send + Sync + 'static {
+    /// The patterns `action` supports; `None` for an action the service does not have.
+    fn patterns(&self, action: &str) -> Option<&'static [Pattern]>;
+
+    /// Calls `action` with the state's parameters and returns the API's response: the whole
+    /// task for request-response, the submission for `.sync` and `.waitForTaskToken`.
+    fn call(&self, action: &str, parameters: Value, cx: CallContext) -> ServiceFuture;
+
+    /// `.sync` (`pattern` says which version): waits for the job that `call` started to end,
+    /// without polling, and gives the state's result. `submitted` is what `call` returned.
+    fn wait(&self, action: &str, submitted: Value, pattern: Pattern) -> ServiceFuture {
+        let _ = (submitted, pattern);
+        let cause = format!("{action} has no job to wait for");
+        Box::pin(std::future::ready(Err(Failure::new(names::RUNTIME, cause))))
+    }
+
+    /// Best-effort cancellation of the job `call` started, when its task is aborted.
+    fn cancel(&self, action: &str, submitted: Value) -> CancelFuture {
+        let _ = (action, submitted);
+        Box::pin(std::future::ready(()))
+    }
+}
 
 /// Runs Task states' resources: Lambda functions (WebAssembly components) and service
 /// integrations. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TaskResources {
     runtime: Arc<Runtime>,
+    services: Arc<HashMap<&'static str, Arc<dyn Service>>>,
+}
+
+impl std::fmt::Debug for TaskResources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.services.keys().copied().collect();
+        names.sort_unstable();
+        f.debug_struct("TaskResources")
+            .field("services", &names)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TaskResources {
-    /// Resources backed by this WebAssembly runtime's functions.
+    /// Resources backed by this WebAssembly runtime's functions, with `lambda:invoke`.
     pub fn new(runtime: Arc<Runtime>) -> Self {
-        TaskResources { runtime }
+        let lambda: Arc<dyn Service> = Arc::new(lambda::Lambda::new(runtime.clone()));
+        TaskResources {
+            runtime,
+            services: Arc::new(HashMap::from([("lambda", lambda)])),
+        }
+    }
+
+    /// Adds (or replaces) the service named `name` in resource ARNs.
+    pub fn with_service(mut self, name: &'static str, service: Arc<dyn Service>) -> Self {
+        Arc::make_mut(&mut self.services).insert(name, service);
+        self
+    }
+
+    /// The service named `name`.
+    pub fn service(&self, name: &str) -> Option<&Arc<dyn Service>> {
+        self.services.get(name)
+    }
+
+    /// Checks that a Task's Resource names something this host can run in the pattern it
+    /// asks for; the error says what is wrong, naming the resource.
+    pub fn check(&self, arn: &str) -> Result<(), String> {
+        match Resource::parse(arn) {
+            None => Err(format!("'{arn}' is not a resource a Task can run")),
+            Some(Resource::LambdaFunction { .. } | Resource::Activity { .. }) => Ok(()),
+            Some(Resource::Service {
+                service,
+                action,
+                pattern,
+            }) => {
+                let Some(s) = self.services.get(service) else {
+                    return Err(format!(
+                        "The resource '{arn}' names the service '{service}', which this host does not integrate"
+                    ));
+                };
+                match s.patterns(action) {
+                    None => Err(format!(
+                        "The resource '{arn}' names the action '{action}', which the {service} integration does not have"
+                    )),
+                    Some(patterns) if !patterns.contains(&pattern) => Err(format!(
+                        "The resource '{arn}' asks for the {} pattern, which {service}:{action} does not support",
+                        pattern.describe()
+                    )),
+                    Some(_) => Ok(()),
+                }
+            }
+        }
     }
 
     async fn run_task(self, request: TaskRequest, heartbeat: Heartbeat) -> TaskOutcome {
@@ -37,24 +159,48 @@ impl TaskResources {
         let state_deadline = request
             .timeout_seconds
             .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
-        let call = lambda::Call {
-            context: request.context.to_string(),
-            state_deadline,
-            heartbeat: Some(Box::new(move || heartbeat.beat())),
-            calls: Arc::new(self.clone()),
-            depth: 0,
-        };
         let result = match Resource::parse(&request.resource) {
             Some(Resource::LambdaFunction { name, qualifier }) => {
+                let call = lambda::Call {
+                    context: request.context.to_string(),
+                    state_deadline,
+                    heartbeat: Some(Box::new(move || heartbeat.beat())),
+                    calls: Arc::new(self.clone()),
+                    depth: 0,
+                };
                 let function = lambda::FunctionRef { name, qualifier };
                 lambda::invoke(&self.runtime, function, &request.input, call).await
             }
             Some(Resource::Service {
-                service: "lambda",
-                action: "invoke",
-                pattern: Pattern::RequestResponse,
-            }) => lambda::invoke_integration(self.runtime.clone(), &request.input, call).await,
-            other => Err(unavailable(&request.resource, other.as_ref())),
+                service,
+                action,
+                pattern,
+            }) => {
+                let Some(s) = self.services.get(service).cloned() else {
+                    return TaskOutcome::Failed(unavailable(&request.resource));
+                };
+                let beat = heartbeat.clone();
+                let cx = CallContext {
+                    context: request.context,
+                    deadline: state_deadline,
+                    heartbeat: Some(Box::new(move || beat.beat())),
+                    calls: Some((Arc::new(self.clone()), 0)),
+                };
+                let response = match s.call(action, request.input, cx).await {
+                    Ok(response) => response,
+                    Err(failure) => return TaskOutcome::Failed(failure),
+                };
+                match pattern {
+                    Pattern::RequestResponse => Ok(response),
+                    // The task now waits for its token, with nothing left to run.
+                    Pattern::WaitForTaskToken => return TaskOutcome::Submitted(response),
+                    Pattern::RunJob | Pattern::RunJob2 => {
+                        heartbeat.submitted(response.clone());
+                        s.wait(action, response, pattern).await
+                    }
+                }
+            }
+            _ => Err(unavailable(&request.resource)),
         };
         match result {
             Ok(output) => TaskOutcome::Succeeded(output),
@@ -76,30 +222,28 @@ impl TaskResources {
             |f: Failure| TaskError::new(f.error.unwrap_or_default(), f.cause.unwrap_or_default());
         let result = match Resource::parse(&call.resource) {
             Some(Resource::Service {
-                service: "lambda",
-                action: "invoke",
+                service,
+                action,
                 pattern: Pattern::RequestResponse,
-            }) => {
-                let nested = lambda::Call {
-                    context: "{}".to_owned(),
-                    state_deadline: Some(call.deadline),
-                    heartbeat: None,
-                    calls: Arc::new(self.clone()),
-                    depth: call.depth,
-                };
-                lambda::invoke_integration(self.runtime.clone(), &parameters, nested).await
-            }
-            Some(Resource::Service {
-                pattern: Pattern::RunJob | Pattern::WaitForTaskToken,
-                ..
-            }) => Err(Failure::new(
+            }) => match self.services.get(service).cloned() {
+                Some(s) if s.patterns(action).is_some() => {
+                    let cx = CallContext {
+                        deadline: Some(call.deadline),
+                        calls: Some((Arc::new(self.clone()), call.depth)),
+                        ..CallContext::default()
+                    };
+                    s.call(action, parameters, cx).await
+                }
+                _ => Err(unavailable(&call.resource)),
+            },
+            Some(Resource::Service { .. }) => Err(Failure::new(
                 names::RUNTIME,
                 format!(
                     "a function can call only in the request-response pattern, and {} waits",
                     call.resource
                 ),
             )),
-            other => Err(unavailable(&call.resource, other.as_ref())),
+            _ => Err(unavailable(&call.resource)),
         };
         result.map(|v| v.to_string()).map_err(to_task_error)
     }
@@ -108,6 +252,34 @@ impl TaskResources {
 impl TaskRunner for TaskResources {
     fn run(&self, request: TaskRequest, heartbeat: Heartbeat) -> TaskFuture {
         Box::pin(self.clone().run_task(request, heartbeat))
+    }
+
+    fn resume(&self, request: TaskRequest, submitted: Value, heartbeat: Heartbeat) -> TaskFuture {
+        match Resource::parse(&request.resource) {
+            Some(Resource::Service {
+                service,
+                action,
+                pattern: pattern @ (Pattern::RunJob | Pattern::RunJob2),
+            }) if let Some(s) = self.services.get(service) => {
+                let wait = s.wait(action, submitted, pattern);
+                Box::pin(async move {
+                    match wait.await {
+                        Ok(output) => TaskOutcome::Succeeded(output),
+                        Err(failure) => TaskOutcome::Failed(failure),
+                    }
+                })
+            }
+            _ => self.run(request, heartbeat),
+        }
+    }
+
+    fn cancel(&self, request: &TaskRequest, submitted: Value) -> CancelFuture {
+        match Resource::parse(&request.resource) {
+            Some(Resource::Service {
+                service, action, ..
+            }) if let Some(s) = self.services.get(service) => s.cancel(action, submitted),
+            _ => Box::pin(std::future::ready(())),
+        }
     }
 }
 
@@ -118,26 +290,20 @@ impl GuestCalls for TaskResources {
 }
 
 /// The failure for a resource this host cannot run.
-fn unavailable(arn: &str, resource: Option<&Resource<'_>>) -> Failure {
-    let what = match resource {
+fn unavailable(arn: &str) -> Failure {
+    let what = match Resource::parse(arn) {
         None => format!("'{arn}' is not a resource a Task can run"),
         Some(Resource::Activity { name }) => {
-            format!("activity '{name}' cannot be scheduled: this host has no activity workers yet")
+            format!("activity '{name}' cannot be scheduled here")
         }
         Some(Resource::Service {
             service,
             action,
             pattern,
-        }) => {
-            let pattern = match pattern {
-                Pattern::RequestResponse => "",
-                Pattern::RunJob => " (.sync)",
-                Pattern::WaitForTaskToken => " (.waitForTaskToken)",
-            };
-            format!(
-                "the service integration {service}:{action}{pattern} is not available on this host"
-            )
-        }
+        }) => format!(
+            "the service integration {service}:{action} ({}) is not available on this host",
+            pattern.describe()
+        ),
         Some(Resource::LambdaFunction { name, .. }) => {
             format!("function '{name}' is not available")
         }

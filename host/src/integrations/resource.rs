@@ -5,10 +5,39 @@
 pub enum Pattern {
     /// Call the API and move on with its response.
     RequestResponse,
-    /// `.sync` (or `.sync:2`): wait for the job the call started to finish.
+    /// `.sync`: wait for the job the call started to finish.
     RunJob,
+    /// `.sync:2`: the same, with the job's output as JSON rather than text (where a service
+    /// distinguishes them, as `states:startExecution` does).
+    RunJob2,
     /// `.waitForTaskToken`: wait until someone returns the task token.
     WaitForTaskToken,
+}
+
+impl Pattern {
+    /// The pattern as a resource ARN spells it, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Pattern::RequestResponse => "request-response",
+            Pattern::RunJob => ".sync",
+            Pattern::RunJob2 => ".sync:2",
+            Pattern::WaitForTaskToken => ".waitForTaskToken",
+        }
+    }
+
+    /// Request-response and both `.sync` versions.
+    pub const RESPONSE_AND_SYNC: &'static [Pattern] =
+        &[Pattern::RequestResponse, Pattern::RunJob, Pattern::RunJob2];
+    /// Request-response and `.waitForTaskToken`.
+    pub const RESPONSE_AND_TOKEN: &'static [Pattern] =
+        &[Pattern::RequestResponse, Pattern::WaitForTaskToken];
+    /// Every pattern.
+    pub const ALL: &'static [Pattern] = &[
+        Pattern::RequestResponse,
+        Pattern::RunJob,
+        Pattern::RunJob2,
+        Pattern::WaitForTaskToken,
+    ];
 }
 
 /// The fields of an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, where the resource
@@ -101,10 +130,9 @@ impl<'a> Resource<'a> {
                 let (service, action) = rest.split_once(':')?;
                 let (action, pattern) = if let Some(a) = action.strip_suffix(".waitForTaskToken") {
                     (a, Pattern::WaitForTaskToken)
-                } else if let Some(a) = action
-                    .strip_suffix(".sync:2")
-                    .or_else(|| action.strip_suffix(".sync"))
-                {
+                } else if let Some(a) = action.strip_suffix(".sync:2") {
+                    (a, Pattern::RunJob2)
+                } else if let Some(a) = action.strip_suffix(".sync") {
                     (a, Pattern::RunJob)
                 } else {
                     (action, Pattern::RequestResponse)
@@ -170,7 +198,7 @@ mod tests {
         );
         assert_eq!(
             service("arn:aws:states:::states:startExecution.sync:2"),
-            ("states", "startExecution", Pattern::RunJob)
+            ("states", "startExecution", Pattern::RunJob2)
         );
         assert_eq!(
             service("arn:aws:states:::batch:submitJob.sync"),

@@ -11,6 +11,7 @@ use super::program::{Program, ScopeId};
 use super::states;
 use super::{Action, Event, TaskId, TimerId};
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent};
+use crate::tokens::TokenKey;
 
 /// Where an execution stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +128,13 @@ pub struct Execution {
     pub(crate) now_ms: i64,
     pub(crate) rng: std::cell::Cell<u64>,
     pub(crate) actions: Vec<Action>,
+    pub(crate) token_key: Arc<TokenKey>,
 }
+
+/// The key tokens are signed with when the host gives none (`stepwise run`, tests): random
+/// per process, since no token outlives it there.
+static EPHEMERAL_TOKEN_KEY: std::sync::LazyLock<Arc<TokenKey>> =
+    std::sync::LazyLock::new(|| Arc::new(TokenKey::generate()));
 
 impl Execution {
     /// A new execution, not yet started. `seed` drives jitter, UUIDs and random numbers, so that
@@ -147,7 +154,27 @@ impl Execution {
             now_ms: 0,
             rng: std::cell::Cell::new(seed),
             actions: Vec::new(),
+            token_key: EPHEMERAL_TOKEN_KEY.clone(),
         }
+    }
+
+    /// Signs this execution's task tokens with `key` (the host's persisted secret, so that a
+    /// replayed execution mints the same tokens and waiting ones stay valid).
+    pub fn with_token_key(mut self, key: Arc<TokenKey>) -> Self {
+        self.token_key = key;
+        self
+    }
+
+    /// Whether `task` is invoked and not yet ended: a token for it would be taken.
+    pub fn awaits_task(&self, task: TaskId) -> bool {
+        self.tasks.contains_key(&task)
+    }
+
+    /// Forgets the history recorded so far, keeping the event ids going. The durable
+    /// executor calls it once each step's events are in the store, so that an execution
+    /// parked for days holds no copy of its history in memory.
+    pub fn forget_history(&mut self) {
+        self.history.clear();
     }
 
     /// Feeds one event at time `now_ms`; returns what the executor must do.
@@ -168,6 +195,10 @@ impl Execution {
             },
             Event::TaskStarted(task) => states::task::started(self, task),
             Event::TaskHeartbeat(task) => states::task::heartbeat(self, task),
+            Event::TaskSubmitted { task, output } => states::task::submitted(self, task, output),
+            Event::ActivityStarted { task, worker } => {
+                states::task::activity_started(self, task, worker)
+            }
             Event::TaskSucceeded { task, output } => states::task::succeeded(self, task, output),
             Event::TaskFailed { task, failure } => states::task::failed(self, task, failure),
             Event::Stop { error, cause } => self.abort(Failure { error, cause }),
@@ -235,7 +266,7 @@ impl Execution {
         let events = if th.silent {
             th.silent_events
         } else {
-            self.history.len()
+            (self.next_id - 1) as usize
         };
         events >= MAX_HISTORY_EVENTS && th.phase != Phase::Done
     }

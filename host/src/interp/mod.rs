@@ -41,6 +41,21 @@ pub enum Event {
     TaskStarted(TaskId),
     /// The task reported progress (resets its heartbeat timeout).
     TaskHeartbeat(TaskId),
+    /// The task's call was made and its job (`.sync`) or token (`.waitForTaskToken`) is now
+    /// awaited: the call's response, recorded so that a restart waits instead of calling again.
+    TaskSubmitted {
+        /// Which task.
+        task: TaskId,
+        /// The call's response.
+        output: Value,
+    },
+    /// An activity worker took the task with GetActivityTask.
+    ActivityStarted {
+        /// Which task.
+        task: TaskId,
+        /// The worker's name.
+        worker: Option<String>,
+    },
     /// The task finished with this result.
     TaskSucceeded {
         /// Which task.
@@ -100,6 +115,20 @@ pub struct TaskRequest {
     pub timeout_seconds: Option<u64>,
     /// The state's HeartbeatSeconds, if any.
     pub heartbeat_seconds: Option<u64>,
+    /// The task token (activities and `.waitForTaskToken` callbacks).
+    pub token: Option<String>,
+}
+
+impl TaskRequest {
+    /// Whether the Resource is an activity, whose start is a worker taking the task.
+    pub fn is_activity(&self) -> bool {
+        states::task::Kind::of(&self.resource) == states::task::Kind::Activity
+    }
+
+    /// Whether the Resource runs a job (`.sync`, `.sync:2`), to cancel if the task is aborted.
+    pub fn is_job(&self) -> bool {
+        self.resource.ends_with(".sync") || self.resource.ends_with(".sync:2")
+    }
 }
 
 /// AWS limit on any payload: input, output, state data (256 KiB).

@@ -22,6 +22,7 @@ struct Inner {
     by_arn: HashMap<String, u64>,
     steps: HashMap<u64, Vec<StepRecord>>,
     settings: BTreeMap<String, String>,
+    objects: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A store in memory.
@@ -81,6 +82,14 @@ impl Inner {
             Write::PutSetting { key, value } => {
                 self.settings.insert(key, value);
             }
+            Write::PutObject { kind, key, value } => {
+                self.objects.entry(kind).or_default().insert(key, value);
+            }
+            Write::DeleteObject { kind, key } => {
+                if let Some(objects) = self.objects.get_mut(&kind) {
+                    objects.remove(&key);
+                }
+            }
         }
     }
 }
@@ -121,6 +130,7 @@ impl Store for MemoryStore {
             running,
             last_execution_seq: inner.executions.keys().next_back().copied().unwrap_or(0),
             settings: inner.settings.clone(),
+            objects: inner.objects.clone(),
         })
     }
 

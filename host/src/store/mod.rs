@@ -234,6 +234,22 @@ pub enum Write {
         /// The steps, in order.
         steps: Vec<StepRecord>,
     },
+    /// Create or replace an object of a built-in service (a queue, a message, a topic, a job).
+    PutObject {
+        /// Its kind, such as `sqs.message`.
+        kind: String,
+        /// Its key, unique within the kind.
+        key: String,
+        /// Its value, as its service serialises it.
+        value: String,
+    },
+    /// Delete an object of a built-in service (no-op if absent).
+    DeleteObject {
+        /// Its kind.
+        kind: String,
+        /// Its key.
+        key: String,
+    },
     /// Set a host setting (the task-token secret, ...).
     PutSetting {
         /// Its key.
@@ -258,6 +274,8 @@ pub struct Loaded {
     pub last_execution_seq: u64,
     /// Host settings.
     pub settings: BTreeMap<String, String>,
+    /// The built-in services' objects: kind -> key -> value.
+    pub objects: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A future that the store resolves once a batch is durable.

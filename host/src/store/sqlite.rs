@@ -46,6 +46,12 @@ CREATE TABLE IF NOT EXISTS steps (
     PRIMARY KEY (execution, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 ";
 
 struct Batch {
@@ -242,6 +248,16 @@ fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             conn.prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)")?
                 .execute(params![key, value])?;
         }
+        Write::PutObject { kind, key, value } => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO objects (kind, key, value) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![kind, key, value])?;
+        }
+        Write::DeleteObject { kind, key } => {
+            conn.prepare_cached("DELETE FROM objects WHERE kind = ?1 AND key = ?2")?
+                .execute(params![kind, key])?;
+        }
     }
     Ok(())
 }
@@ -356,6 +372,18 @@ impl Store for SqliteStore {
                 let (k, v): (String, String) = row.map_err(db)?;
                 settings.insert(k, v);
             }
+            let mut objects: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> =
+                std::collections::BTreeMap::new();
+            let mut stmt = conn
+                .prepare("SELECT kind, key, value FROM objects")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .map_err(db)?;
+            for row in rows {
+                let (kind, key, value): (String, String, String) = row.map_err(db)?;
+                objects.entry(kind).or_default().insert(key, value);
+            }
             Ok(Loaded {
                 machines,
                 activities,
@@ -363,6 +391,7 @@ impl Store for SqliteStore {
                 running,
                 last_execution_seq,
                 settings,
+                objects,
             })
         })
     }

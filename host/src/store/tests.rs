@@ -91,9 +91,27 @@ fn contract(store: &dyn Store) {
         execution: 1,
         steps: vec![step(2, json!([{"id": 3}]))],
     });
+    for (kind, key) in [
+        ("sqs.queue", "q"),
+        ("sqs.message", "m1"),
+        ("sqs.message", "m2"),
+    ] {
+        writes.push(Write::PutObject {
+            kind: kind.into(),
+            key: key.into(),
+            value: format!("{kind}/{key}"),
+        });
+    }
+    writes.push(Write::DeleteObject {
+        kind: "sqs.message".into(),
+        key: "m1".into(),
+    });
     block(store.commit(writes)).unwrap();
 
     let loaded = store.load().unwrap();
+    let messages: Vec<(&String, &String)> = loaded.objects["sqs.message"].iter().collect();
+    assert_eq!(messages, [(&"m2".to_owned(), &"sqs.message/m2".to_owned())]);
+    assert_eq!(loaded.objects["sqs.queue"]["q"], "sqs.queue/q");
     assert_eq!(loaded.machines, vec![m]);
     assert_eq!(loaded.last_execution_seq, 6);
     assert_eq!(loaded.settings["k"], "v");

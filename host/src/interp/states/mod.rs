@@ -50,6 +50,7 @@ pub struct StateScope<'a> {
     t: ThreadId,
     node: &'a Node,
     map_item: Option<(usize, &'a Value)>,
+    task_token: Option<&'a str>,
 }
 
 impl<'a> StateScope<'a> {
@@ -60,7 +61,14 @@ impl<'a> StateScope<'a> {
             t,
             node,
             map_item: None,
+            task_token: None,
         }
+    }
+
+    /// The same scope, with `$$.Task.Token` set (a callback or activity task's Parameters).
+    pub fn with_task_token(mut self, token: &'a str) -> Self {
+        self.task_token = Some(token);
+        self
     }
 
     /// The same scope, with `$$.Map.Item` set (ItemSelector).
@@ -76,14 +84,16 @@ impl<'a> StateScope<'a> {
 
     /// The context object as this state sees it.
     pub fn context(&self) -> Value {
-        self.exec.context_for(self.t, None, self.map_item, true)
+        self.exec
+            .context_for(self.t, self.task_token, self.map_item, true)
     }
 
     /// The context object a task receives: all of it but `Execution.Input`, a copy of the
     /// execution input that would double the size of every invocation. A task that needs it
     /// gets it through Parameters (`"input.$": "$$.Execution.Input"`).
     pub fn context_for_task(&self) -> Value {
-        self.exec.context_for(self.t, None, self.map_item, false)
+        self.exec
+            .context_for(self.t, self.task_token, self.map_item, false)
     }
 
     /// The context object with only what these `$$` paths can read: most paths do not need
@@ -91,7 +101,7 @@ impl<'a> StateScope<'a> {
     pub fn context_for_paths<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Value {
         let with_input = paths.into_iter().any(super::context::reads_execution_input);
         self.exec
-            .context_for(self.t, None, self.map_item, with_input)
+            .context_for(self.t, self.task_token, self.map_item, with_input)
     }
 
     /// AWS's prefix for errors raised while a state runs.

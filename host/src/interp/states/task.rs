@@ -14,6 +14,7 @@ use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Phase, ThreadId, TimerPurpose};
 use crate::interp::program::Node;
 use crate::interp::{Action, TaskId, TaskRequest, TimerId, dataflow};
+use crate::tokens::Claims;
 
 /// A task in flight.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,15 +48,55 @@ pub fn resource_parts(arn: &str) -> (String, String) {
     }
 }
 
-/// A Resource that is a Lambda function ARN rather than an integration: AWS records its
-/// work as LambdaFunction* events.
-fn is_lambda_function(resource: &str) -> bool {
-    resource.starts_with("arn:aws:lambda:") && resource.contains(":function:")
+/// What kind of work a Resource names, which decides the history events AWS records for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A Lambda function ARN: LambdaFunction* events.
+    Function,
+    /// An activity ARN: Activity* events, a task token, and a worker that takes the task.
+    Activity,
+    /// A service integration: Task* events.
+    Service,
+}
+
+impl Kind {
+    /// The kind of work `resource` names.
+    pub fn of(resource: &str) -> Kind {
+        match crate::integrations::resource::Arn::parse(resource) {
+            Some(arn) if arn.service == "lambda" && arn.resource.starts_with("function:") => {
+                Kind::Function
+            }
+            Some(arn) if arn.service == "states" && arn.resource.starts_with("activity:") => {
+                Kind::Activity
+            }
+            _ => Kind::Service,
+        }
+    }
+
+    /// Whether a task of this resource gets a task token: activities, and callbacks.
+    fn takes_token(self, resource: &str) -> bool {
+        self == Kind::Activity || resource.ends_with(".waitForTaskToken")
+    }
 }
 
 /// Starts a Task state: computes its input and asks the executor to run it.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
-    let scope = &StateScope::new(exec, t, node);
+    let kind = Kind::of(&s.resource);
+    let task = exec.next_id_for_effect();
+    let token = kind.takes_token(&s.resource).then(|| {
+        let th = &exec.threads[t];
+        exec.token_key.mint(&Claims {
+            execution: exec.info.id.clone(),
+            task,
+            entered_event: th.entered_event_id,
+            attempt: th.retries.iter().sum(),
+        })
+    });
+    let scope = StateScope::new(exec, t, node);
+    let scope = &match &token {
+        Some(token) => scope.with_task_token(token),
+        None => scope,
+    };
     let raw = &exec.threads[t].input;
     let prepared = (|| {
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
@@ -85,22 +126,28 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
         Ok(p) => p,
         Err(f) => return Flow::Error(f),
     };
-    let task = exec.next_id_for_effect();
-    let details = if is_lambda_function(&s.resource) {
-        EventDetails::LambdaFunctionScheduled {
+    let details = match kind {
+        Kind::Function => EventDetails::LambdaFunctionScheduled {
             resource: s.resource.clone(),
             input: input.clone(),
             timeout_in_seconds: timeout,
-        }
-    } else {
-        let (resource_type, resource) = resource_parts(&s.resource);
-        EventDetails::TaskScheduled {
-            resource_type,
-            resource,
-            region: "us-east-1".into(),
-            parameters: input.clone(),
+        },
+        Kind::Activity => EventDetails::ActivityScheduled {
+            resource: s.resource.clone(),
+            input: input.clone(),
             timeout_in_seconds: timeout,
             heartbeat_in_seconds: heartbeat,
+        },
+        Kind::Service => {
+            let (resource_type, resource) = resource_parts(&s.resource);
+            EventDetails::TaskScheduled {
+                resource_type,
+                resource,
+                region: "us-east-1".into(),
+                parameters: input.clone(),
+                timeout_in_seconds: timeout,
+                heartbeat_in_seconds: heartbeat,
+            }
         }
     };
     exec.record(t, details);
@@ -118,6 +165,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
         context,
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
+        token,
     }));
     exec.threads[t].phase = Phase::Tasking(Pending {
         task,
@@ -159,31 +207,70 @@ fn pending(exec: &Execution, task: TaskId) -> Option<(ThreadId, Pending)> {
     }
 }
 
-fn resource_of(exec: &Execution, t: ThreadId) -> (String, String) {
+/// The kind of thread `t`'s Task resource, with the `resourceType` and `resource` of its
+/// Task* events.
+fn resource_of(exec: &Execution, t: ThreadId) -> (Kind, String, String) {
     let th = &exec.threads[t];
     match &exec.program.node(th.scope, th.state).state {
-        crate::asl::model::State::Task(s) => resource_parts(&s.resource),
-        _ => ("unknown".into(), String::new()),
+        crate::asl::model::State::Task(s) => {
+            let (resource_type, resource) = resource_parts(&s.resource);
+            (Kind::of(&s.resource), resource_type, resource)
+        }
+        _ => (Kind::Service, "unknown".into(), String::new()),
     }
 }
 
-/// The executor began running `task`.
+/// The executor began running `task` (for an activity: scheduled it for workers, which
+/// [`activity_started`] follows).
 pub fn started(exec: &mut Execution, task: TaskId) {
-    let Some((t, mut p)) = pending(exec, task) else {
+    let Some((t, p)) = pending(exec, task) else {
         return;
     };
-    let (resource_type, resource) = resource_of(exec, t);
+    let (kind, resource_type, resource) = resource_of(exec, t);
+    let details = match kind {
+        Kind::Function => EventDetails::LambdaFunctionStarted,
+        Kind::Activity => return,
+        Kind::Service => EventDetails::TaskStarted {
+            resource_type,
+            resource,
+        },
+    };
+    exec.record(t, details);
+    arm_heartbeat(exec, t, p);
+}
+
+/// An activity worker took `task`.
+pub fn activity_started(exec: &mut Execution, task: TaskId, worker: Option<String>) {
+    let Some((t, p)) = pending(exec, task) else {
+        return;
+    };
     exec.record(
         t,
-        if is_lambda_function(&resource) {
-            EventDetails::LambdaFunctionStarted
-        } else {
-            EventDetails::TaskStarted {
-                resource_type,
-                resource,
-            }
+        EventDetails::ActivityStarted {
+            worker_name: worker,
         },
     );
+    arm_heartbeat(exec, t, p);
+}
+
+/// The call of a `.sync` or `.waitForTaskToken` task was made.
+pub fn submitted(exec: &mut Execution, task: TaskId, output: Value) {
+    let Some((t, _)) = pending(exec, task) else {
+        return;
+    };
+    let (_, resource_type, resource) = resource_of(exec, t);
+    exec.record(
+        t,
+        EventDetails::TaskSubmitted {
+            resource_type,
+            resource,
+            output,
+        },
+    );
+}
+
+/// Starts the HeartbeatSeconds clock of a task that has begun.
+fn arm_heartbeat(exec: &mut Execution, t: ThreadId, mut p: Pending) {
     if let Some(secs) = p.heartbeat_seconds {
         let at = exec
             .now_ms
@@ -234,21 +321,18 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
         return;
     };
     settle(exec, &p, false);
-    let (resource_type, resource) = resource_of(exec, t);
-    exec.record(
-        t,
-        if is_lambda_function(&resource) {
-            EventDetails::LambdaFunctionSucceeded {
-                output: result.clone(),
-            }
-        } else {
-            EventDetails::TaskSucceeded {
-                resource_type,
-                resource,
-                output: result.clone(),
-            }
+    let (kind, resource_type, resource) = resource_of(exec, t);
+    let output = result.clone();
+    let details = match kind {
+        Kind::Function => EventDetails::LambdaFunctionSucceeded { output },
+        Kind::Activity => EventDetails::ActivitySucceeded { output },
+        Kind::Service => EventDetails::TaskSucceeded {
+            resource_type,
+            resource,
+            output,
         },
-    );
+    };
+    exec.record(t, details);
     let program = exec.program.clone();
     let th = &exec.threads[t];
     let node = program.node(th.scope, th.state);
@@ -284,23 +368,21 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
         return;
     };
     settle(exec, &p, false);
-    let (resource_type, resource) = resource_of(exec, t);
+    let (kind, resource_type, resource) = resource_of(exec, t);
     let error = ErrorDetails {
         error: failure.error.clone(),
         cause: failure.cause.clone(),
     };
-    exec.record(
-        t,
-        if is_lambda_function(&resource) {
-            EventDetails::LambdaFunctionFailed(error)
-        } else {
-            EventDetails::TaskFailed {
-                resource_type,
-                resource,
-                error,
-            }
+    let details = match kind {
+        Kind::Function => EventDetails::LambdaFunctionFailed(error),
+        Kind::Activity => EventDetails::ActivityFailed(error),
+        Kind::Service => EventDetails::TaskFailed {
+            resource_type,
+            resource,
+            error,
         },
-    );
+    };
+    exec.record(t, details);
     fail_state(exec, t, failure);
 }
 
@@ -322,23 +404,21 @@ pub fn timed_out(exec: &mut Execution, t: ThreadId, heartbeat: bool) {
             cause: None,
         }
     };
-    let (resource_type, resource) = resource_of(exec, t);
+    let (kind, resource_type, resource) = resource_of(exec, t);
     let error = ErrorDetails {
         error: failure.error.clone(),
         cause: None,
     };
-    exec.record(
-        t,
-        if is_lambda_function(&resource) {
-            EventDetails::LambdaFunctionTimedOut(error)
-        } else {
-            EventDetails::TaskTimedOut {
-                resource_type,
-                resource,
-                error,
-            }
+    let details = match kind {
+        Kind::Function => EventDetails::LambdaFunctionTimedOut(error),
+        Kind::Activity => EventDetails::ActivityTimedOut(error),
+        Kind::Service => EventDetails::TaskTimedOut {
+            resource_type,
+            resource,
+            error,
         },
-    );
+    };
+    exec.record(t, details);
     fail_state(exec, t, failure);
 }
 
