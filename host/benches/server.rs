@@ -21,7 +21,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use stepwise::server::{Identity, Server};
+use stepwise::server::{HostConfig, Server};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
@@ -141,9 +141,15 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 async fn start_server(store: Arc<dyn Store>) -> (Arc<Server>, String) {
     let cache = std::env::temp_dir().join("stepwise-bench-components");
-    let server = Server::start(store, Identity::default(), Some(cache))
-        .await
-        .expect("server");
+    let server = Server::start(
+        store,
+        HostConfig {
+            cache_dir: Some(cache),
+            ..HostConfig::default()
+        },
+    )
+    .await
+    .expect("server");
     let code = std::fs::read(stepwise_test_artifacts::ECHO).expect("the echo guest");
     stepwise::api::lambda::deploy_code(&server, "echo", code)
         .await

@@ -60,6 +60,17 @@ impl Identity {
     }
 }
 
+/// How a host is set up.
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    /// Region and account.
+    pub identity: Identity,
+    /// Where precompiled components are kept (none: compile on every start).
+    pub cache_dir: Option<PathBuf>,
+    /// Hosts that HTTP Tasks (`http:invoke`) may call: `name` or `name:port`. None by default.
+    pub http_allowed_hosts: Vec<String>,
+}
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -193,16 +204,21 @@ pub fn function_config(meta: &Value) -> FunctionConfig {
 
 impl Server {
     /// Starts the host on `store`: deploys the stored functions, loads machines and activities,
-    /// and resumes every running execution. `cache_dir` keeps precompiled components.
+    /// and resumes every running execution.
     pub async fn start(
         store: Arc<dyn Store>,
-        identity: Identity,
-        cache_dir: Option<PathBuf>,
+        config: HostConfig,
     ) -> Result<Arc<Server>, ServerError> {
+        let HostConfig {
+            identity,
+            cache_dir,
+            http_allowed_hosts: _,
+        } = config;
         let runtime = Arc::new(Runtime::new(cache_dir)?);
-        let resources = Arc::new(TaskResources::new(runtime.clone()));
-        let runner: Arc<dyn TaskRunner> = resources.clone();
         let loaded = store.load()?;
+        let resources = TaskResources::new(runtime.clone());
+        let resources = Arc::new(resources);
+        let runner: Arc<dyn TaskRunner> = resources.clone();
         let server = Arc::new(Server {
             identity,
             store,

@@ -11,7 +11,7 @@ use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType, StateMachineType, Tag};
 use serde_json::{Value, json};
 
-use stepwise::server::{Identity, Server};
+use stepwise::server::{HostConfig, Server};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
@@ -33,9 +33,15 @@ struct Host {
 
 impl Host {
     async fn start(store: Arc<dyn Store>, cache: Option<std::path::PathBuf>) -> Host {
-        let server = Server::start(store, Identity::default(), cache)
-            .await
-            .expect("the server starts");
+        let server = Server::start(
+            store,
+            HostConfig {
+                cache_dir: cache,
+                ..HostConfig::default()
+            },
+        )
+        .await
+        .expect("the server starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

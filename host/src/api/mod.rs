@@ -72,6 +72,8 @@ async fn handle(server: &Arc<Server>, headers: &HeaderMap, body: Body) -> Result
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    // Other services speaking AWS JSON 1.0 on the same endpoint dispatch here by their
+    // X-Amz-Target prefix.
     let Some(action) = target.strip_prefix("AWSStepFunctions.") else {
         return Err(ApiError::UnknownOperationException(format!(
             "X-Amz-Target '{target}' names no Step Functions action"

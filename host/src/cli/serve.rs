@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
 use stepwise::api;
-use stepwise::server::{Identity, Server};
+use stepwise::server::{HostConfig, Server};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
@@ -65,7 +65,14 @@ async fn serve(options: Options) -> Result<()> {
             .with_context(|| format!("cannot open the store {}", db.display()))?;
         (Arc::new(store), Some(options.data_dir.join("components")))
     };
-    let server = Server::start(store, Identity::default(), cache).await?;
+    let server = Server::start(
+        store,
+        HostConfig {
+            cache_dir: cache,
+            ..HostConfig::default()
+        },
+    )
+    .await?;
     preload(&server, &options).await?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
