@@ -14,11 +14,13 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::asl::validate;
-use crate::executor::durable::{self, Command, Durable, Ended};
+use crate::executor::durable::{self, Callback, CallbackError, Command, Durable, Ended};
 use crate::executor::{Clock, TaskRunner};
 use crate::integrations::TaskResources;
+use crate::integrations::states::StepFunctions;
 use crate::interp::{Execution, ExecutionInfo, Program};
 use crate::runtime::{FunctionConfig, Runtime, StartError};
+use crate::tokens::TokenKey;
 use crate::store::{
     ActivityRecord, ExecutionRecord, ExecutionStatus, FunctionRecord, MachineRecord, Store,
     StoreError, Write, definition_id,
@@ -122,6 +124,8 @@ struct Running {
     input: String,
     start_ms: i64,
     commands: mpsc::UnboundedSender<Command>,
+    /// Dropped when the execution ends, which wakes whoever waits for that.
+    watchers: Vec<oneshot::Sender<()>>,
 }
 
 /// What StartExecution did.
@@ -155,6 +159,26 @@ pub enum StopError {
     Store(#[from] StoreError),
 }
 
+/// Why SendTaskSuccess, SendTaskFailure or SendTaskHeartbeat was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackRefused {
+    /// The token is not one this host issued.
+    #[error("Invalid Token: {0}")]
+    InvalidToken(String),
+    /// The token names an execution this host does not know.
+    #[error("Task Does Not Exist: the execution '{0}' does not exist")]
+    TaskDoesNotExist(String),
+    /// The task no longer waits: it already took a token, timed out, or its execution ended.
+    #[error("Task Timed Out: 'Provided task does not exist anymore'")]
+    TaskTimedOut,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The settings key of the task-token secret.
+const TOKEN_KEY_SETTING: &str = "task_token_key";
+
 /// The host's state.
 pub struct Server {
     /// Region and account.
@@ -169,6 +193,8 @@ pub struct Server {
     pub runner: Arc<dyn TaskRunner>,
     /// Wall clock.
     pub clock: Clock,
+    /// Signs task tokens; persisted, so that waiting tokens survive a restart.
+    token_key: Arc<TokenKey>,
     machines: RwLock<BTreeMap<String, Arc<Machine>>>,
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
@@ -216,7 +242,26 @@ impl Server {
         } = config;
         let runtime = Arc::new(Runtime::new(cache_dir)?);
         let loaded = store.load()?;
-        let resources = TaskResources::new(runtime.clone());
+        let token_key = match loaded
+            .settings
+            .get(TOKEN_KEY_SETTING)
+            .and_then(|k| TokenKey::from_hex(k))
+        {
+            Some(key) => key,
+            None => {
+                let key = TokenKey::generate();
+                store
+                    .commit(vec![Write::PutSetting {
+                        key: TOKEN_KEY_SETTING.into(),
+                        value: key.to_hex(),
+                    }])
+                    .await?;
+                key
+            }
+        };
+        let step_functions = Arc::new(StepFunctions::default());
+        let resources =
+            TaskResources::new(runtime.clone()).with_service("states", step_functions.clone());
         let resources = Arc::new(resources);
         let runner: Arc<dyn TaskRunner> = resources.clone();
         let server = Arc::new(Server {
@@ -226,12 +271,14 @@ impl Server {
             resources,
             runner,
             clock: Clock::system(),
+            token_key: Arc::new(token_key),
             machines: RwLock::default(),
             activities: RwLock::default(),
             functions: RwLock::default(),
             running: Mutex::default(),
             next_seq: AtomicU64::new(loaded.last_execution_seq + 1),
         });
+        step_functions.attach(Arc::downgrade(&server));
         for f in loaded.functions {
             // A stored function deployed once; if this host cannot load it any more (a newer
             // world version, say), the rest of the host still starts.
@@ -259,6 +306,7 @@ impl Server {
             }
         }
         for a in loaded.activities {
+            server.resources.activities.open(&a.name);
             server.activities_mut().insert(a.arn.clone(), a);
         }
         let mut resumed = 0;
@@ -415,6 +463,7 @@ impl Server {
         self.store
             .commit(vec![Write::PutActivity(activity.clone())])
             .await?;
+        self.resources.activities.open(&activity.name);
         self.activities_mut().insert(activity.arn.clone(), activity);
         Ok(())
     }
@@ -424,7 +473,9 @@ impl Server {
         self.store
             .commit(vec![Write::DeleteActivity(arn.to_owned())])
             .await?;
-        self.activities_mut().remove(arn);
+        if let Some(a) = self.activities_mut().remove(arn) {
+            self.resources.activities.close(&a.name);
+        }
         Ok(())
     }
 
@@ -547,6 +598,7 @@ impl Server {
                     input: input_text.clone(),
                     start_ms,
                     commands,
+                    watchers: Vec::new(),
                 },
             );
         }
@@ -568,7 +620,8 @@ impl Server {
         };
         let first_writes = vec![Write::InsertExecution(record.clone())];
         let info = self.execution_info(&machine.record, &arn, name, input, start_ms);
-        let exec = Execution::new(machine.program.clone(), info, record.seed);
+        let exec = Execution::new(machine.program.clone(), info, record.seed)
+            .with_token_key(self.token_key.clone());
         let run = Durable {
             exec,
             record,
@@ -636,7 +689,8 @@ impl Server {
             start_time_ms: record.start_ms,
             input,
         };
-        let mut exec = Execution::new(program, info, record.seed);
+        let mut exec =
+            Execution::new(program, info, record.seed).with_token_key(self.token_key.clone());
         let outstanding = durable::replay(&mut exec, steps).map_err(|e| e.to_string())?;
         let (commands, rx) = mpsc::unbounded_channel();
         self.running().insert(
@@ -645,6 +699,7 @@ impl Server {
                 input: record.input.clone(),
                 start_ms: record.start_ms,
                 commands,
+                watchers: Vec::new(),
             },
         );
         let arn = record.arn.clone();
@@ -683,6 +738,55 @@ impl Server {
             Some(record) => Ok(record.stop_ms.unwrap_or_else(|| self.clock.now_ms())),
             None => Err(StopError::DoesNotExist(arn.to_owned())),
         }
+    }
+
+    /// SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat: delivers what a task token brings
+    /// to the task it names; returns once that is durable.
+    pub async fn callback(&self, token: &str, callback: Callback) -> Result<(), CallbackRefused> {
+        let claims = self
+            .token_key
+            .verify(token)
+            .map_err(|e| CallbackRefused::InvalidToken(e.to_string()))?;
+        let commands = self
+            .running()
+            .get(&claims.execution)
+            .map(|r| r.commands.clone());
+        if let Some(commands) = commands {
+            let (done, rx) = oneshot::channel();
+            let command = Command::Callback {
+                task: claims.task,
+                callback,
+                done,
+            };
+            if commands.send(command).is_ok()
+                && let Ok(result) = rx.await
+            {
+                return result.map_err(|e| match e {
+                    CallbackError::NotWaiting => CallbackRefused::TaskTimedOut,
+                    CallbackError::Store(e) => CallbackRefused::Store(e),
+                });
+            }
+            // It ended meanwhile, and its task with it.
+        }
+        match self.store.execution(&claims.execution)? {
+            Some(_) => Err(CallbackRefused::TaskTimedOut),
+            None => Err(CallbackRefused::TaskDoesNotExist(claims.execution)),
+        }
+    }
+
+    /// Returns once the Standard execution `arn` is not running in this host (at once if it
+    /// is not).
+    pub async fn execution_ended(&self, arn: &str) {
+        let ended = match self.running().get_mut(arn) {
+            Some(r) => {
+                let (tx, rx) = oneshot::channel();
+                r.watchers.push(tx);
+                rx
+            }
+            None => return,
+        };
+        // The sender is dropped, never used: that is the signal.
+        let _ = ended.await;
     }
 
     /// How many Standard executions are running in this host.

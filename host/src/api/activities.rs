@@ -1,5 +1,5 @@
-//! Activities: Create, Describe, Delete and List. (Workers taking activity tasks come with the
-//! service integrations.)
+//! Activities: Create, Describe, Delete and List, and GetActivityTask, with which workers take
+//! the tasks scheduled on them (they answer through `tasks.rs`).
 
 use std::sync::Arc;
 
@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{
-    MAX_TAGS, Tag, check_name, check_tags, decode_token, encode_token, page_after, page_size,
+    MAX_TAGS, Tag, check_max_chars, check_name, check_tags, decode_token, encode_token, page_after, page_size,
     parse, states_arn, timestamp,
 };
+use crate::integrations::activity::MAX_POLL;
 use crate::server::Server;
 use crate::store::ActivityRecord;
 
@@ -26,6 +27,13 @@ struct CreateInput {
 #[serde(rename_all = "camelCase")]
 struct ArnInput {
     activity_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetTaskInput {
+    activity_arn: String,
+    worker_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -101,4 +109,24 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
         out["nextToken"] = encode_token("activities", last).into();
     }
     Ok(out)
+}
+
+/// GetActivityTask: waits up to 60 s for a task of the activity; an empty answer when none
+/// came, as AWS.
+pub(super) async fn get_task(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+    let input: GetTaskInput = parse(input)?;
+    if let Some(worker) = &input.worker_name {
+        check_max_chars("workerName", Some(worker), 80)?;
+    }
+    let activity = find(server, &input.activity_arn)?;
+    let task = server
+        .resources
+        .activities
+        .take(&activity.name, input.worker_name, MAX_POLL)
+        .await
+        .map_err(|e| ApiError::ActivityDoesNotExist(e.to_string()))?;
+    Ok(match task {
+        Some(task) => json!({"taskToken": task.token, "input": task.input}),
+        None => json!({}),
+    })
 }

@@ -42,6 +42,12 @@ pub enum ApiError {
     ActivityDoesNotExist(String),
     #[error("{0}")]
     ResourceNotFound(String),
+    #[error("{0}")]
+    TaskDoesNotExist(String),
+    #[error("{0}")]
+    TaskTimedOut(String),
+    #[error("{0}")]
+    InvalidOutput(String),
     /// TooManyTags names the resource.
     #[error("{message}")]
     TooManyTags {
@@ -85,6 +91,9 @@ impl ApiError {
             ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             ActivityDoesNotExist(_) => "ActivityDoesNotExist",
             ResourceNotFound(_) => "ResourceNotFound",
+            TaskDoesNotExist(_) => "TaskDoesNotExist",
+            TaskTimedOut(_) => "TaskTimedOut",
+            InvalidOutput(_) => "InvalidOutput",
             TooManyTags { .. } => "TooManyTags",
             ValidationException(_) => "ValidationException",
             SerializationException(_) => "SerializationException",

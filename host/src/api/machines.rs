@@ -12,6 +12,7 @@ use super::input::{
     page_size, parse, states_arn, timestamp,
 };
 use crate::asl::validate;
+use crate::integrations::Pattern;
 use crate::server::{Machine, Server};
 use crate::store::{MachineRecord, MachineType};
 
@@ -152,10 +153,76 @@ pub fn find(server: &Server, arn: &str) -> Result<Arc<Machine>, ApiError> {
     })
 }
 
-fn compile(record: MachineRecord) -> Result<Machine, ApiError> {
+/// Compiles a machine whose definition passed the static checks, after checking that this
+/// host can run every Task's Resource in the pattern it asks for (and, for an Express machine,
+/// that it asks for none that Express workflows do not support).
+fn compile(server: &Server, record: MachineRecord) -> Result<Machine, ApiError> {
+    let definition: Value = serde_json::from_str(&record.definition).unwrap_or_default();
+    let mut problems = Vec::new();
+    for (location, resource) in task_resources(&definition) {
+        if let Err(e) = server.resources.check(resource) {
+            problems.push(format!("SCHEMA_VALIDATION_FAILED: {e} at {location}"));
+        } else if record.kind == MachineType::Express
+            && let Some(what) = unsupported_by_express(resource)
+        {
+            problems.push(format!(
+                "SCHEMA_VALIDATION_FAILED: Express state machine does not support {what} at {location}"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::InvalidDefinition(format!(
+            "Invalid State Machine Definition: '{}'",
+            problems.join(", ")
+        )));
+    }
     Machine::compile(record).map_err(|e| {
         ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{e}'"))
     })
+}
+
+/// What an Express workflow cannot run (AWS: activities, `.sync`, `.waitForTaskToken`).
+fn unsupported_by_express(resource: &str) -> Option<&'static str> {
+    match crate::integrations::Resource::parse(resource)? {
+        crate::integrations::Resource::Activity { .. } => Some("activities"),
+        crate::integrations::Resource::Service { pattern, .. } => match pattern {
+            Pattern::RunJob | Pattern::RunJob2 => Some("'.sync' service integration"),
+            Pattern::WaitForTaskToken => Some("'.waitForTaskToken' service integration"),
+            Pattern::RequestResponse => None,
+        },
+        crate::integrations::Resource::LambdaFunction { .. } => None,
+    }
+}
+
+/// Every Task's Resource in a definition, with the JSON pointer of the field, through
+/// Parallel branches and Map processors.
+fn task_resources(definition: &Value) -> Vec<(String, &str)> {
+    fn walk<'v>(machine: &'v Value, prefix: &str, out: &mut Vec<(String, &'v str)>) {
+        let Some(states) = machine.get("States").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, state) in states {
+            let at = format!("{prefix}/States/{}", name.replace('~', "~0").replace('/', "~1"));
+            if state["Type"] == "Task"
+                && let Some(resource) = state["Resource"].as_str()
+            {
+                out.push((format!("{at}/Resource"), resource));
+            }
+            if let Some(branches) = state["Branches"].as_array() {
+                for (i, branch) in branches.iter().enumerate() {
+                    walk(branch, &format!("{at}/Branches/{i}"), out);
+                }
+            }
+            for processor in ["ItemProcessor", "Iterator"] {
+                if let Some(p) = state.get(processor) {
+                    walk(p, &format!("{at}/{processor}"), out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(definition, "", &mut out);
+    out
 }
 
 fn revision_id() -> String {
@@ -193,7 +260,7 @@ pub async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiErro
         tracing: input.tracing_configuration,
         tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
     };
-    let machine = compile(record)?;
+    let machine = compile(server, record)?;
     let created_ms = machine.record.created_ms;
     let (definition, role, kind) = (
         machine.record.definition.clone(),
@@ -293,7 +360,7 @@ pub async fn update(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiErro
     record.updated_ms = Some(now);
     record.revision_id = revision_id();
     let revision = record.revision_id.clone();
-    server.put_machine(compile(record)?, false).await?;
+    server.put_machine(compile(server, record)?, false).await?;
     Ok(json!({"updateDate": timestamp(now), "revisionId": revision}))
 }
 

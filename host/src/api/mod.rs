@@ -12,6 +12,7 @@ pub mod input;
 pub mod lambda;
 pub mod machines;
 pub mod tags;
+pub mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -101,6 +102,10 @@ async fn handle(server: &Arc<Server>, headers: &HeaderMap, body: Body) -> Result
         "DescribeActivity" => activities::describe(server, input),
         "DeleteActivity" => activities::delete(server, input).await,
         "ListActivities" => activities::list(server, input),
+        "GetActivityTask" => activities::get_task(server, input).await,
+        "SendTaskSuccess" => tasks::success(server, input).await,
+        "SendTaskFailure" => tasks::failure(server, input).await,
+        "SendTaskHeartbeat" => tasks::heartbeat(server, input).await,
         "TagResource" => tags::tag(server, input).await,
         "UntagResource" => tags::untag(server, input).await,
         "ListTagsForResource" => tags::list(server, input),

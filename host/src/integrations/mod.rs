@@ -11,8 +11,10 @@
 //! The same registry answers guests' `call`s (request-response only), so a function reaches
 //! exactly what a Task state could.
 
+pub mod activity;
 pub mod lambda;
 pub mod resource;
+pub mod states;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -91,6 +93,8 @@ pub trait Service: Send + Sync + 'static {
 pub struct TaskResources {
     runtime: Arc<Runtime>,
     services: Arc<HashMap<&'static str, Arc<dyn Service>>>,
+    /// Where activity tasks wait for workers.
+    pub activities: Arc<activity::ActivityQueues>,
 }
 
 impl std::fmt::Debug for TaskResources {
@@ -110,6 +114,7 @@ impl TaskResources {
         TaskResources {
             runtime,
             services: Arc::new(HashMap::from([("lambda", lambda)])),
+            activities: Arc::default(),
         }
     }
 
@@ -199,6 +204,16 @@ impl TaskResources {
                         s.wait(action, response, pattern).await
                     }
                 }
+            }
+            Some(Resource::Activity { name }) => {
+                let task = activity::ActivityTask {
+                    token: request.token.unwrap_or_default(),
+                    input: request.input.to_string(),
+                };
+                return match self.activities.schedule(name, task).await {
+                    Ok(worker) => TaskOutcome::Taken { worker },
+                    Err(failure) => TaskOutcome::Failed(failure),
+                };
             }
             _ => Err(unavailable(&request.resource)),
         };
