@@ -11,67 +11,14 @@ use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType, StateMachineType, Tag};
 use serde_json::{Value, json};
 
-use stepwise::server::{HostConfig, Server};
 use stepwise::store::Store;
-use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
 use stepwise_test_artifacts as guest;
 
-use common::{lambda_client, sfn_client};
+use common::Host;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 const MACHINE_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
-
-/// A server on a free port, with clients pointed at it.
-struct Host {
-    sfn: aws_sdk_sfn::Client,
-    lambda: aws_sdk_lambda::Client,
-    endpoint: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Host {
-    async fn start(store: Arc<dyn Store>, cache: Option<std::path::PathBuf>) -> Host {
-        let server = Server::start(
-            store,
-            HostConfig {
-                cache_dir: cache,
-                ..HostConfig::default()
-            },
-        )
-        .await
-        .expect("the server starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = tokio::spawn(async move {
-            stepwise::api::serve(listener, server, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        Host {
-            sfn: sfn_client(&endpoint),
-            lambda: lambda_client(&endpoint),
-            endpoint,
-            shutdown: Some(tx),
-            served: Some(served),
-        }
-    }
-
-    async fn in_memory() -> Host {
-        Host::start(Arc::new(MemoryStore::new()), None).await
-    }
-
-    async fn stop(mut self) {
-        let _ = self.shutdown.take().map(|tx| tx.send(()));
-        if let Some(s) = self.served.take() {
-            s.await.unwrap();
-        }
-    }
-}
 
 fn code(path: &str) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))

@@ -7,6 +7,11 @@ use aws_sdk_sfn::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComp
 use aws_sdk_sfn::error::BoxError;
 
 use std::io::{BufRead, BufReader};
+use std::sync::Arc;
+
+use stepwise::server::{HostConfig, Server};
+use stepwise::store::Store;
+use stepwise::store::memory::MemoryStore;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -91,4 +96,65 @@ pub fn assert_no_gap(events: &[aws_sdk_sfn::types::HistoryEvent], execution: &st
         (1..=ids.len() as i64).collect::<Vec<_>>(),
         "{execution}: gap or duplicate"
     );
+}
+
+/// A server on a free port, with clients pointed at it.
+pub struct Host {
+    pub sfn: aws_sdk_sfn::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub endpoint: String,
+    /// The host behind the endpoint.
+    pub server: Arc<Server>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Host {
+    pub async fn start(store: Arc<dyn Store>, cache: Option<std::path::PathBuf>) -> Host {
+        Host::with_config(
+            store,
+            HostConfig {
+                cache_dir: cache,
+                ..HostConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// A server on `store` set up as `config` says.
+    pub async fn with_config(store: Arc<dyn Store>, config: HostConfig) -> Host {
+        let server = Server::start(store, config)
+        .await
+        .expect("the server starts");
+        let server_handle = server.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(async move {
+            stepwise::api::serve(listener, server, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Host {
+            sfn: sfn_client(&endpoint),
+            lambda: lambda_client(&endpoint),
+            endpoint,
+            shutdown: Some(tx),
+            served: Some(served),
+            server: server_handle,
+        }
+    }
+
+    pub async fn in_memory() -> Host {
+        Host::start(Arc::new(MemoryStore::new()), None).await
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.take().map(|tx| tx.send(()));
+        if let Some(s) = self.served.take() {
+            s.await.unwrap();
+        }
+    }
 }
