@@ -20,11 +20,11 @@ use crate::integrations::TaskResources;
 use crate::integrations::states::StepFunctions;
 use crate::interp::{Execution, ExecutionInfo, Program};
 use crate::runtime::{FunctionConfig, Runtime, StartError};
-use crate::tokens::TokenKey;
 use crate::store::{
     ActivityRecord, ExecutionRecord, ExecutionStatus, FunctionRecord, MachineRecord, Store,
     StoreError, Write, definition_id,
 };
+use crate::tokens::TokenKey;
 
 /// Where the host says it is: the region and account in the ARNs it mints.
 #[derive(Debug, Clone)]

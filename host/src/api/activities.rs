@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{
-    MAX_TAGS, Tag, check_max_chars, check_name, check_tags, decode_token, encode_token, page_after, page_size,
-    parse, states_arn, timestamp,
+    MAX_TAGS, Tag, check_max_chars, check_name, check_tags, decode_token, encode_token, page_after,
+    page_size, parse, states_arn, timestamp,
 };
 use crate::integrations::activity::MAX_POLL;
 use crate::server::Server;

@@ -202,7 +202,10 @@ fn task_resources(definition: &Value) -> Vec<(String, &str)> {
             return;
         };
         for (name, state) in states {
-            let at = format!("{prefix}/States/{}", name.replace('~', "~0").replace('/', "~1"));
+            let at = format!(
+                "{prefix}/States/{}",
+                name.replace('~', "~0").replace('/', "~1")
+            );
             if state["Type"] == "Task"
                 && let Some(resource) = state["Resource"].as_str()
             {

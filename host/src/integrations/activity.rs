@@ -105,7 +105,9 @@ impl ActivityQueues {
         let Some(queue) = self.queue(name) else {
             return Err(Failure::new(
                 names::RUNTIME,
-                format!("The activity '{name}' does not exist; create it with CreateActivity before running a Task on it"),
+                format!(
+                    "The activity '{name}' does not exist; create it with CreateActivity before running a Task on it"
+                ),
             ));
         };
         let (taken, rx) = oneshot::channel();
@@ -166,8 +168,7 @@ mod tests {
         let queues = Arc::new(ActivityQueues::default());
         queues.open("a");
         let q = queues.clone();
-        let worker =
-            tokio::spawn(async move { q.take("a", Some("w1".into()), MAX_POLL).await });
+        let worker = tokio::spawn(async move { q.take("a", Some("w1".into()), MAX_POLL).await });
         tokio::task::yield_now().await;
         let taken_by = queues.schedule("a", task(1)).await.unwrap();
         assert_eq!(taken_by.as_deref(), Some("w1"));
@@ -190,7 +191,13 @@ mod tests {
         assert_eq!(got, Some(task(2)));
         assert_eq!(kept.await.unwrap().unwrap(), None);
         let start = tokio::time::Instant::now();
-        assert_eq!(queues.take("a", None, Duration::from_secs(5)).await.unwrap(), None);
+        assert_eq!(
+            queues
+                .take("a", None, Duration::from_secs(5))
+                .await
+                .unwrap(),
+            None
+        );
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
 

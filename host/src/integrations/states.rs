@@ -90,8 +90,7 @@ impl Service for StepFunctions {
                 return;
             };
             let cause = "The parent execution's task was aborted".to_owned();
-            if let Err(e) = server.stop_execution(arn, None, Some(cause)).await
-            {
+            if let Err(e) = server.stop_execution(arn, None, Some(cause)).await {
                 tracing::warn!(execution = %arn, error = %e, "cannot stop a child execution");
             }
         })
@@ -123,7 +122,10 @@ async fn start(server: &Arc<Server>, parameters: &Value) -> Result<Value, Failur
         Value::Null => ("{}".to_owned(), json!({})),
         Value::String(s) => {
             let v = serde_json::from_str(s).map_err(|e| {
-                Failure::new(INVALID, format!("Invalid State Machine Execution Input: '{e}'"))
+                Failure::new(
+                    INVALID,
+                    format!("Invalid State Machine Execution Input: '{e}'"),
+                )
             })?;
             (s.clone(), v)
         }

@@ -9,11 +9,11 @@ use aws_sdk_sfn::error::BoxError;
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use stepwise::server::{HostConfig, Server};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 /// Starts the `stepwise serve` binary on a free port with `data_dir` and `args`; returns the
 /// process and its endpoint, read from the line it prints once it listens.
@@ -124,8 +124,8 @@ impl Host {
     /// A server on `store` set up as `config` says.
     pub async fn with_config(store: Arc<dyn Store>, config: HostConfig) -> Host {
         let server = Server::start(store, config)
-        .await
-        .expect("the server starts");
+            .await
+            .expect("the server starts");
         let server_handle = server.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
