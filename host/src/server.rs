@@ -199,6 +199,8 @@ pub struct Server {
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
     running: Mutex<HashMap<String, Running>>,
+    /// The function workers of each activity (by name), see `workers.rs`.
+    worker_pools: Mutex<HashMap<String, Vec<tokio::task::AbortHandle>>>,
     next_seq: AtomicU64,
 }
 
@@ -276,6 +278,7 @@ impl Server {
             activities: RwLock::default(),
             functions: RwLock::default(),
             running: Mutex::default(),
+            worker_pools: Mutex::default(),
             next_seq: AtomicU64::new(loaded.last_execution_seq + 1),
         });
         step_functions.attach(Arc::downgrade(&server));
@@ -307,6 +310,7 @@ impl Server {
         }
         for a in loaded.activities {
             server.resources.activities.open(&a.name);
+            server.staff(&a);
             server.activities_mut().insert(a.arn.clone(), a);
         }
         let mut resumed = 0;
@@ -459,11 +463,15 @@ impl Server {
     }
 
     /// Stores an activity (new or with new tags).
-    pub async fn put_activity(&self, activity: ActivityRecord) -> Result<(), StoreError> {
+    pub async fn put_activity(
+        self: &Arc<Self>,
+        activity: ActivityRecord,
+    ) -> Result<(), StoreError> {
         self.store
             .commit(vec![Write::PutActivity(activity.clone())])
             .await?;
         self.resources.activities.open(&activity.name);
+        self.staff(&activity);
         self.activities_mut().insert(activity.arn.clone(), activity);
         Ok(())
     }
@@ -475,8 +483,48 @@ impl Server {
             .await?;
         if let Some(a) = self.activities_mut().remove(arn) {
             self.resources.activities.close(&a.name);
+            self.dismiss(&a.name);
         }
         Ok(())
+    }
+
+    /// Starts the function workers an activity's tags ask for, replacing any it had.
+    fn staff(self: &Arc<Self>, activity: &ActivityRecord) {
+        self.dismiss(&activity.name);
+        let (function, concurrency) = match crate::workers::pool_of(&activity.tags) {
+            Ok(Some(pool)) => pool,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(activity = %activity.name, error = %e, "no function workers");
+                return;
+            }
+        };
+        let handles = (0..concurrency)
+            .map(|i| {
+                let work = crate::workers::work(
+                    Arc::downgrade(self),
+                    activity.name.clone(),
+                    function.clone(),
+                    i,
+                );
+                tokio::spawn(work).abort_handle()
+            })
+            .collect();
+        self.worker_pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(activity.name.clone(), handles);
+    }
+
+    fn dismiss(&self, activity: &str) {
+        let pool = self
+            .worker_pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(activity);
+        for handle in pool.into_iter().flatten() {
+            handle.abort();
+        }
     }
 
     // -----------------------------------------------------------------------------------------

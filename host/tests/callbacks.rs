@@ -564,3 +564,77 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployed_function_works_an_activity_and_heartbeats_through_the_token_path() {
+    let host = Host::in_memory().await;
+    let code = std::fs::read(stepwise_test_artifacts::BEHAVE).unwrap();
+    host.lambda
+        .create_function()
+        .function_name("behave")
+        .role(ROLE)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(code))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let pool = host
+        .sfn
+        .create_activity()
+        .name("pool")
+        .tags(
+            aws_sdk_sfn::types::Tag::builder()
+                .key("stepwise:worker-function")
+                .value("behave")
+                .build(),
+        )
+        .tags(
+            aws_sdk_sfn::types::Tag::builder()
+                .key("stepwise:worker-concurrency")
+                .value("2")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .activity_arn;
+    // HeartbeatSeconds 1 while the function works for 2.5 s: only its heartbeats keep it.
+    let m = machine(
+        &host,
+        "pooled",
+        &json!({"StartAt": "A", "States": {"A": {
+            "Type": "Task", "Resource": pool, "HeartbeatSeconds": 1, "End": true}}}),
+    )
+    .await;
+    let slow = start(&host, &m, json!({"sleep_ms": 2500, "beats": 10})).await;
+    let failing = start(
+        &host,
+        &m,
+        json!({"fail": {"error": "Custom.Bad", "cause": "no"}}),
+    )
+    .await;
+    let d = ended(&host, &slow).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{d:?}");
+    assert_eq!(d.output.as_deref(), Some(r#"{"done":true,"retryCount":0}"#));
+    let d = ended(&host, &failing).await;
+    assert_eq!(d.status, ExecutionStatus::Failed);
+    assert_eq!(d.error.as_deref(), Some("Custom.Bad"));
+    let events = host
+        .sfn
+        .get_execution_history()
+        .execution_arn(&slow)
+        .send()
+        .await
+        .unwrap()
+        .events;
+    let worker = events
+        .iter()
+        .find_map(|e| e.activity_started_event_details.as_ref())
+        .and_then(|d| d.worker_name.clone())
+        .unwrap();
+    assert!(worker.starts_with("function:behave#"), "{worker}");
+    host.stop().await;
+}
