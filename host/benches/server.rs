@@ -420,8 +420,9 @@ async fn callback() {
     let before = rss();
     let began = Instant::now();
     tokens.extend(park(2_000, 2_000 + PARKED).await);
-    // Let the last ActivityStarted commits land.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Let the last ActivityStarted commits land and the last executions park (after a
+    // second idle).
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
     let after = rss();
     println!(
         "callback/parked: {PARKED} executions parked in {:.1} s; RSS {:.0} MB -> {:.0} MB: {:.0} bytes per parked execution (goal <= 2048)",

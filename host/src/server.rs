@@ -118,14 +118,38 @@ fn compile_definition(text: &str) -> Result<Arc<Program>, String> {
     Ok(Arc::new(program))
 }
 
-/// A Standard execution in progress.
+/// A Standard execution in progress: live (its driver holds it in memory), or parked (only
+/// this entry and the store hold it; see [`Ended::Parked`]).
 #[derive(Debug)]
 struct Running {
-    input: String,
+    /// Its record's `seq`, to load its steps when it is rebuilt.
+    seq: u64,
+    /// A digest of its input, for StartExecution's idempotency (the input itself is stored).
+    input_digest: u64,
     start_ms: i64,
-    commands: mpsc::UnboundedSender<Command>,
+    /// Where its driver takes commands; `None` while parked.
+    commands: Option<mpsc::UnboundedSender<Command>>,
     /// Dropped when the execution ends, which wakes whoever waits for that.
     watchers: Vec<oneshot::Sender<()>>,
+}
+
+/// How long an execution that runs nothing and hears nothing stays in memory before it is
+/// parked: long enough that a machine moving every few hundred milliseconds is never rebuilt,
+/// short enough that thousands waiting on tokens or long timers cost no memory.
+const PARK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The due times of parked executions' soonest timers.
+#[derive(Debug, Default)]
+struct ParkedTimers {
+    due: Mutex<std::collections::BTreeSet<(i64, String)>>,
+    changed: tokio::sync::Notify,
+}
+
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// What StartExecution did.
@@ -199,6 +223,8 @@ pub struct Server {
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
     running: Mutex<HashMap<String, Running>>,
+    /// When parked executions are due to wake.
+    parked_timers: Arc<ParkedTimers>,
     /// The function workers of each activity (by name), see `workers.rs`.
     worker_pools: Mutex<HashMap<String, Vec<tokio::task::AbortHandle>>>,
     next_seq: AtomicU64,
@@ -278,10 +304,16 @@ impl Server {
             activities: RwLock::default(),
             functions: RwLock::default(),
             running: Mutex::default(),
+            parked_timers: Arc::default(),
             worker_pools: Mutex::default(),
             next_seq: AtomicU64::new(loaded.last_execution_seq + 1),
         });
         step_functions.attach(Arc::downgrade(&server));
+        tokio::spawn(wake_parked(
+            Arc::downgrade(&server),
+            server.parked_timers.clone(),
+            server.clock,
+        ));
         for f in loaded.functions {
             // A stored function deployed once; if this host cannot load it any more (a newer
             // world version, say), the rest of the host still starts.
@@ -405,7 +437,7 @@ impl Server {
     }
 
     /// Deletes a state machine; its running executions are stopped, as AWS does.
-    pub async fn delete_machine(&self, arn: &str) -> Result<(), StoreError> {
+    pub async fn delete_machine(self: &Arc<Self>, arn: &str) -> Result<(), StoreError> {
         let removed = self.machines_mut().remove(arn);
         if removed.is_none() {
             return Ok(());
@@ -626,10 +658,11 @@ impl Server {
         let arn = self.execution_arn(&machine.record, name);
         let start_ms = self.clock.now_ms();
         let (commands, rx) = mpsc::unbounded_channel();
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         {
             let mut running = self.running();
             if let Some(r) = running.get(&arn) {
-                return if r.input == input_text {
+                return if r.input_digest == digest(&input_text) {
                     Ok(StartedExecution {
                         arn,
                         start_ms: r.start_ms,
@@ -643,15 +676,16 @@ impl Server {
             running.insert(
                 arn.clone(),
                 Running {
-                    input: input_text.clone(),
+                    seq,
+                    input_digest: digest(&input_text),
                     start_ms,
-                    commands,
+                    commands: Some(commands),
                     watchers: Vec::new(),
                 },
             );
         }
         let record = ExecutionRecord {
-            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            seq,
             arn: arn.clone(),
             name: name.to_owned(),
             machine_arn: machine.record.arn.clone(),
@@ -678,6 +712,7 @@ impl Server {
             clock: self.clock,
             first_writes,
             resume: None,
+            park_after: Some(PARK_AFTER),
         };
         let (started_tx, started_rx) = oneshot::channel();
         self.spawn_driver(arn.clone(), run, rx, Some(started_tx));
@@ -699,18 +734,116 @@ impl Server {
         let server = Arc::downgrade(self);
         tokio::spawn(async move {
             let ended = durable::drive(run, commands, started).await;
-            if let Some(server) = server.upgrade() {
-                server.running().remove(&arn);
-            }
+            let Some(server) = server.upgrade() else {
+                return;
+            };
             match ended {
                 Ended::Finished(record) => {
+                    server.running().remove(&arn);
                     tracing::debug!(execution = %arn, status = record.status.as_str(), "execution ended")
                 }
+                Ended::Parked {
+                    commands,
+                    next_timer,
+                } => server.park(arn, commands, next_timer),
                 // A name already used: StartExecution says so; nothing ran.
-                Ended::Stalled(StoreError::Conflict(_)) => {}
+                Ended::Stalled(StoreError::Conflict(_)) => {
+                    server.running().remove(&arn);
+                }
                 Ended::Stalled(e) => {
+                    server.running().remove(&arn);
                     tracing::error!(execution = %arn, error = %e, "execution stalled")
                 }
+            }
+        });
+    }
+
+    /// Lets go of an idle execution's memory; it is rebuilt from the store when a command
+    /// comes or its timer is due.
+    fn park(
+        self: &Arc<Self>,
+        arn: String,
+        commands: mpsc::UnboundedReceiver<Command>,
+        next_timer: Option<i64>,
+    ) {
+        let mut running = self.running();
+        let Some(r) = running.get_mut(&arn) else {
+            return;
+        };
+        if !commands.is_empty() {
+            // A command came as it parked: carry on with it at once.
+            let seq = r.seq;
+            drop(running);
+            self.unpark(arn, seq, commands);
+            return;
+        }
+        // Senders still held elsewhere now fail, and their holders come back for a new one.
+        r.commands = None;
+        drop(running);
+        drop(commands);
+        if let Some(at) = next_timer {
+            let timers = &self.parked_timers;
+            timers
+                .due
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((at, arn));
+            timers.changed.notify_one();
+        }
+    }
+
+    /// The command channel of a running execution, rebuilding it first if it is parked;
+    /// `None` if it is not running here.
+    fn commands(self: &Arc<Self>, arn: &str) -> Option<mpsc::UnboundedSender<Command>> {
+        let mut running = self.running();
+        let r = running.get_mut(arn)?;
+        if let Some(commands) = &r.commands {
+            return Some(commands.clone());
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        r.commands = Some(tx.clone());
+        let seq = r.seq;
+        drop(running);
+        self.unpark(arn.to_owned(), seq, rx);
+        Some(tx)
+    }
+
+    /// Sends a command to a running execution and waits for its answer, waking it if it is
+    /// parked; `None` if it is not running (or ended before answering).
+    async fn command<T>(
+        self: &Arc<Self>,
+        arn: &str,
+        make: impl Fn(oneshot::Sender<T>) -> Command,
+    ) -> Option<T> {
+        // A driver that parks as the command is sent drops it; the next try wakes it.
+        for _ in 0..3 {
+            let commands = self.commands(arn)?;
+            let (done, rx) = oneshot::channel();
+            if commands.send(make(done)).is_ok()
+                && let Ok(answer) = rx.await
+            {
+                return Some(answer);
+            }
+            tokio::task::yield_now().await;
+        }
+        None
+    }
+
+    /// Rebuilds a parked execution from its steps and drives it on with `commands`.
+    fn unpark(self: &Arc<Self>, arn: String, seq: u64, commands: mpsc::UnboundedReceiver<Command>) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let rebuilt = (|| {
+                let record = server
+                    .store
+                    .execution(&arn)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("its record is missing")?;
+                let steps = server.store.steps(seq).map_err(|e| e.to_string())?;
+                server.drive_resumed(record, &steps, commands)
+            })();
+            if let Err(e) = rebuilt {
+                tracing::error!(execution = %arn, error = %e, "cannot rebuild a parked execution; it stays RUNNING in the store");
             }
         });
     }
@@ -720,13 +853,43 @@ impl Server {
         record: ExecutionRecord,
         steps: &[crate::store::StepRecord],
     ) -> Result<(), String> {
-        let text = self
-            .store
-            .definition(&record.definition_id)
-            .map_err(|e| e.to_string())?
-            .ok_or("its definition is missing from the store")?;
-        // The definition it started with, not the machine's current one.
-        let program = compile_definition(&text)?;
+        let (commands, rx) = mpsc::unbounded_channel();
+        self.running().insert(
+            record.arn.clone(),
+            Running {
+                seq: record.seq,
+                input_digest: digest(&record.input),
+                start_ms: record.start_ms,
+                commands: Some(commands),
+                watchers: Vec::new(),
+            },
+        );
+        let arn = record.arn.clone();
+        self.drive_resumed(record, steps, rx).inspect_err(|_| {
+            self.running().remove(&arn);
+        })
+    }
+
+    /// Replays an execution's steps and drives it on.
+    fn drive_resumed(
+        self: &Arc<Self>,
+        record: ExecutionRecord,
+        steps: &[crate::store::StepRecord],
+        commands: mpsc::UnboundedReceiver<Command>,
+    ) -> Result<(), String> {
+        // The definition it started with, not the machine's current one: usually still the
+        // machine's, compiled already.
+        let program = match self.machine(&record.machine_arn) {
+            Some(m) if m.definition_id == record.definition_id => m.program.clone(),
+            _ => {
+                let text = self
+                    .store
+                    .definition(&record.definition_id)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("its definition is missing from the store")?;
+                compile_definition(&text)?
+            }
+        };
         let input: Value = serde_json::from_str(&record.input).map_err(|e| e.to_string())?;
         let info = ExecutionInfo {
             id: record.arn.clone(),
@@ -740,16 +903,6 @@ impl Server {
         let mut exec =
             Execution::new(program, info, record.seed).with_token_key(self.token_key.clone());
         let outstanding = durable::replay(&mut exec, steps).map_err(|e| e.to_string())?;
-        let (commands, rx) = mpsc::unbounded_channel();
-        self.running().insert(
-            record.arn.clone(),
-            Running {
-                input: record.input.clone(),
-                start_ms: record.start_ms,
-                commands,
-                watchers: Vec::new(),
-            },
-        );
         let arn = record.arn.clone();
         let run = Durable {
             exec,
@@ -759,29 +912,29 @@ impl Server {
             clock: self.clock,
             first_writes: Vec::new(),
             resume: Some(outstanding),
+            park_after: Some(PARK_AFTER),
         };
-        self.spawn_driver(arn, run, rx, None);
+        self.spawn_driver(arn, run, commands, None);
         Ok(())
     }
 
     /// Stops a Standard execution; returns the stop time once the abort is durable. Stopping
     /// one that has already ended changes nothing and returns when it ended.
     pub async fn stop_execution(
-        &self,
+        self: &Arc<Self>,
         arn: &str,
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<i64, StopError> {
-        let commands = self.running().get(arn).map(|r| r.commands.clone());
-        if let Some(commands) = commands {
-            let (done, rx) = oneshot::channel();
-            if commands.send(Command::Stop { error, cause, done }).is_ok()
-                && let Ok(result) = rx.await
-            {
-                return Ok(result?);
-            }
-            // It ended meanwhile: its record says when.
+        let stop = |done| Command::Stop {
+            error: error.clone(),
+            cause: cause.clone(),
+            done,
+        };
+        if let Some(result) = self.command(arn, stop).await {
+            return Ok(result?);
         }
+        // It ended meanwhile: its record says when.
         match self.store.execution(arn)? {
             Some(record) => Ok(record.stop_ms.unwrap_or_else(|| self.clock.now_ms())),
             None => Err(StopError::DoesNotExist(arn.to_owned())),
@@ -790,32 +943,27 @@ impl Server {
 
     /// SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat: delivers what a task token brings
     /// to the task it names; returns once that is durable.
-    pub async fn callback(&self, token: &str, callback: Callback) -> Result<(), CallbackRefused> {
+    pub async fn callback(
+        self: &Arc<Self>,
+        token: &str,
+        callback: Callback,
+    ) -> Result<(), CallbackRefused> {
         let claims = self
             .token_key
             .verify(token)
             .map_err(|e| CallbackRefused::InvalidToken(e.to_string()))?;
-        let commands = self
-            .running()
-            .get(&claims.execution)
-            .map(|r| r.commands.clone());
-        if let Some(commands) = commands {
-            let (done, rx) = oneshot::channel();
-            let command = Command::Callback {
-                task: claims.task,
-                callback,
-                done,
-            };
-            if commands.send(command).is_ok()
-                && let Ok(result) = rx.await
-            {
-                return result.map_err(|e| match e {
-                    CallbackError::NotWaiting => CallbackRefused::TaskTimedOut,
-                    CallbackError::Store(e) => CallbackRefused::Store(e),
-                });
-            }
-            // It ended meanwhile, and its task with it.
+        let command = |done| Command::Callback {
+            task: claims.task,
+            callback: callback.clone(),
+            done,
+        };
+        if let Some(result) = self.command(&claims.execution, command).await {
+            return result.map_err(|e| match e {
+                CallbackError::NotWaiting => CallbackRefused::TaskTimedOut,
+                CallbackError::Store(e) => CallbackRefused::Store(e),
+            });
         }
+        // It ended meanwhile, and its task with it.
         match self.store.execution(&claims.execution)? {
             Some(_) => Err(CallbackRefused::TaskTimedOut),
             None => Err(CallbackRefused::TaskDoesNotExist(claims.execution)),
@@ -840,6 +988,38 @@ impl Server {
     /// How many Standard executions are running in this host.
     pub fn running_count(&self) -> usize {
         self.running().len()
+    }
+}
+
+/// Wakes parked executions when their soonest timer is due (their driver, rebuilt, fires it).
+async fn wake_parked(server: std::sync::Weak<Server>, timers: Arc<ParkedTimers>, clock: Clock) {
+    loop {
+        let changed = timers.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let now = clock.now_ms();
+        let (due, next) = {
+            let mut set = timers.due.lock().unwrap_or_else(|e| e.into_inner());
+            let later = set.split_off(&(now.saturating_add(1), String::new()));
+            let due = std::mem::replace(&mut *set, later);
+            (due, set.first().map(|(at, _)| *at))
+        };
+        if !due.is_empty() {
+            let Some(host) = server.upgrade() else { return };
+            for (_, arn) in due {
+                // Rebuilding it is enough: its own timers fire once it runs.
+                let _ = host.commands(&arn);
+            }
+        }
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(clock.instant_at(at)) => {}
+                    () = &mut changed => {}
+                }
+            }
+            None => changed.await,
+        }
     }
 }
 

@@ -638,3 +638,44 @@ async fn a_deployed_function_works_an_activity_and_heartbeats_through_the_token_
     assert!(worker.starts_with("function:behave#"), "{worker}");
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parked_executions_wake_for_a_token_a_stop_and_a_timer() {
+    let host = Host::in_memory().await;
+    let work = activity(&host, "parking").await;
+    let m = machine(
+        &host,
+        "parking",
+        &json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": work, "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 2, "End": true}}}),
+    )
+    .await;
+    let answered = start(&host, &m, json!({"n": 1})).await;
+    let stopped = start(&host, &m, json!({"n": 2})).await;
+    let (t1, _) = take(&host, &work, "w").await;
+    let (_t2, _) = take(&host, &work, "w").await;
+    // Idle past the parking delay: both are now only in the store.
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    succeed(&host, &t1, json!({"ok": true})).await.unwrap();
+    host.sfn
+        .stop_execution()
+        .execution_arn(&stopped)
+        .cause("enough")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ended(&host, &stopped).await.status,
+        ExecutionStatus::Aborted
+    );
+    // The first parks again in its Wait, and its timer wakes it.
+    let d = ended(&host, &answered).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded);
+    assert_eq!(d.output.as_deref(), Some(r#"{"ok":true}"#));
+    let waited = d.stop_date.unwrap().secs() - d.start_date.secs();
+    assert!(waited >= 2, "left the Wait after {waited} s");
+    history_types(&host, &answered).await;
+    history_types(&host, &stopped).await;
+    host.stop().await;
+}

@@ -80,7 +80,7 @@ fn check_token(token: &str) -> Result<(), ApiError> {
     check_max_chars("taskToken", Some(token), crate::tokens::MAX_TOKEN_CHARS)
 }
 
-async fn deliver(server: &Server, token: &str, callback: Callback) -> Result<Value, ApiError> {
+async fn deliver(server: &Arc<Server>, token: &str, callback: Callback) -> Result<Value, ApiError> {
     match server.callback(token, callback).await {
         Ok(()) => Ok(json!({})),
         Err(e @ CallbackRefused::InvalidToken(_)) => Err(ApiError::InvalidToken(e.to_string())),

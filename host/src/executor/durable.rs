@@ -247,6 +247,9 @@ pub struct Durable {
     pub first_writes: Vec<Write>,
     /// For a resumed execution, what was in flight; `None` starts it.
     pub resume: Option<Outstanding>,
+    /// Park the execution once it has run nothing and heard nothing for this long (see
+    /// [`Ended::Parked`]); `None` keeps it in memory to its end.
+    pub park_after: Option<std::time::Duration>,
 }
 
 /// How the driver stopped.
@@ -256,6 +259,16 @@ pub enum Ended {
     Finished(Box<ExecutionRecord>),
     /// The store failed: the execution stays running in the store and resumes on restart.
     Stalled(StoreError),
+    /// Idle, with nothing running for it: it waits only for tokens (callbacks, activity
+    /// workers), timers or a stop, and everything it is is in the store. The driver lets go of
+    /// it so that a parked execution costs no memory; whoever holds it rebuilds it from its
+    /// steps ([`replay`]) when a command comes or its next timer is due.
+    Parked {
+        /// Its command channel, which may hold a command sent as it parked.
+        commands: mpsc::UnboundedReceiver<Command>,
+        /// When its soonest timer is due (ms since the epoch).
+        next_timer: Option<i64>,
+    },
 }
 
 /// Drives `run` to its end. `started` hears once the first commit is durable (or failed).
@@ -272,6 +285,7 @@ pub async fn drive(
         clock,
         first_writes,
         resume,
+        park_after,
     } = run;
     let mut writes = first_writes;
     let mut timers = Timers::default();
@@ -452,6 +466,12 @@ pub async fn drive(
             Some((task, progress)) = beat_rx.recv() => {
                 pending.push_back((progress.into_event(task), clock.now_ms()));
             }
+            () = idle(park_after), if tasks.is_empty() => {
+                return Ended::Parked {
+                    commands,
+                    next_timer: timers.next_deadline(),
+                };
+            }
             Some(command) = commands.recv() => match command {
                 Command::Stop { error, cause, done } => {
                     stop_acks.push(done);
@@ -462,6 +482,14 @@ pub async fn drive(
                 }
             },
         }
+    }
+}
+
+/// Completes after `after`; never without it.
+async fn idle(after: Option<std::time::Duration>) {
+    match after {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -545,6 +573,7 @@ mod tests {
             clock: Clock::starting_at(1_000),
             first_writes: vec![Write::PutExecution(record.clone())],
             resume: None,
+            park_after: None,
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let (started_tx, started_rx) = oneshot::channel();
@@ -573,6 +602,7 @@ mod tests {
             clock: Clock::starting_at(5_000),
             first_writes: Vec::new(),
             resume: Some(outstanding),
+            park_after: None,
         };
         let (_tx, rx) = mpsc::unbounded_channel();
         let Ended::Finished(end) = drive(run, rx, None).await else {

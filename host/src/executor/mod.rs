@@ -173,7 +173,7 @@ impl Clock {
         self.base_ms + self.base.elapsed().as_millis() as i64
     }
 
-    fn instant_at(&self, ms: i64) -> Instant {
+    pub(crate) fn instant_at(&self, ms: i64) -> Instant {
         let delta = ms.saturating_sub(self.base_ms).max(0) as u64;
         self.base + std::time::Duration::from_millis(delta)
     }
@@ -198,6 +198,11 @@ impl Timers {
         if let Some(at) = self.deadlines.remove(&timer) {
             self.by_deadline.remove(&(at, timer));
         }
+    }
+
+    /// The soonest deadline armed.
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.by_deadline.first().map(|&(at, _)| at)
     }
 
     /// Whether none is armed.

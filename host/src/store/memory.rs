@@ -158,6 +158,15 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn steps(&self, execution: u64) -> Result<Vec<StepRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .steps
+            .get(&execution)
+            .cloned()
+            .unwrap_or_default())
+    }
+
     fn history(&self, execution: u64) -> Result<Vec<Value>, StoreError> {
         let inner = self.lock();
         let mut events = Vec::new();

@@ -307,6 +307,8 @@ pub trait Store: Send + Sync + 'static {
     /// The history events of the execution with this `seq`, oldest first, as the API's JSON
     /// objects.
     fn history(&self, execution: u64) -> Result<Vec<Value>, StoreError>;
+    /// The steps of the execution with this `seq`, in order (to rebuild a parked execution).
+    fn steps(&self, execution: u64) -> Result<Vec<StepRecord>, StoreError>;
     /// A definition text by its id.
     fn definition(&self, id: &str) -> Result<Option<String>, StoreError>;
 }

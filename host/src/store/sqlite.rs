@@ -443,6 +443,10 @@ impl Store for SqliteStore {
         })
     }
 
+    fn steps(&self, execution: u64) -> Result<Vec<StepRecord>, StoreError> {
+        self.read(|conn| steps_of(conn, execution))
+    }
+
     fn definition(&self, id: &str) -> Result<Option<String>, StoreError> {
         self.read(|conn| {
             conn.prepare_cached("SELECT text FROM definitions WHERE id = ?1")

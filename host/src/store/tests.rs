@@ -146,6 +146,8 @@ fn contract(store: &dyn Store) {
         vec![json!({"id": 1}), json!({"id": 2}), json!({"id": 3})]
     );
     assert!(store.history(99).unwrap().is_empty());
+    assert_eq!(store.steps(1).unwrap().len(), 3);
+    assert!(store.steps(99).unwrap().is_empty());
     assert_eq!(store.execution(e1).unwrap().unwrap().seed, 1);
 
     // Ending an execution replaces its record.
