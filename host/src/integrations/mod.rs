@@ -11,6 +11,8 @@
 //! The same registry answers guests' `call`s (request-response only), so a function reaches
 //! exactly what a Task state could.
 
+pub mod batch;
+pub mod http;
 pub mod lambda;
 pub mod resource;
 
