@@ -17,6 +17,8 @@ use crate::asl::validate;
 use crate::executor::durable::{self, Command, Durable, Ended};
 use crate::executor::{Clock, TaskRunner};
 use crate::integrations::TaskResources;
+use crate::integrations::batch;
+use crate::integrations::http::HttpInvoke;
 use crate::interp::{Execution, ExecutionInfo, Program};
 use crate::runtime::{FunctionConfig, Runtime, StartError};
 use crate::store::{
@@ -167,6 +169,8 @@ pub struct Server {
     pub resources: Arc<TaskResources>,
     /// The same, as the executor takes it.
     pub runner: Arc<dyn TaskRunner>,
+    /// AWS Batch's jobs, for its API.
+    pub batch: Arc<batch::Jobs>,
     /// Wall clock.
     pub clock: Clock,
     machines: RwLock<BTreeMap<String, Arc<Machine>>>,
@@ -212,11 +216,14 @@ impl Server {
         let HostConfig {
             identity,
             cache_dir,
-            http_allowed_hosts: _,
+            http_allowed_hosts,
         } = config;
         let runtime = Arc::new(Runtime::new(cache_dir)?);
         let loaded = store.load()?;
-        let resources = TaskResources::new(runtime.clone());
+        let batch = batch::Jobs::load(store.clone(), &loaded.objects, runtime.clone(), &identity);
+        let resources = TaskResources::new(runtime.clone())
+            .with_service("batch", Arc::new(batch::Batch::new(batch.clone())))
+            .with_service("http", Arc::new(HttpInvoke::new(http_allowed_hosts)));
         let resources = Arc::new(resources);
         let runner: Arc<dyn TaskRunner> = resources.clone();
         let server = Arc::new(Server {
@@ -225,6 +232,7 @@ impl Server {
             runtime,
             resources,
             runner,
+            batch,
             clock: Clock::system(),
             machines: RwLock::default(),
             activities: RwLock::default(),

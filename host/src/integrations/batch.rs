@@ -158,7 +158,10 @@ impl Jobs {
             job_arn: format!("arn:aws:batch:{region}:{account}:job/{id}"),
             job_id: id.clone(),
             job_name: request.job_name,
-            job_queue: format!("arn:aws:batch:{region}:{account}:job-queue/{}", request.queue),
+            job_queue: format!(
+                "arn:aws:batch:{region}:{account}:job-queue/{}",
+                request.queue
+            ),
             job_definition: format!(
                 "arn:aws:batch:{region}:{account}:job-definition/{}:{}",
                 request.definition, request.revision
@@ -415,7 +418,10 @@ impl GuestCalls for NoCalls {
             "{} runs as a Batch job, which cannot call {}",
             call.caller, call.resource
         );
-        Box::pin(std::future::ready(Err(TaskError::new(names::RUNTIME, cause))))
+        Box::pin(std::future::ready(Err(TaskError::new(
+            names::RUNTIME,
+            cause,
+        ))))
     }
 }
 

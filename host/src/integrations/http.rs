@@ -71,7 +71,10 @@ impl Service for HttpInvoke {
             let deadline = cx.deadline.map_or(limit, |d| d.min(limit));
             let socket = |e: String| Failure::new(SOCKET, format!("{endpoint}: {e}"));
             let exchange = async {
-                let response = client.request(request).await.map_err(|e| socket(e.to_string()))?;
+                let response = client
+                    .request(request)
+                    .await
+                    .map_err(|e| socket(e.to_string()))?;
                 let (parts, body) = response.into_parts();
                 let body = Limited::new(body, MAX_RESPONSE_BYTES)
                     .collect()
@@ -146,7 +149,9 @@ pub fn is_allowed(allowed: &[String], host: &str, port: u16) -> bool {
 /// Builds the request the parameters describe; the error is the failure's cause.
 fn build_request(parameters: &Value, allowed: &[String]) -> Result<Request<Full<Bytes>>, String> {
     let Some(p) = parameters.as_object() else {
-        return Err(format!("http:invoke takes an object of parameters, not {parameters}"));
+        return Err(format!(
+            "http:invoke takes an object of parameters, not {parameters}"
+        ));
     };
     let endpoint = match p.get("ApiEndpoint") {
         Some(Value::String(s)) => s.as_str(),
@@ -202,8 +207,8 @@ fn build_request(parameters: &Value, allowed: &[String]) -> Result<Request<Full<
         None | Some(Value::Null) => {}
         Some(Value::Object(q)) if q.is_empty() => {}
         Some(Value::Object(q)) => {
-            let query = form_encode(q, ArrayFormat::Repeat)
-                .map_err(|e| format!("QueryParameters: {e}"))?;
+            let query =
+                form_encode(q, ArrayFormat::Repeat).map_err(|e| format!("QueryParameters: {e}"))?;
             target.push(if uri.query().is_some() { '&' } else { '?' });
             target.push_str(&query);
         }
@@ -396,17 +401,17 @@ mod tests {
     }
 
     fn futures_body(r: Request<Full<Bytes>>) -> String {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let bytes = rt
-            .block_on(r.into_body().collect())
-            .unwrap()
-            .to_bytes();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt.block_on(r.into_body().collect()).unwrap().to_bytes();
         String::from_utf8(bytes.to_vec()).unwrap()
     }
 
     #[test]
     fn a_json_body_by_default() {
-        let p = json!({"ApiEndpoint": "http://api.local", "Method": "put", "RequestBody": {"a": 1}});
+        let p =
+            json!({"ApiEndpoint": "http://api.local", "Method": "put", "RequestBody": {"a": 1}});
         let r = build_request(&p, &allowed()).unwrap();
         assert_eq!(r.headers()["content-type"], "application/json");
         assert_eq!(futures_body(r), r#"{"a":1}"#);
@@ -417,14 +422,26 @@ mod tests {
         let err = |p: Value| build_request(&p, &allowed()).unwrap_err();
         assert!(err(json!({"Method": "GET"})).contains("ApiEndpoint"));
         assert!(err(json!({"ApiEndpoint": "http://api.local"})).contains("Method"));
-        assert!(err(json!({"ApiEndpoint": "http://api.local", "Method": "TRACE"})).contains("TRACE"));
-        assert!(err(json!({"ApiEndpoint": "https://api.local", "Method": "GET"})).contains("https"));
-        assert!(err(json!({"ApiEndpoint": "ftp://api.local", "Method": "GET"})).contains("http://"));
+        assert!(
+            err(json!({"ApiEndpoint": "http://api.local", "Method": "TRACE"})).contains("TRACE")
+        );
+        assert!(
+            err(json!({"ApiEndpoint": "https://api.local", "Method": "GET"})).contains("https")
+        );
+        assert!(
+            err(json!({"ApiEndpoint": "ftp://api.local", "Method": "GET"})).contains("http://")
+        );
         let refused = err(json!({"ApiEndpoint": "http://evil.example:81/x", "Method": "GET"}));
         assert!(refused.contains("evil.example:81") && refused.contains("--allow-http-host"));
-        assert!(err(json!({"ApiEndpoint": "http://api.local", "Method": "GET", "Headers": {"a": {}}})).contains("header 'a'"));
-        assert!(err(json!({"ApiEndpoint": "http://api.local", "Method": "GET",
-            "Transform": {"RequestBodyEncoding": "URL_ENCODED"}, "RequestBody": "x"})).contains("object"));
+        assert!(
+            err(json!({"ApiEndpoint": "http://api.local", "Method": "GET", "Headers": {"a": {}}}))
+                .contains("header 'a'")
+        );
+        assert!(
+            err(json!({"ApiEndpoint": "http://api.local", "Method": "GET",
+            "Transform": {"RequestBodyEncoding": "URL_ENCODED"}, "RequestBody": "x"}))
+            .contains("object")
+        );
         assert!(err(json!({"ApiEndpoint": "http://api.local", "Method": "GET", "Headers": {"bad name": "x"}})).contains("cannot be made"));
     }
 

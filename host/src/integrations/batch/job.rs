@@ -196,7 +196,10 @@ impl Job {
             o.insert("stoppedAt".into(), t.into());
         }
         if let Some(c) = &self.container {
-            o.insert("container".into(), serde_json::to_value(c).unwrap_or_default());
+            o.insert(
+                "container".into(),
+                serde_json::to_value(c).unwrap_or_default(),
+            );
         }
         v
     }
@@ -365,12 +368,9 @@ impl SubmitJob {
             None | Some(Value::Null) => 1,
             Some(Value::Object(r)) => match field(r, "attempts") {
                 None => 1,
-                Some(n) => n
-                    .as_u64()
-                    .filter(|n| ATTEMPTS.contains(n))
-                    .ok_or_else(|| {
-                        format!("RetryStrategy.attempts must be an integer from 1 to 10, not {n}")
-                    })? as u32,
+                Some(n) => n.as_u64().filter(|n| ATTEMPTS.contains(n)).ok_or_else(|| {
+                    format!("RetryStrategy.attempts must be an integer from 1 to 10, not {n}")
+                })? as u32,
             },
             Some(other) => return Err(format!("RetryStrategy must be an object, not {other}")),
         };
@@ -408,7 +408,10 @@ mod tests {
 
     #[test]
     fn definitions_by_name_revision_or_arn() {
-        assert_eq!(parse_definition("preprocessing"), Some(("preprocessing", 1)));
+        assert_eq!(
+            parse_definition("preprocessing"),
+            Some(("preprocessing", 1))
+        );
         assert_eq!(parse_definition("prep:3"), Some(("prep", 3)));
         assert_eq!(
             parse_definition("arn:aws:batch:us-east-1:123456789012:job-definition/prep:7"),
@@ -418,7 +421,15 @@ mod tests {
             parse_definition("arn:aws:batch:us-east-1:123456789012:job-definition/prep"),
             Some(("prep", 1))
         );
-        for bad in ["", "a b", "prep:", "prep:0", "prep:x", "arn:aws:s3:::x", "arn:aws:batch:r:a:job-queue/q"] {
+        for bad in [
+            "",
+            "a b",
+            "prep:",
+            "prep:0",
+            "prep:x",
+            "arn:aws:s3:::x",
+            "arn:aws:batch:r:a:job-queue/q",
+        ] {
             assert_eq!(parse_definition(bad), None, "{bad}");
         }
         assert_eq!(parse_queue("SecondaryQueue"), Some("SecondaryQueue"));
@@ -454,7 +465,11 @@ mod tests {
         assert!(with("retryStrategy", json!({"attempts": 0})).contains("1 to 10"));
         assert!(with("timeout", json!({"attemptDurationSeconds": 59})).contains("at least 60"));
         assert!(with("parameters", json!({"a": 1})).contains("'a'"));
-        assert!(SubmitJob::parse(&json!({"jobName": "n"})).unwrap_err().contains("required"));
+        assert!(
+            SubmitJob::parse(&json!({"jobName": "n"}))
+                .unwrap_err()
+                .contains("required")
+        );
         assert!(SubmitJob::parse(&json!([])).is_err());
     }
 
