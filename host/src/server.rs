@@ -255,6 +255,8 @@ impl Server {
                 }
             }
         }
+        // Jobs run functions: they start again once the functions are back.
+        server.batch.resume();
         for record in loaded.machines {
             let arn = record.arn.clone();
             match Machine::compile(record) {

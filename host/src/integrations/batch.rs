@@ -84,8 +84,8 @@ fn now_ms() -> i64 {
 }
 
 impl Jobs {
-    /// The jobs in the store's `objects`, running again those that had not ended. Must be
-    /// called within a tokio runtime.
+    /// The jobs in the store's `objects`. Those that had not ended wait for [`Jobs::resume`],
+    /// to be called once the functions they run are deployed again.
     pub fn load(
         store: Arc<dyn Store>,
         objects: &BTreeMap<String, BTreeMap<String, String>>,
@@ -99,32 +99,42 @@ impl Jobs {
             jobs: Mutex::default(),
             me: me.clone(),
         });
-        let mut resumed = 0;
         for (key, text) in objects.get(KIND).into_iter().flatten() {
             match serde_json::from_str::<Job>(text) {
                 Ok(job) => {
-                    let done = job.status.is_done();
-                    let id = job.job_id.clone();
                     jobs.lock().insert(
-                        id.clone(),
+                        job.job_id.clone(),
                         Entry {
                             status: watch::channel(job.status).0,
                             job,
                             run: None,
                         },
                     );
-                    if !done {
-                        jobs.spawn_run(&id);
-                        resumed += 1;
-                    }
                 }
                 Err(e) => tracing::error!(job = %key, error = %e, "cannot load a stored Batch job"),
             }
         }
-        if resumed > 0 {
-            tracing::info!(jobs = resumed, "running unfinished Batch jobs again");
-        }
         jobs
+    }
+
+    /// Runs again every loaded job that had not ended (from its next attempt). Must be called
+    /// within a tokio runtime.
+    pub fn resume(&self) {
+        let unfinished: Vec<String> = self
+            .lock()
+            .values()
+            .filter(|e| !e.job.status.is_done() && e.run.is_none())
+            .map(|e| e.job.job_id.clone())
+            .collect();
+        for id in &unfinished {
+            self.spawn_run(id);
+        }
+        if !unfinished.is_empty() {
+            tracing::info!(
+                jobs = unfinished.len(),
+                "running unfinished Batch jobs again"
+            );
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
@@ -575,6 +585,7 @@ mod tests {
             runtime,
             &Identity::default(),
         );
+        again.resume();
         let done = again.wait(&job.job_id).await.unwrap();
         assert_eq!(done.status, JobStatus::Succeeded);
         assert_eq!(done.attempts.len(), 1);
@@ -606,6 +617,7 @@ mod tests {
             runtime,
             &Identity::default(),
         );
+        jobs.resume();
         let done = jobs.wait(&job.job_id).await.unwrap();
         assert_eq!(done.status, JobStatus::Failed);
         assert_eq!(
