@@ -466,3 +466,49 @@ async fn http_tasks_call_allowed_hosts_only() {
         "{cause}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_allows_the_hosts_named_on_its_command_line() {
+    let port = http_api().await;
+    let data = std::env::temp_dir().join(format!("stepwise-batch-{}", uuid_like()));
+    let allowed = format!("127.0.0.1:{port}");
+    let (mut child, endpoint) =
+        common::serve(&data, &["--in-memory", "--allow-http-host", &allowed]);
+    let sfn = sfn_client(&endpoint);
+    let definition = http_machine(&format!("http://127.0.0.1:{port}/hello"));
+    let machine = sfn
+        .create_state_machine()
+        .name("allowed")
+        .definition(definition.to_string())
+        .role_arn(ROLE)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let done = sfn
+        .start_sync_execution()
+        .state_machine_arn(machine)
+        .input("{}")
+        .send()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        done.status,
+        aws_sdk_sfn::types::SyncExecutionStatus::Succeeded,
+        "{done:?}"
+    );
+    let out: Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+    assert_eq!(out["StatusCode"], 200);
+}
+
+/// A name no other test run uses.
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}-{nanos}", std::process::id())
+}
