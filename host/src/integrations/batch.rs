@@ -354,6 +354,7 @@ impl Jobs {
                 j.container = Some(container);
                 if succeeded {
                     j.status = JobStatus::Succeeded;
+                    j.status_reason = Some(reason);
                     j.stopped_at = Some(stopped);
                 } else if (j.attempts.len() as u32) < j.retry_strategy.attempts {
                     j.status = JobStatus::Runnable;

@@ -445,6 +445,24 @@ mod tests {
         assert!(err(json!({"ApiEndpoint": "http://api.local", "Method": "GET", "Headers": {"bad name": "x"}})).contains("cannot be made"));
     }
 
+    #[tokio::test]
+    async fn a_refused_connection_is_a_socket_failure() {
+        // Port 1 on loopback: nothing listens there.
+        let http = HttpInvoke::new(vec!["127.0.0.1:1".into()]);
+        let p = json!({"ApiEndpoint": "http://127.0.0.1:1/x", "Method": "GET"});
+        let failure = http
+            .call("invoke", p, CallContext::default())
+            .await
+            .unwrap_err();
+        assert_eq!(failure.error.as_deref(), Some(SOCKET));
+        assert!(failure.cause.unwrap().contains("127.0.0.1:1"));
+        assert_eq!(
+            http.patterns("invoke"),
+            Some(&[Pattern::RequestResponse][..])
+        );
+        assert_eq!(http.patterns("get"), None);
+    }
+
     #[test]
     fn array_formats() {
         let o = json!({"a": ["x", "y"]});
