@@ -512,3 +512,103 @@ fn uuid_like() -> String {
         .as_nanos();
     format!("{}-{nanos}", std::process::id())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_and_its_waiting_execution_survive_sigkill() {
+    let dir = std::env::temp_dir().join(format!("stepwise-batch-crash-{}", uuid_like()));
+    let (mut server, endpoint) = common::serve(&dir, &[]);
+    let lambda = lambda_client(&endpoint);
+    let code = std::fs::read(guest::SPIN).unwrap();
+    // The function never returns: each attempt ends at its 2-second Lambda timeout.
+    lambda
+        .create_function()
+        .function_name("slow")
+        .role(ROLE)
+        .timeout(2)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(Blob::new(code))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sfn = sfn_client(&endpoint);
+    let definition = batch_machine("slow", "arn:aws:states:::batch:submitJob.sync", 1);
+    let machine = sfn
+        .create_state_machine()
+        .name("survives")
+        .definition(definition.to_string())
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let arn = sfn
+        .start_execution()
+        .state_machine_arn(machine)
+        .input("{}")
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    // Killed once the task has recorded its submission (TaskSubmitted) and the job runs.
+    let submitted = async {
+        for _ in 0..500 {
+            let history = sfn
+                .get_execution_history()
+                .execution_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            let recorded = history.events().iter().find_map(|e| {
+                e.task_submitted_event_details()
+                    .and_then(|d| d.output())
+                    .map(str::to_owned)
+            });
+            if let Some(output) = recorded {
+                let output: Value = serde_json::from_str(&output).unwrap();
+                return output["JobId"].as_str().unwrap().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the task never recorded its job");
+    };
+    let job_id = submitted.await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (mut server, endpoint) = common::serve(&dir, &[]);
+    let sfn = sfn_client(&endpoint);
+    let mut polls = 0;
+    let done = loop {
+        polls += 1;
+        assert!(polls < 600, "{arn} did not finish after the restart");
+        let d = sfn
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        if d.status != ExecutionStatus::Running {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(done.error.as_deref(), Some("States.TaskFailed"), "{done:?}");
+    let job: Value = serde_json::from_str(done.cause.as_deref().unwrap()).unwrap();
+    // The same job, run again after the restart: one recorded attempt, ended by the timeout.
+    assert_eq!(job["JobId"], job_id.as_str());
+    assert_eq!(job["Status"], "FAILED");
+    assert_eq!(job["Attempts"].as_array().unwrap().len(), 1, "{job}");
+    assert!(
+        job["Container"]["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{job}"
+    );
+}
