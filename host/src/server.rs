@@ -17,6 +17,8 @@ use crate::asl::validate;
 use crate::executor::durable::{self, Callback, CallbackError, Command, Durable, Ended};
 use crate::executor::{Clock, TaskRunner};
 use crate::integrations::TaskResources;
+use crate::integrations::batch;
+use crate::integrations::http::HttpInvoke;
 use crate::integrations::states::StepFunctions;
 use crate::interp::{Execution, ExecutionInfo, Program};
 use crate::runtime::{FunctionConfig, Runtime, StartError};
@@ -215,6 +217,8 @@ pub struct Server {
     pub resources: Arc<TaskResources>,
     /// The same, as the executor takes it.
     pub runner: Arc<dyn TaskRunner>,
+    /// AWS Batch's jobs, for its API.
+    pub batch: Arc<batch::Jobs>,
     /// Wall clock.
     pub clock: Clock,
     /// Signs task tokens; persisted, so that waiting tokens survive a restart.
@@ -266,7 +270,7 @@ impl Server {
         let HostConfig {
             identity,
             cache_dir,
-            http_allowed_hosts: _,
+            http_allowed_hosts,
         } = config;
         let runtime = Arc::new(Runtime::new(cache_dir)?);
         let loaded = store.load()?;
@@ -288,8 +292,11 @@ impl Server {
             }
         };
         let step_functions = Arc::new(StepFunctions::default());
-        let resources =
-            TaskResources::new(runtime.clone()).with_service("states", step_functions.clone());
+        let batch = batch::Jobs::load(store.clone(), &loaded.objects, runtime.clone(), &identity);
+        let resources = TaskResources::new(runtime.clone())
+            .with_service("states", step_functions.clone())
+            .with_service("batch", Arc::new(batch::Batch::new(batch.clone())))
+            .with_service("http", Arc::new(HttpInvoke::new(http_allowed_hosts)));
         let resources = Arc::new(resources);
         let runner: Arc<dyn TaskRunner> = resources.clone();
         let server = Arc::new(Server {
@@ -298,6 +305,7 @@ impl Server {
             runtime,
             resources,
             runner,
+            batch,
             clock: Clock::system(),
             token_key: Arc::new(token_key),
             machines: RwLock::default(),
@@ -329,6 +337,8 @@ impl Server {
                 }
             }
         }
+        // Jobs run functions: they start again once the functions are back.
+        server.batch.resume();
         for record in loaded.machines {
             let arn = record.arn.clone();
             match Machine::compile(record) {

@@ -1,11 +1,13 @@
 //! The HTTP API, served with axum: Step Functions' AWS JSON 1.0 protocol on `POST /` (the
 //! action in `X-Amz-Target`), and the part of Lambda's REST API that deploys and invokes
-//! functions under `/2015-03-31/functions`. One module per resource; errors in AWS's shapes.
+//! functions under `/2015-03-31/functions`, and AWS Batch's job operations under `/v1`. One
+//! module per resource; errors in AWS's shapes.
 //!
 //! The server answers whatever the Host header says: AWS SDKs send StartSyncExecution to
 //! `sync-<endpoint host>`, and a hosts entry pointing that name here just works.
 
 pub mod activities;
+pub mod batch;
 pub mod error;
 pub mod executions;
 pub mod input;
@@ -36,6 +38,7 @@ pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/", post(dispatch))
         .merge(lambda::routes())
+        .merge(batch::routes())
         .with_state(server)
 }
 

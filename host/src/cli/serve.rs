@@ -38,6 +38,10 @@ pub struct Options {
     /// (repeatable).
     #[arg(long = "express-machine", value_name = "NAME=PATH.asl.json", value_parser = crate::parse_function_arg)]
     pub express: Vec<(String, PathBuf)>,
+    /// Let HTTP Tasks (`arn:aws:states:::http:invoke`) call HOST (any port) or HOST:PORT
+    /// (repeatable). No host may be called unless listed.
+    #[arg(long = "allow-http-host", value_name = "HOST[:PORT]")]
+    pub allow_http_hosts: Vec<String>,
 }
 
 /// The role given to machines created from the command line.
@@ -69,6 +73,7 @@ async fn serve(options: Options) -> Result<()> {
         store,
         HostConfig {
             cache_dir: cache,
+            http_allowed_hosts: options.allow_http_hosts.clone(),
             ..HostConfig::default()
         },
     )

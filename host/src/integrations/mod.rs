@@ -12,6 +12,8 @@
 //! exactly what a Task state could.
 
 pub mod activity;
+pub mod batch;
+pub mod http;
 pub mod lambda;
 pub mod resource;
 pub mod states;

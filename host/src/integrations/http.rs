@@ -1,0 +1,492 @@
+//! The HTTP Task, `arn:aws:states:::http:invoke` (request-response only): calls an HTTP API
+//! with the state's `ApiEndpoint`, `Method`, `Headers`, `QueryParameters`, `RequestBody` and
+//! `Transform`, and answers `{"Headers", "ResponseBody", "StatusCode", "StatusText"}`.
+//!
+//! What differs from AWS, on purpose:
+//! - Only hosts on the allowlist (`stepwise serve --allow-http-host HOST[:PORT]`,
+//!   [`HostConfig::http_allowed_hosts`](crate::server::HostConfig)) may be called: a state
+//!   machine must not reach the host's network unless its operator says so. The list is empty
+//!   by default, so every call is refused until a host is added.
+//! - `http://` only: the host carries no TLS stack, and an `https://` endpoint is refused with
+//!   an error saying so.
+//! - `Authentication.ConnectionArn` (which AWS requires, naming an EventBridge connection) is
+//!   accepted and ignored: there are no connections here; put credentials in `Headers`.
+//!
+//! A response outside 2xx fails the state with `States.Http.StatusCode.<code>` (the cause is
+//! the response as JSON); a connection failure or timeout with `States.Http.Socket`; bad
+//! parameters and refused hosts with `States.Runtime`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{Method, Request, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Map, Value, json};
+
+use super::{CallContext, Pattern, Service, ServiceFuture};
+use crate::interp::Failure;
+use crate::interp::errors::names;
+
+/// The error for a connection that failed or timed out.
+pub const SOCKET: &str = "States.Http.Socket";
+/// AWS's HTTP Task gives up on an endpoint after 60 seconds.
+const MAX_REQUEST_TIME: Duration = Duration::from_secs(60);
+/// A response body larger than a state's whole payload (256 KiB) could never be its result;
+/// twice that leaves room for escaping while bounding what is read.
+const MAX_RESPONSE_BYTES: usize = 512 * 1024;
+
+/// `arn:aws:states:::http:invoke`.
+pub struct HttpInvoke {
+    allowed: Arc<Vec<String>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl HttpInvoke {
+    /// The HTTP Task, allowed to call `allowed` hosts (`name` for any port, `name:port`).
+    pub fn new(allowed: Vec<String>) -> Self {
+        HttpInvoke {
+            allowed: Arc::new(allowed),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+}
+
+impl Service for HttpInvoke {
+    fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
+        (action == "invoke").then_some(&[Pattern::RequestResponse])
+    }
+
+    fn call(&self, _action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
+        let allowed = self.allowed.clone();
+        let client = self.client.clone();
+        Box::pin(async move {
+            let request = build_request(&parameters, &allowed)
+                .map_err(|cause| Failure::new(names::RUNTIME, cause))?;
+            let endpoint = request.uri().to_string();
+            let limit = Instant::now() + MAX_REQUEST_TIME;
+            let deadline = cx.deadline.map_or(limit, |d| d.min(limit));
+            let socket = |e: String| Failure::new(SOCKET, format!("{endpoint}: {e}"));
+            let exchange = async {
+                let response = client
+                    .request(request)
+                    .await
+                    .map_err(|e| socket(e.to_string()))?;
+                let (parts, body) = response.into_parts();
+                let body = Limited::new(body, MAX_RESPONSE_BYTES)
+                    .collect()
+                    .await
+                    .map_err(|e| socket(format!("reading the response: {e}")))?
+                    .to_bytes();
+                Ok((parts, body))
+            };
+            let (parts, body) = tokio::time::timeout_at(deadline.into(), exchange)
+                .await
+                .map_err(|_| socket("the request timed out".into()))??;
+            let output = response_value(&parts, &body);
+            if parts.status.is_success() {
+                Ok(output)
+            } else {
+                Err(Failure::new(
+                    format!("States.Http.StatusCode.{}", parts.status.as_u16()),
+                    output.to_string(),
+                ))
+            }
+        })
+    }
+}
+
+/// The state's result: headers (each name to its values), the body as JSON when the response
+/// says it is JSON and parses, else as text, the status and its reason phrase.
+fn response_value(parts: &hyper::http::response::Parts, body: &[u8]) -> Value {
+    let mut headers = Map::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match headers
+            .entry(name.as_str())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            Value::Array(values) => values.push(value.into()),
+            _ => unreachable!("only arrays are inserted"),
+        }
+    }
+    let is_json = parts
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    let text = String::from_utf8_lossy(body);
+    let body = match is_json.then(|| serde_json::from_slice::<Value>(body).ok()) {
+        Some(Some(v)) => v,
+        _ => Value::String(text.into_owned()),
+    };
+    json!({
+        "Headers": headers,
+        "ResponseBody": body,
+        "StatusCode": parts.status.as_u16(),
+        "StatusText": parts.status.canonical_reason().unwrap_or(""),
+    })
+}
+
+/// Whether `host` on `port` is on the allowlist: an entry `name` allows every port of that
+/// host, `name:port` that port only. Names compare ignoring case.
+pub fn is_allowed(allowed: &[String], host: &str, port: u16) -> bool {
+    allowed.iter().any(|entry| {
+        let (name, entry_port) = match entry.rsplit_once(':') {
+            Some((name, p)) if !name.ends_with(':') => match p.parse::<u16>() {
+                Ok(p) => (name, Some(p)),
+                Err(_) => (entry.as_str(), None),
+            },
+            _ => (entry.as_str(), None),
+        };
+        name.eq_ignore_ascii_case(host) && entry_port.is_none_or(|p| p == port)
+    })
+}
+
+/// Builds the request the parameters describe; the error is the failure's cause.
+fn build_request(parameters: &Value, allowed: &[String]) -> Result<Request<Full<Bytes>>, String> {
+    let Some(p) = parameters.as_object() else {
+        return Err(format!(
+            "http:invoke takes an object of parameters, not {parameters}"
+        ));
+    };
+    let endpoint = match p.get("ApiEndpoint") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => return Err(format!("ApiEndpoint must be a string, not {other}")),
+        None => return Err("the parameters have no ApiEndpoint".into()),
+    };
+    let method = match p.get("Method") {
+        Some(Value::String(m)) => match m.to_ascii_uppercase().as_str() {
+            "GET" => Method::GET,
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "DELETE" => Method::DELETE,
+            "PATCH" => Method::PATCH,
+            "OPTIONS" => Method::OPTIONS,
+            "HEAD" => Method::HEAD,
+            _ => {
+                return Err(format!(
+                    "Method '{m}' is not one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"
+                ));
+            }
+        },
+        Some(other) => return Err(format!("Method must be a string, not {other}")),
+        None => return Err("the parameters have no Method".into()),
+    };
+    if let Some(auth) = p.get("Authentication")
+        && !auth.is_object()
+    {
+        return Err(format!("Authentication must be an object, not {auth}"));
+    }
+    let uri: Uri = endpoint
+        .parse()
+        .map_err(|e| format!("ApiEndpoint '{endpoint}' is not a URL: {e}"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(format!(
+                "ApiEndpoint '{endpoint}' is https, which this host's HTTP Task does not support: use an http:// endpoint"
+            ));
+        }
+        _ => return Err(format!("ApiEndpoint '{endpoint}' must be an http:// URL")),
+    }
+    let Some(host) = uri.host() else {
+        return Err(format!("ApiEndpoint '{endpoint}' names no host"));
+    };
+    let port = uri.port_u16().unwrap_or(80);
+    if !is_allowed(allowed, host, port) {
+        return Err(format!(
+            "the host {host}:{port} of ApiEndpoint '{endpoint}' is not allowed: start the host with `stepwise serve --allow-http-host {host}:{port}` (or add it to HostConfig.http_allowed_hosts) to let HTTP Tasks call it"
+        ));
+    }
+    let mut target = endpoint.to_owned();
+    match p.get("QueryParameters") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(q)) if q.is_empty() => {}
+        Some(Value::Object(q)) => {
+            let query =
+                form_encode(q, ArrayFormat::Repeat).map_err(|e| format!("QueryParameters: {e}"))?;
+            target.push(if uri.query().is_some() { '&' } else { '?' });
+            target.push_str(&query);
+        }
+        Some(other) => return Err(format!("QueryParameters must be an object, not {other}")),
+    }
+    let mut builder = Request::builder().method(method).uri(target);
+    let mut content_type = None;
+    match p.get("Headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(h)) => {
+            for (name, value) in h {
+                let value = scalar_text(value)
+                    .ok_or_else(|| format!("header '{name}' must be a string, not {value}"))?;
+                if name.eq_ignore_ascii_case("content-type") {
+                    content_type = Some(value.clone());
+                }
+                builder = builder.header(name.as_str(), value);
+            }
+        }
+        Some(other) => return Err(format!("Headers must be an object, not {other}")),
+    }
+    let encoding = match p.get("Transform") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(t)) => match t.get("RequestBodyEncoding").and_then(Value::as_str) {
+            None | Some("NONE") => None,
+            Some("URL_ENCODED") => Some(array_format(t.get("RequestEncodingOptions"))?),
+            Some(other) => {
+                return Err(format!(
+                    "Transform.RequestBodyEncoding '{other}' is not NONE or URL_ENCODED"
+                ));
+            }
+        },
+        Some(other) => return Err(format!("Transform must be an object, not {other}")),
+    };
+    let (body, default_type) = match (p.get("RequestBody"), encoding) {
+        (None | Some(Value::Null), _) => (String::new(), None),
+        (Some(Value::Object(o)), Some(format)) => (
+            form_encode(o, format).map_err(|e| format!("RequestBody: {e}"))?,
+            Some("application/x-www-form-urlencoded"),
+        ),
+        (Some(other), Some(_)) => {
+            return Err(format!(
+                "a URL_ENCODED RequestBody must be an object, not {other}"
+            ));
+        }
+        (Some(Value::String(s)), None) => (s.clone(), Some("text/plain")),
+        (Some(v), None) => (v.to_string(), Some("application/json")),
+    };
+    if content_type.is_none()
+        && let Some(t) = default_type
+    {
+        builder = builder.header(hyper::header::CONTENT_TYPE, t);
+    }
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| format!("the request cannot be made: {e}"))
+}
+
+/// A header or query value: strings as they are, numbers and booleans as JSON writes them.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// How URL encoding writes arrays (`RequestEncodingOptions.ArrayFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArrayFormat {
+    /// `a[0]=x&a[1]=y`, AWS's default.
+    Indices,
+    /// `a=x&a=y`.
+    Repeat,
+    /// `a=x,y`.
+    Commas,
+    /// `a[]=x&a[]=y`.
+    Brackets,
+}
+
+fn array_format(options: Option<&Value>) -> Result<ArrayFormat, String> {
+    match options.and_then(|o| o.get("ArrayFormat")) {
+        None => Ok(ArrayFormat::Indices),
+        Some(Value::String(s)) => match s.as_str() {
+            "INDICES" => Ok(ArrayFormat::Indices),
+            "REPEAT" => Ok(ArrayFormat::Repeat),
+            "COMMAS" => Ok(ArrayFormat::Commas),
+            "BRACKETS" => Ok(ArrayFormat::Brackets),
+            _ => Err(format!(
+                "ArrayFormat '{s}' is not one of INDICES, REPEAT, COMMAS, BRACKETS"
+            )),
+        },
+        Some(other) => Err(format!("ArrayFormat must be a string, not {other}")),
+    }
+}
+
+/// `application/x-www-form-urlencoded` text of a flat object whose values are scalars or
+/// arrays of scalars.
+fn form_encode(o: &Map<String, Value>, format: ArrayFormat) -> Result<String, String> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (k, v) in o {
+        let bad = || format!("'{k}' must be a string, number, boolean or array of them, not {v}");
+        match v {
+            Value::Array(items) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(scalar_text)
+                    .collect::<Option<_>>()
+                    .ok_or_else(bad)?;
+                match format {
+                    ArrayFormat::Commas => pairs.push((k.clone(), items.join(","))),
+                    _ => {
+                        for (i, item) in items.into_iter().enumerate() {
+                            let key = match format {
+                                ArrayFormat::Indices => format!("{k}[{i}]"),
+                                ArrayFormat::Brackets => format!("{k}[]"),
+                                _ => k.clone(),
+                            };
+                            pairs.push((key, item));
+                        }
+                    }
+                }
+            }
+            v => pairs.push((k.clone(), scalar_text(v).ok_or_else(bad)?)),
+        }
+    }
+    Ok(pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&"))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed() -> Vec<String> {
+        vec!["api.local".into(), "127.0.0.1:8080".into()]
+    }
+
+    #[test]
+    fn the_allowlist_takes_names_and_ports() {
+        let a = allowed();
+        assert!(is_allowed(&a, "api.local", 80));
+        assert!(is_allowed(&a, "API.local", 9999));
+        assert!(is_allowed(&a, "127.0.0.1", 8080));
+        assert!(!is_allowed(&a, "127.0.0.1", 8081));
+        assert!(!is_allowed(&a, "other", 80));
+        assert!(!is_allowed(&[], "api.local", 80));
+    }
+
+    #[test]
+    fn a_request_from_every_parameter() {
+        let p = json!({
+            "ApiEndpoint": "http://api.local/items?x=1",
+            "Method": "POST",
+            "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c"},
+            "Headers": {"x-n": 3},
+            "QueryParameters": {"q": "a b", "tag": ["1", "2"]},
+            "RequestBody": {"k": ["a", "b"], "n": 1},
+            "Transform": {"RequestBodyEncoding": "URL_ENCODED"},
+        });
+        let r = build_request(&p, &allowed()).unwrap();
+        assert_eq!(r.method(), Method::POST);
+        assert_eq!(
+            r.uri().to_string(),
+            "http://api.local/items?x=1&q=a%20b&tag=1&tag=2"
+        );
+        assert_eq!(r.headers()["x-n"], "3");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        let body = futures_body(r);
+        assert_eq!(body, "k%5B0%5D=a&k%5B1%5D=b&n=1");
+    }
+
+    fn futures_body(r: Request<Full<Bytes>>) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt.block_on(r.into_body().collect()).unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_json_body_by_default() {
+        let p =
+            json!({"ApiEndpoint": "http://api.local", "Method": "put", "RequestBody": {"a": 1}});
+        let r = build_request(&p, &allowed()).unwrap();
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(futures_body(r), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn bad_parameters_and_refused_hosts_say_why() {
+        let err = |p: Value| build_request(&p, &allowed()).unwrap_err();
+        assert!(err(json!({"Method": "GET"})).contains("ApiEndpoint"));
+        assert!(err(json!({"ApiEndpoint": "http://api.local"})).contains("Method"));
+        assert!(
+            err(json!({"ApiEndpoint": "http://api.local", "Method": "TRACE"})).contains("TRACE")
+        );
+        assert!(
+            err(json!({"ApiEndpoint": "https://api.local", "Method": "GET"})).contains("https")
+        );
+        assert!(
+            err(json!({"ApiEndpoint": "ftp://api.local", "Method": "GET"})).contains("http://")
+        );
+        let refused = err(json!({"ApiEndpoint": "http://evil.example:81/x", "Method": "GET"}));
+        assert!(refused.contains("evil.example:81") && refused.contains("--allow-http-host"));
+        assert!(
+            err(json!({"ApiEndpoint": "http://api.local", "Method": "GET", "Headers": {"a": {}}}))
+                .contains("header 'a'")
+        );
+        assert!(
+            err(json!({"ApiEndpoint": "http://api.local", "Method": "GET",
+            "Transform": {"RequestBodyEncoding": "URL_ENCODED"}, "RequestBody": "x"}))
+            .contains("object")
+        );
+        assert!(err(json!({"ApiEndpoint": "http://api.local", "Method": "GET", "Headers": {"bad name": "x"}})).contains("cannot be made"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_socket_failure() {
+        // Port 1 on loopback: nothing listens there.
+        let http = HttpInvoke::new(vec!["127.0.0.1:1".into()]);
+        let p = json!({"ApiEndpoint": "http://127.0.0.1:1/x", "Method": "GET"});
+        let failure = http
+            .call("invoke", p, CallContext::default())
+            .await
+            .unwrap_err();
+        assert_eq!(failure.error.as_deref(), Some(SOCKET));
+        assert!(failure.cause.unwrap().contains("127.0.0.1:1"));
+        assert_eq!(
+            http.patterns("invoke"),
+            Some(&[Pattern::RequestResponse][..])
+        );
+        assert_eq!(http.patterns("get"), None);
+    }
+
+    #[test]
+    fn array_formats() {
+        let o = json!({"a": ["x", "y"]});
+        let o = o.as_object().unwrap();
+        let enc = |f| form_encode(o, f).unwrap();
+        assert_eq!(enc(ArrayFormat::Indices), "a%5B0%5D=x&a%5B1%5D=y");
+        assert_eq!(enc(ArrayFormat::Repeat), "a=x&a=y");
+        assert_eq!(enc(ArrayFormat::Commas), "a=x%2Cy");
+        assert_eq!(enc(ArrayFormat::Brackets), "a%5B%5D=x&a%5B%5D=y");
+    }
+
+    #[test]
+    fn the_response_body_is_json_only_when_it_says_so() {
+        let (mut parts, ()) = hyper::Response::builder()
+            .status(404)
+            .header("content-type", "application/json")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let v = response_value(&parts, br#"{"a":1}"#);
+        assert_eq!(v["ResponseBody"], json!({"a": 1}));
+        assert_eq!(v["StatusText"], "Not Found");
+        assert_eq!(v["Headers"]["content-type"], json!(["application/json"]));
+        parts.headers.clear();
+        assert_eq!(response_value(&parts, b"{}")["ResponseBody"], "{}");
+    }
+}
