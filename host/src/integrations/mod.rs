@@ -13,6 +13,8 @@
 
 pub mod lambda;
 pub mod resource;
+pub mod sns;
+pub mod sqs;
 
 use std::collections::HashMap;
 use std::future::Future;
