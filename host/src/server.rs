@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::asl::validate;
 use crate::executor::durable::{self, Command, Durable, Ended};
 use crate::executor::{Clock, TaskRunner};
-use crate::integrations::TaskResources;
+use crate::integrations::{TaskResources, sns, sqs};
 use crate::interp::{Execution, ExecutionInfo, Program};
 use crate::runtime::{FunctionConfig, Runtime, StartError};
 use crate::store::{
@@ -169,6 +169,10 @@ pub struct Server {
     pub runner: Arc<dyn TaskRunner>,
     /// Wall clock.
     pub clock: Clock,
+    /// The built-in SQS queues.
+    pub sqs: sqs::Queues,
+    /// The built-in SNS topics.
+    pub sns: sns::Topics,
     machines: RwLock<BTreeMap<String, Arc<Machine>>>,
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
@@ -216,7 +220,11 @@ impl Server {
         } = config;
         let runtime = Arc::new(Runtime::new(cache_dir)?);
         let loaded = store.load()?;
-        let resources = TaskResources::new(runtime.clone());
+        let queues = sqs::Queues::new(store.clone(), &identity, &loaded.objects);
+        let topics = sns::Topics::new(store.clone(), &identity, queues.clone(), &loaded.objects);
+        let resources = TaskResources::new(runtime.clone())
+            .with_service("sqs", Arc::new(queues.clone()))
+            .with_service("sns", Arc::new(topics.clone()));
         let resources = Arc::new(resources);
         let runner: Arc<dyn TaskRunner> = resources.clone();
         let server = Arc::new(Server {
@@ -226,6 +234,8 @@ impl Server {
             resources,
             runner,
             clock: Clock::system(),
+            sqs: queues,
+            sns: topics,
             machines: RwLock::default(),
             activities: RwLock::default(),
             functions: RwLock::default(),

@@ -11,6 +11,8 @@ pub mod executions;
 pub mod input;
 pub mod lambda;
 pub mod machines;
+pub mod sns;
+pub mod sqs;
 pub mod tags;
 
 use std::future::Future;
@@ -55,6 +57,15 @@ pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, us
 }
 
 async fn dispatch(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
+    // SQS (JSON 1.0 by X-Amz-Target) and SNS (the form-encoded Query protocol) share the
+    // endpoint and answer in their own shapes.
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    if let Some(action) = target.and_then(|t| t.strip_prefix("AmazonSQS.")) {
+        return sqs::handle(&server, &headers, action, body).await;
+    }
+    if target.is_none() && sns::is_query(&headers) {
+        return sns::handle(&server, body).await;
+    }
     match handle(&server, &headers, body).await {
         Ok(output) => {
             let mut response = (StatusCode::OK, output.to_string()).into_response();

@@ -360,13 +360,17 @@ impl Topics {
                 // Accepted and not acted on.
                 "FilterPolicy" | "FilterPolicyScope" | "RedrivePolicy" | "DeliveryPolicy" => {}
                 other => {
-                    return Err(SnsError::invalid(format!("Attributes Reason: Unknown attribute {other}")));
+                    return Err(SnsError::invalid(format!(
+                        "Attributes Reason: Unknown attribute {other}"
+                    )));
                 }
             }
         }
-        if let Some(existing) = self.subs().values().find(|s| {
-            s.topic_arn == topic_arn && s.protocol == protocol && s.endpoint == endpoint
-        }) {
+        if let Some(existing) = self
+            .subs()
+            .values()
+            .find(|s| s.topic_arn == topic_arn && s.protocol == protocol && s.endpoint == endpoint)
+        {
             return Ok(existing.arn.clone());
         }
         let sub = Subscription {
@@ -426,13 +430,20 @@ impl Topics {
                 .map(|(k, a)| {
                     k.len()
                         + a.data_type.len()
-                        + a.string_value.as_ref().or(a.binary_value.as_ref()).map_or(0, String::len)
+                        + a.string_value
+                            .as_ref()
+                            .or(a.binary_value.as_ref())
+                            .map_or(0, String::len)
                 })
                 .sum::<usize>();
         if size > MAX_MESSAGE_BYTES {
             return Err(SnsError::invalid("Message too long"));
         }
-        if publication.subject.as_ref().is_some_and(|s| s.is_empty() || s.len() > 100) {
+        if publication
+            .subject
+            .as_ref()
+            .is_some_and(|s| s.is_empty() || s.len() > 100)
+        {
             return Err(SnsError::invalid("Subject"));
         }
         let id = uuid::Uuid::new_v4().to_string();
@@ -452,7 +463,12 @@ impl Topics {
         Ok(id)
     }
 
-    async fn deliver_to_queue(&self, sub: &Subscription, publication: &Publication, envelope: &Value) {
+    async fn deliver_to_queue(
+        &self,
+        sub: &Subscription,
+        publication: &Publication,
+        envelope: &Value,
+    ) {
         let message = if sub.raw {
             NewMessage {
                 body: publication.message.clone(),
@@ -518,7 +534,9 @@ impl Topics {
         let topic_arn = parameters["TopicArn"]
             .as_str()
             .or(parameters["TargetArn"].as_str())
-            .ok_or_else(|| SnsError::invalid("TopicArn or TargetArn Reason: no value for required parameter"))?;
+            .ok_or_else(|| {
+                SnsError::invalid("TopicArn or TargetArn Reason: no value for required parameter")
+            })?;
         let message = match &parameters["Message"] {
             Value::Null => String::new(),
             Value::String(s) => s.clone(),
@@ -577,7 +595,10 @@ mod tests {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let none = BTreeMap::new();
         let queues = Queues::new(store.clone(), &Identity::default(), &none);
-        (Topics::new(store, &Identity::default(), queues.clone(), &none), queues)
+        (
+            Topics::new(store, &Identity::default(), queues.clone(), &none),
+            queues,
+        )
     }
 
     #[test]
@@ -603,7 +624,10 @@ mod tests {
         assert_eq!(e["Subject"], "s");
         assert_eq!(e["Message"], "hi");
         assert_eq!(e["Timestamp"], "1970-01-01T00:00:00.000Z");
-        assert_eq!(e["MessageAttributes"]["k"], json!({"Type": "String", "Value": "v"}));
+        assert_eq!(
+            e["MessageAttributes"]["k"],
+            json!({"Type": "String", "Value": "v"})
+        );
     }
 
     #[tokio::test]
@@ -617,7 +641,10 @@ mod tests {
             .await
             .unwrap();
         let attrs = BTreeMap::from([("RawMessageDelivery".to_owned(), "true".to_owned())]);
-        topics.subscribe(&topic, "sqs", &raw.arn, &attrs).await.unwrap();
+        topics
+            .subscribe(&topic, "sqs", &raw.arn, &attrs)
+            .await
+            .unwrap();
         let id = topics
             .clone()
             .publish_task(json!({"TopicArn": topic, "Message": {"a": 1}}))
@@ -636,7 +663,9 @@ mod tests {
     async fn publishing_to_a_missing_topic_is_not_found() {
         let (topics, _) = topics();
         let failure = topics
-            .publish_task(json!({"TopicArn": "arn:aws:sns:us-east-1:123456789012:nope", "Message": "x"}))
+            .publish_task(
+                json!({"TopicArn": "arn:aws:sns:us-east-1:123456789012:nope", "Message": "x"}),
+            )
             .await
             .unwrap_err()
             .failure();

@@ -22,7 +22,7 @@ use super::{CallContext, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
 use crate::server::Identity;
 use crate::store::{Store, Write};
-pub use queue::{MessageAttribute, QueueState, Received, ReceiptError, StoredMessage};
+pub use queue::{MessageAttribute, QueueState, ReceiptError, Received, StoredMessage};
 
 /// The store kind of a queue (key: its name).
 pub const QUEUE_KIND: &str = "sqs.queue";
@@ -105,7 +105,9 @@ impl SqsError {
             QueueDoesNotExist(_) => "AWS.SimpleQueueService.NonExistentQueue",
             QueueNameExists(_) => "QueueAlreadyExists",
             MessageNotInflight(_) => "AWS.SimpleQueueService.MessageNotInflight",
-            TooManyEntriesInBatchRequest(_) => "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+            TooManyEntriesInBatchRequest(_) => {
+                "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+            }
             EmptyBatchRequest(_) => "AWS.SimpleQueueService.EmptyBatchRequest",
             BatchEntryIdsNotDistinct(_) => "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
             UnsupportedOperation(_) => "AWS.SimpleQueueService.UnsupportedOperation",
@@ -211,7 +213,9 @@ impl QueueConfig {
                 "MaximumMessageSize" => {
                     self.max_size = number(1_024, MAX_MESSAGE_BYTES as u32)?;
                 }
-                "FifoQueue" | "ContentBasedDeduplication" | "DeduplicationScope"
+                "FifoQueue"
+                | "ContentBasedDeduplication"
+                | "DeduplicationScope"
                 | "FifoThroughputLimit" => {
                     return Err(SqsError::UnsupportedOperation(format!(
                         "This host has standard queues only; {name} is for FIFO queues"
@@ -265,7 +269,10 @@ impl Queue {
 
     /// Its settings.
     pub fn config(&self) -> QueueConfig {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -347,7 +354,10 @@ pub fn md5_of_attributes(attributes: &BTreeMap<String, MessageAttribute>) -> Res
             put(&mut buf, &raw);
         } else {
             buf.push(1);
-            put(&mut buf, a.string_value.as_deref().unwrap_or_default().as_bytes());
+            put(
+                &mut buf,
+                a.string_value.as_deref().unwrap_or_default().as_bytes(),
+            );
         }
     }
     Ok(md5_hex(&buf))
@@ -517,7 +527,11 @@ impl Queues {
     }
 
     /// CreateQueue: a new queue, or the existing one if its settings are the same.
-    pub async fn create(&self, name: &str, attributes: &BTreeMap<String, String>) -> Result<Arc<Queue>> {
+    pub async fn create(
+        &self,
+        name: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> Result<Arc<Queue>> {
         if name.ends_with(".fifo") {
             return Err(SqsError::UnsupportedOperation(
                 "This host has standard queues only, not FIFO queues".into(),
@@ -559,7 +573,11 @@ impl Queues {
     }
 
     /// SetQueueAttributes.
-    pub async fn set_attributes(&self, queue: &Queue, attributes: &BTreeMap<String, String>) -> Result<()> {
+    pub async fn set_attributes(
+        &self,
+        queue: &Queue,
+        attributes: &BTreeMap<String, String>,
+    ) -> Result<()> {
         let mut config = queue.config();
         config.apply(attributes)?;
         config.modified_s = now_ms() / 1000;
@@ -605,7 +623,10 @@ impl Queues {
         let mut all: BTreeMap<String, String> = [
             ("QueueArn", queue.arn.clone()),
             ("ApproximateNumberOfMessages", visible.to_string()),
-            ("ApproximateNumberOfMessagesNotVisible", inflight.to_string()),
+            (
+                "ApproximateNumberOfMessagesNotVisible",
+                inflight.to_string(),
+            ),
             ("ApproximateNumberOfMessagesDelayed", delayed.to_string()),
             ("VisibilityTimeout", config.visibility_timeout.to_string()),
             ("MessageRetentionPeriod", config.retention.to_string()),
@@ -772,7 +793,10 @@ impl Queues {
 
     /// DeleteMessage.
     pub async fn delete_message(&self, queue: &Queue, receipt: &str) -> Result<()> {
-        let removed = queue.state().delete(receipt).map_err(|_| invalid_receipt(receipt))?;
+        let removed = queue
+            .state()
+            .delete(receipt)
+            .map_err(|_| invalid_receipt(receipt))?;
         if let Some(m) = removed {
             self.inner
                 .store
@@ -829,9 +853,10 @@ impl Queues {
         };
         let delay = match &parameters["DelaySeconds"] {
             Value::Null => None,
-            v => Some(v.as_i64().ok_or_else(|| {
-                SqsError::invalid("DelaySeconds must be an integer")
-            })?),
+            v => Some(
+                v.as_i64()
+                    .ok_or_else(|| SqsError::invalid("DelaySeconds must be an integer"))?,
+            ),
         };
         let attributes = match &parameters["MessageAttributes"] {
             Value::Null => BTreeMap::new(),
@@ -841,7 +866,14 @@ impl Queues {
         };
         let queue = self.resolve(url)?;
         let sent = self
-            .send(&queue, NewMessage { body, delay, attributes })
+            .send(
+                &queue,
+                NewMessage {
+                    body,
+                    delay,
+                    attributes,
+                },
+            )
             .await?;
         let mut response = json!({
             "MD5OfMessageBody": sent.md5_body,
@@ -925,11 +957,23 @@ mod tests {
     #[test]
     fn queue_urls_and_arns_name_the_queue_of_this_account() {
         let a = "123456789012";
-        assert_eq!(queue_name("http://localhost:4566/123456789012/jobs", a), Some("jobs"));
-        assert_eq!(queue_name("https://sqs.us-east-1.amazonaws.com/123456789012/jobs/", a), Some("jobs"));
-        assert_eq!(queue_name("arn:aws:sqs:us-east-1:123456789012:jobs", a), Some("jobs"));
+        assert_eq!(
+            queue_name("http://localhost:4566/123456789012/jobs", a),
+            Some("jobs")
+        );
+        assert_eq!(
+            queue_name("https://sqs.us-east-1.amazonaws.com/123456789012/jobs/", a),
+            Some("jobs")
+        );
+        assert_eq!(
+            queue_name("arn:aws:sqs:us-east-1:123456789012:jobs", a),
+            Some("jobs")
+        );
         assert_eq!(queue_name("http://localhost/999999999999/jobs", a), None);
-        assert_eq!(queue_name("arn:aws:sns:us-east-1:123456789012:jobs", a), None);
+        assert_eq!(
+            queue_name("arn:aws:sns:us-east-1:123456789012:jobs", a),
+            None
+        );
         assert_eq!(queue_name("jobs", a), None);
     }
 
@@ -980,10 +1024,19 @@ mod tests {
         qs.create("q", &attrs).await.unwrap();
         qs.create("q", &attrs).await.unwrap();
         let other = BTreeMap::from([("VisibilityTimeout".to_owned(), "6".to_owned())]);
-        assert!(matches!(qs.create("q", &other).await, Err(SqsError::QueueNameExists(_))));
+        assert!(matches!(
+            qs.create("q", &other).await,
+            Err(SqsError::QueueNameExists(_))
+        ));
         let bad = BTreeMap::from([("VisibilityTimeout".to_owned(), "-1".to_owned())]);
-        assert!(matches!(qs.create("r", &bad).await, Err(SqsError::InvalidAttributeValue(_))));
-        assert!(matches!(qs.create("bad name", &attrs).await, Err(SqsError::InvalidParameterValue(_))));
+        assert!(matches!(
+            qs.create("r", &bad).await,
+            Err(SqsError::InvalidAttributeValue(_))
+        ));
+        assert!(matches!(
+            qs.create("bad name", &attrs).await,
+            Err(SqsError::InvalidParameterValue(_))
+        ));
     }
 
     #[tokio::test]
@@ -994,14 +1047,20 @@ mod tests {
             body: "x".repeat(MAX_MESSAGE_BYTES + 1),
             ..NewMessage::default()
         };
-        assert!(matches!(qs.send(&q, big).await, Err(SqsError::InvalidParameterValue(_))));
+        assert!(matches!(
+            qs.send(&q, big).await,
+            Err(SqsError::InvalidParameterValue(_))
+        ));
         let failure = qs
             .clone()
             .send_task(json!({"QueueUrl": "http://h/123456789012/nope", "MessageBody": "x"}))
             .await
             .unwrap_err()
             .failure();
-        assert_eq!(failure.error.as_deref(), Some("SQS.QueueDoesNotExistException"));
+        assert_eq!(
+            failure.error.as_deref(),
+            Some("SQS.QueueDoesNotExistException")
+        );
         let response = qs
             .send_task(json!({"QueueUrl": "http://h/123456789012/q", "MessageBody": {"a": 1}}))
             .await

@@ -235,7 +235,10 @@ impl QueueState {
 
     /// The ids of every message.
     pub fn ids(&self) -> Vec<String> {
-        self.messages.values().map(|m| m.stored.id.clone()).collect()
+        self.messages
+            .values()
+            .map(|m| m.stored.id.clone())
+            .collect()
     }
 }
 
