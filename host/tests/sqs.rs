@@ -170,7 +170,7 @@ async fn a_message_is_sent_received_redelivered_after_its_visibility_timeout_and
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.queue_urls(), [url.clone()]);
+    assert_eq!(listed.queue_urls(), std::slice::from_ref(&url));
 
     let sent = host
         .sqs

@@ -342,9 +342,9 @@ impl Topics {
             }
             "http" | "https" => {
                 if !endpoint.starts_with(&format!("{protocol}://")) {
-                    return Err(SnsError::invalid(format!(
-                        "Endpoint must match the specified protocol"
-                    )));
+                    return Err(SnsError::invalid(
+                        "Endpoint must match the specified protocol",
+                    ));
                 }
             }
             other => {

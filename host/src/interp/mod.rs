@@ -81,6 +81,9 @@ pub enum Event {
 
 /// What the executor must do.
 #[derive(Debug, Clone, PartialEq)]
+// Actions are moved once, from step to executor; boxing the common case would cost an
+// allocation per task for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// Run a task and report back with TaskStarted/TaskSucceeded/TaskFailed.
     InvokeTask(TaskRequest),
