@@ -6,23 +6,27 @@
 //! stored message is visible again (at-least-once, as SQS promises). The wire protocol lives in
 //! `api/sqs.rs`; this module knows nothing of HTTP.
 
+pub mod config;
+pub mod error;
+pub mod message;
 pub mod queue;
+mod task;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
-use md5::{Digest, Md5};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use super::{CallContext, Pattern, Service, ServiceFuture};
-use crate::interp::Failure;
 use crate::server::Identity;
 use crate::store::{Store, Write};
+pub use config::{MAX_DELAY, MAX_VISIBILITY, MAX_WAIT, PASSIVE_ATTRIBUTES, QueueConfig};
+pub use error::{Result, SqsError};
+use message::{check_attributes, valid_body};
+pub use message::{md5_hex, md5_of_attributes};
 pub use queue::{MessageAttribute, QueueState, ReceiptError, Received, StoredMessage};
+pub use task::sdk_metadata;
 
 /// The store kind of a queue (key: its name).
 pub const QUEUE_KIND: &str = "sqs.queue";
@@ -31,222 +35,6 @@ pub const MESSAGE_KIND: &str = "sqs.message";
 
 /// SQS's limit on a message: body and attributes together, 256 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
-/// SQS's limit on attributes per message.
-const MAX_ATTRIBUTES: usize = 10;
-/// SQS's range for VisibilityTimeout: up to 12 hours.
-const MAX_VISIBILITY: u32 = 43_200;
-/// SQS's range for DelaySeconds: up to 15 minutes.
-const MAX_DELAY: u32 = 900;
-/// SQS's range for long polling: up to 20 seconds.
-const MAX_WAIT: u32 = 20;
-
-/// Why an SQS action failed. Each variant is the SQS error of that name.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[allow(missing_docs)]
-pub enum SqsError {
-    #[error("{0}")]
-    QueueDoesNotExist(String),
-    #[error("{0}")]
-    QueueNameExists(String),
-    #[error("{0}")]
-    InvalidAttributeName(String),
-    #[error("{0}")]
-    InvalidAttributeValue(String),
-    #[error("{0}")]
-    InvalidParameterValue(String),
-    #[error("{0}")]
-    MissingParameter(String),
-    #[error("{0}")]
-    InvalidMessageContents(String),
-    #[error("{0}")]
-    ReceiptHandleIsInvalid(String),
-    #[error("{0}")]
-    MessageNotInflight(String),
-    #[error("{0}")]
-    TooManyEntriesInBatchRequest(String),
-    #[error("{0}")]
-    EmptyBatchRequest(String),
-    #[error("{0}")]
-    BatchEntryIdsNotDistinct(String),
-    #[error("{0}")]
-    UnsupportedOperation(String),
-    /// The host's own fault (the store failed).
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl SqsError {
-    /// The error's name: `__type` after `com.amazonaws.sqs#`.
-    pub fn name(&self) -> &'static str {
-        use SqsError::*;
-        match self {
-            QueueDoesNotExist(_) => "QueueDoesNotExist",
-            QueueNameExists(_) => "QueueNameExists",
-            InvalidAttributeName(_) => "InvalidAttributeName",
-            InvalidAttributeValue(_) => "InvalidAttributeValue",
-            InvalidParameterValue(_) => "InvalidParameterValue",
-            MissingParameter(_) => "MissingParameter",
-            InvalidMessageContents(_) => "InvalidMessageContents",
-            ReceiptHandleIsInvalid(_) => "ReceiptHandleIsInvalid",
-            MessageNotInflight(_) => "MessageNotInflight",
-            TooManyEntriesInBatchRequest(_) => "TooManyEntriesInBatchRequest",
-            EmptyBatchRequest(_) => "EmptyBatchRequest",
-            BatchEntryIdsNotDistinct(_) => "BatchEntryIdsNotDistinct",
-            UnsupportedOperation(_) => "UnsupportedOperation",
-            Internal(_) => "InternalError",
-        }
-    }
-
-    /// The code of the older Query protocol, which SDKs read from `x-amzn-query-error` and
-    /// match modeled errors by.
-    pub fn query_code(&self) -> &'static str {
-        use SqsError::*;
-        match self {
-            QueueDoesNotExist(_) => "AWS.SimpleQueueService.NonExistentQueue",
-            QueueNameExists(_) => "QueueAlreadyExists",
-            MessageNotInflight(_) => "AWS.SimpleQueueService.MessageNotInflight",
-            TooManyEntriesInBatchRequest(_) => {
-                "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
-            }
-            EmptyBatchRequest(_) => "AWS.SimpleQueueService.EmptyBatchRequest",
-            BatchEntryIdsNotDistinct(_) => "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
-            UnsupportedOperation(_) => "AWS.SimpleQueueService.UnsupportedOperation",
-            other => other.name(),
-        }
-    }
-
-    /// Whether the host, not the caller, is at fault.
-    pub fn is_internal(&self) -> bool {
-        matches!(self, SqsError::Internal(_))
-    }
-
-    /// The failure a Task state sees: AWS names SDK-integration errors
-    /// `<Service>.<Exception>`.
-    pub fn failure(&self) -> Failure {
-        Failure::new(format!("SQS.{}Exception", self.name()), self.to_string())
-    }
-
-    fn invalid(reason: impl std::fmt::Display) -> SqsError {
-        SqsError::InvalidParameterValue(format!(
-            "One or more parameters are invalid. Reason: {reason}"
-        ))
-    }
-}
-
-impl From<crate::store::StoreError> for SqsError {
-    fn from(e: crate::store::StoreError) -> Self {
-        tracing::error!(error = %e, "the store failed an SQS request");
-        SqsError::Internal("The host could not store the change".into())
-    }
-}
-
-/// `type Result` for this module.
-pub type Result<T, E = SqsError> = std::result::Result<T, E>;
-
-/// A queue's settings, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueueConfig {
-    /// Seconds a received message stays hidden.
-    pub visibility_timeout: u32,
-    /// Seconds a message is kept.
-    pub retention: u32,
-    /// Seconds a new message is hidden.
-    pub delay: u32,
-    /// The default long-poll wait of ReceiveMessage.
-    pub wait: u32,
-    /// The largest message accepted.
-    pub max_size: u32,
-    /// Attributes kept and returned but not acted on (Policy, RedrivePolicy, ...).
-    #[serde(default)]
-    pub other: BTreeMap<String, String>,
-    /// CreateQueue's time, seconds since the epoch.
-    pub created_s: i64,
-    /// The last change's time.
-    pub modified_s: i64,
-}
-
-impl Default for QueueConfig {
-    fn default() -> Self {
-        QueueConfig {
-            visibility_timeout: 30,
-            retention: 345_600,
-            delay: 0,
-            wait: 0,
-            max_size: MAX_MESSAGE_BYTES as u32,
-            other: BTreeMap::new(),
-            created_s: 0,
-            modified_s: 0,
-        }
-    }
-}
-
-/// Attributes kept as given: SQS accepts them, and this host has nothing to do with them.
-const PASSIVE_ATTRIBUTES: &[&str] = &[
-    "Policy",
-    "RedrivePolicy",
-    "RedriveAllowPolicy",
-    "KmsMasterKeyId",
-    "KmsDataKeyReusePeriodSeconds",
-    "SqsManagedSseEnabled",
-];
-
-impl QueueConfig {
-    /// Applies CreateQueue's or SetQueueAttributes' attributes.
-    pub fn apply(&mut self, attributes: &BTreeMap<String, String>) -> Result<()> {
-        for (name, value) in attributes {
-            let number = |lo: u32, hi: u32| -> Result<u32> {
-                value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (lo..=hi).contains(n))
-                    .ok_or_else(|| {
-                        SqsError::InvalidAttributeValue(format!(
-                            "Invalid value for the parameter {name}. It must be an integer from {lo} to {hi}."
-                        ))
-                    })
-            };
-            match name.as_str() {
-                "VisibilityTimeout" => self.visibility_timeout = number(0, MAX_VISIBILITY)?,
-                "MessageRetentionPeriod" => self.retention = number(60, 1_209_600)?,
-                "DelaySeconds" => self.delay = number(0, MAX_DELAY)?,
-                "ReceiveMessageWaitTimeSeconds" => self.wait = number(0, MAX_WAIT)?,
-                "MaximumMessageSize" => {
-                    self.max_size = number(1_024, MAX_MESSAGE_BYTES as u32)?;
-                }
-                "FifoQueue"
-                | "ContentBasedDeduplication"
-                | "DeduplicationScope"
-                | "FifoThroughputLimit" => {
-                    return Err(SqsError::UnsupportedOperation(format!(
-                        "This host has standard queues only; {name} is for FIFO queues"
-                    )));
-                }
-                n if PASSIVE_ATTRIBUTES.contains(&n) => {
-                    self.other.insert(name.clone(), value.clone());
-                }
-                _ => {
-                    return Err(SqsError::InvalidAttributeName(format!(
-                        "Unknown Attribute {name}."
-                    )));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Same settings, whatever the times.
-    fn same_settings(&self, other: &QueueConfig) -> bool {
-        QueueConfig {
-            created_s: 0,
-            modified_s: 0,
-            ..self.clone()
-        } == QueueConfig {
-            created_s: 0,
-            modified_s: 0,
-            ..other.clone()
-        }
-    }
-}
 
 /// One queue.
 #[derive(Debug)]
@@ -320,86 +108,6 @@ impl std::fmt::Debug for Queues {
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
-
-/// Lowercase hex of the MD5 of `bytes`.
-pub fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// MD5OfMessageAttributes, as SQS computes it (and SDKs check it): for each attribute in name
-/// order, its name, data type, a transport byte (1 text, 2 binary) and its value, each
-/// length-prefixed with 4 big-endian bytes.
-pub fn md5_of_attributes(attributes: &BTreeMap<String, MessageAttribute>) -> Result<String> {
-    use base64::Engine;
-    let mut buf = Vec::new();
-    let put = |buf: &mut Vec<u8>, b: &[u8]| {
-        buf.extend_from_slice(&(b.len() as u32).to_be_bytes());
-        buf.extend_from_slice(b);
-    };
-    for (name, a) in attributes {
-        put(&mut buf, name.as_bytes());
-        put(&mut buf, a.data_type.as_bytes());
-        if a.data_type.starts_with("Binary") {
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(a.binary_value.as_deref().unwrap_or_default())
-                .map_err(|_| {
-                    SqsError::InvalidParameterValue(format!(
-                        "The message attribute '{name}' has an invalid binary value"
-                    ))
-                })?;
-            buf.push(2);
-            put(&mut buf, &raw);
-        } else {
-            buf.push(1);
-            put(
-                &mut buf,
-                a.string_value.as_deref().unwrap_or_default().as_bytes(),
-            );
-        }
-    }
-    Ok(md5_hex(&buf))
-}
-
-/// Checks message attributes and returns their size in bytes.
-fn check_attributes(attributes: &BTreeMap<String, MessageAttribute>) -> Result<usize> {
-    if attributes.len() > MAX_ATTRIBUTES {
-        return Err(SqsError::invalid(format!(
-            "Number of message attributes [{}] exceeds the allowed maximum [{MAX_ATTRIBUTES}].",
-            attributes.len()
-        )));
-    }
-    let mut size = 0;
-    for (name, a) in attributes {
-        let kind = a.data_type.split('.').next().unwrap_or_default();
-        let value = match kind {
-            "String" | "Number" => a.string_value.as_deref(),
-            "Binary" => a.binary_value.as_deref(),
-            _ => {
-                return Err(SqsError::InvalidParameterValue(format!(
-                    "The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
-                )));
-            }
-        };
-        let Some(value) = value.filter(|v| !v.is_empty()) else {
-            return Err(SqsError::InvalidParameterValue(format!(
-                "Message (user) attribute '{name}' must contain a non-empty value of type '{kind}'."
-            )));
-        };
-        size += name.len() + a.data_type.len() + value.len();
-    }
-    Ok(size)
-}
-
-/// SQS accepts only XML's characters in a body.
-fn valid_body(body: &str) -> bool {
-    body.chars().all(|c| {
-        matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-    })
-}
-
 /// The queue name in a QueueUrl (`http://host/<account>/<name>`, any host) or a queue ARN
 /// (`arn:aws:sqs:<region>:<account>:<name>`), if it is this `account`'s.
 pub fn queue_name<'a>(url_or_arn: &'a str, account: &str) -> Option<&'a str> {
@@ -717,9 +425,22 @@ impl Queues {
             md5_attributes: stored.md5_attributes.clone(),
         };
         let visible_at = Instant::now() + Duration::from_secs(delay.into());
-        queue.state().push(stored, visible_at);
-        queue.arrived.notify_waiters();
-        Ok(sent)
+        {
+            let mut state = queue.state();
+            // DeleteQueue sets the flag before it purges under this lock: either the purge
+            // sees this message, or this sees the flag and takes the message back out.
+            if !queue.deleted.load(Ordering::SeqCst) {
+                state.push(stored, visible_at);
+                drop(state);
+                queue.arrived.notify_waiters();
+                return Ok(sent);
+            }
+        }
+        let undo = self.message_deletes(&queue.name, vec![sent.id]);
+        self.inner.store.commit(undo).await?;
+        Err(SqsError::QueueDoesNotExist(
+            "The specified queue does not exist.".into(),
+        ))
     }
 
     /// ReceiveMessage: up to `max` messages, waiting up to `wait` seconds (the queue's
@@ -825,6 +546,9 @@ impl Queues {
                 Ok(())
             }
             Err(ReceiptError::Invalid) => Err(invalid_receipt(receipt)),
+            Err(ReceiptError::Gone) => Err(SqsError::invalid(format!(
+                "Value {receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
+            ))),
             Err(ReceiptError::NotInflight) => Err(SqsError::MessageNotInflight(
                 "The message referred to isn't in flight.".into(),
             )),
@@ -840,79 +564,6 @@ impl Queues {
             .await?;
         Ok(())
     }
-
-    async fn send_task(self, parameters: Value) -> Result<Value> {
-        let url = parameters["QueueUrl"].as_str().ok_or_else(|| {
-            SqsError::MissingParameter("The request must contain the parameter QueueUrl.".into())
-        })?;
-        let body = match &parameters["MessageBody"] {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            // A JSON value is sent as its text, as Step Functions does.
-            other => other.to_string(),
-        };
-        let delay = match &parameters["DelaySeconds"] {
-            Value::Null => None,
-            v => Some(
-                v.as_i64()
-                    .ok_or_else(|| SqsError::invalid("DelaySeconds must be an integer"))?,
-            ),
-        };
-        let attributes = match &parameters["MessageAttributes"] {
-            Value::Null => BTreeMap::new(),
-            v => serde_json::from_value(v.clone()).map_err(|e| {
-                SqsError::InvalidParameterValue(format!("MessageAttributes is invalid: {e}"))
-            })?,
-        };
-        let queue = self.resolve(url)?;
-        let sent = self
-            .send(
-                &queue,
-                NewMessage {
-                    body,
-                    delay,
-                    attributes,
-                },
-            )
-            .await?;
-        let mut response = json!({
-            "MD5OfMessageBody": sent.md5_body,
-            "MessageId": sent.id,
-        });
-        if let Some(md5) = sent.md5_attributes {
-            response["MD5OfMessageAttributes"] = md5.into();
-        }
-        let metadata = sdk_metadata(AMZ_JSON_TYPE);
-        response["SdkHttpMetadata"] = metadata.0;
-        response["SdkResponseMetadata"] = metadata.1;
-        Ok(response)
-    }
-}
-
-const AMZ_JSON_TYPE: &str = "application/x-amz-json-1.0";
-
-/// The `SdkHttpMetadata` and `SdkResponseMetadata` that Step Functions adds to an SDK
-/// integration's response (it calls through the AWS SDK for Java).
-pub fn sdk_metadata(content_type: &str) -> (Value, Value) {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let date = chrono::Utc::now()
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    let headers = json!({
-        "Content-Type": content_type,
-        "Date": date,
-        "x-amzn-RequestId": request_id,
-    });
-    let all: serde_json::Map<String, Value> = headers
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), json!([v])))
-        .collect();
-    (
-        json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": 200}),
-        json!({"RequestId": request_id}),
-    )
 }
 
 fn invalid_receipt(receipt: &str) -> SqsError {
@@ -921,30 +572,11 @@ fn invalid_receipt(receipt: &str) -> SqsError {
     ))
 }
 
-impl Service for Queues {
-    fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
-        (action == "sendMessage").then_some(Pattern::RESPONSE_AND_TOKEN)
-    }
-
-    fn call(&self, action: &str, parameters: Value, _cx: CallContext) -> ServiceFuture {
-        let this = self.clone();
-        let action = action.to_owned();
-        Box::pin(async move {
-            match action.as_str() {
-                "sendMessage" => this.send_task(parameters).await.map_err(|e| e.failure()),
-                other => Err(Failure::new(
-                    crate::interp::errors::names::RUNTIME,
-                    format!("the sqs integration has no action {other}"),
-                )),
-            }
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
+    use serde_json::json;
 
     fn queues() -> Queues {
         Queues::new(

@@ -81,6 +81,8 @@ pub enum ReceiptError {
     Invalid,
     /// The message is not in flight (ChangeMessageVisibility).
     NotInflight,
+    /// The message was deleted, or received again since this handle was issued.
+    Gone,
 }
 
 /// The messages of one queue, oldest first.
@@ -195,16 +197,25 @@ impl QueueState {
     }
 
     /// Deletes the message a receipt handle names; `Ok(None)` if it is already gone (AWS
-    /// accepts deleting a deleted message).
+    /// accepts deleting a deleted message). A handle from an earlier receive deletes nothing
+    /// once the message was received again, as SQS documents: the message belongs to its
+    /// latest consumer. Handles issued before a restart still delete a message not received
+    /// since.
     pub fn delete(&mut self, receipt: &str) -> Result<Option<StoredMessage>, ReceiptError> {
         let id = receipt_message_id(receipt).ok_or(ReceiptError::Invalid)?;
-        let Some(seq) = self.by_id.remove(&id) else {
+        let Some(&seq) = self.by_id.get(&id) else {
             return Ok(None);
         };
+        let latest = self.messages.get(&seq).and_then(|m| m.receipt.as_deref());
+        if latest.is_some_and(|r| r != receipt) {
+            return Ok(None);
+        }
+        self.by_id.remove(&id);
         Ok(self.messages.remove(&seq).map(|m| m.stored))
     }
 
-    /// Sets the visibility timeout of an in-flight message from `now`.
+    /// Sets the visibility timeout of an in-flight message from `now`. Only the latest
+    /// receive's handle can.
     pub fn change_visibility(
         &mut self,
         receipt: &str,
@@ -216,8 +227,11 @@ impl QueueState {
             .by_id
             .get(&id)
             .and_then(|seq| self.messages.get_mut(seq))
-            .ok_or(ReceiptError::NotInflight)?;
-        if m.visible_at <= now || m.receipt.is_none() {
+            .ok_or(ReceiptError::Gone)?;
+        if m.receipt.as_deref() != Some(receipt) {
+            return Err(ReceiptError::Gone);
+        }
+        if m.visible_at <= now {
             return Err(ReceiptError::NotInflight);
         }
         m.visible_at = now + timeout;
@@ -308,6 +322,25 @@ mod tests {
         assert_eq!(q.delete(receipt).unwrap().unwrap().id, "m1");
         assert_eq!(q.delete(receipt), Ok(None));
         assert_eq!(q.counts(t0), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_handle_from_an_earlier_receive_no_longer_deletes_or_extends() {
+        let t0 = Instant::now();
+        let mut q = QueueState::default();
+        q.push(message(1), t0);
+        let old = q.receive(t0, 0, 1, Duration::ZERO).remove(0).receipt;
+        let new = q
+            .receive(t0, 0, 1, Duration::from_secs(30))
+            .remove(0)
+            .receipt;
+        assert_eq!(
+            q.change_visibility(&old, t0, Duration::ZERO),
+            Err(ReceiptError::Gone)
+        );
+        assert_eq!(q.delete(&old), Ok(None));
+        assert_eq!(q.counts(t0), (0, 1, 0));
+        assert_eq!(q.delete(&new).unwrap().unwrap().id, "m1");
     }
 
     #[test]
