@@ -598,3 +598,175 @@ async fn a_topic_posts_the_envelope_to_an_http_subscriber() {
     assert_eq!(e["MessageId"].as_str(), published.message_id());
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_visibility_changes_and_purge() {
+    use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
+    let host = Host::in_memory().await;
+    let url = host.queue("batch", None).await;
+    let entries: Vec<_> = (0..3)
+        .map(|i| {
+            SendMessageBatchRequestEntry::builder()
+                .id(format!("e{i}"))
+                .message_body(format!("m{i}"))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let sent = host
+        .sqs
+        .send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.successful().len(), 3);
+    assert!(sent.failed().is_empty());
+    let too_many: Vec<_> = (0..11)
+        .map(|i| {
+            SendMessageBatchRequestEntry::builder()
+                .id(format!("e{i}"))
+                .message_body("x")
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let err = host
+        .sqs
+        .send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(too_many))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.as_service_error()
+            .unwrap()
+            .is_too_many_entries_in_batch_request(),
+        "{err:?}"
+    );
+
+    let got = host.receive(&url, 10, 0).await;
+    assert_eq!(got.len(), 3);
+    // Visibility 0 hands one message straight back.
+    host.sqs
+        .change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(got[0].receipt_handle().unwrap())
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
+    let back = host.receive(&url, 10, 0).await;
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].body(), got[0].body());
+    let deletes: Vec<_> = got[1..]
+        .iter()
+        .chain(&back)
+        .enumerate()
+        .map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(format!("d{i}"))
+                .receipt_handle(m.receipt_handle().unwrap())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let deleted = host
+        .sqs
+        .delete_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(deletes))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.successful().len(), 3);
+    let bad = host
+        .sqs
+        .delete_message()
+        .queue_url(&url)
+        .receipt_handle("not-a-handle")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        bad.as_service_error()
+            .unwrap()
+            .is_receipt_handle_is_invalid(),
+        "{bad:?}"
+    );
+
+    host.sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("doomed")
+        .send()
+        .await
+        .unwrap();
+    host.sqs.purge_queue().queue_url(&url).send().await.unwrap();
+    assert!(host.receive(&url, 10, 0).await.is_empty());
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_message_delivery_forwards_the_message_and_its_attributes() {
+    let host = Host::in_memory().await;
+    let topic = host
+        .sns
+        .create_topic()
+        .name("raw")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let url = host.queue("raw-inbox", None).await;
+    let queue_arn = host.queue_arn(&url).await;
+    host.sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(&queue_arn)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .unwrap();
+    host.sns
+        .publish()
+        .topic_arn(&topic)
+        .message("plain")
+        .message_attributes(
+            "color",
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("blue")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = host.receive(&url, 1, 1).await;
+    assert_eq!(got[0].body(), Some("plain"));
+    assert_eq!(
+        got[0].message_attributes().unwrap()["color"].string_value(),
+        Some("blue")
+    );
+    let bad = host
+        .sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("email")
+        .endpoint("someone@example.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        bad.as_service_error()
+            .unwrap()
+            .is_invalid_parameter_exception(),
+        "{bad:?}"
+    );
+    host.stop().await;
+}

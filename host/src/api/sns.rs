@@ -60,7 +60,9 @@ impl IntoResponse for SnsError {
     fn into_response(self) -> Response {
         let (status, fault) = match self {
             SnsError::NotFound(_) => (StatusCode::NOT_FOUND, "Sender"),
-            SnsError::InvalidParameter(_) => (StatusCode::BAD_REQUEST, "Sender"),
+            SnsError::InvalidParameter(_) | SnsError::InvalidAction(_) => {
+                (StatusCode::BAD_REQUEST, "Sender")
+            }
             SnsError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Receiver"),
         };
         let body = format!(
@@ -278,8 +280,8 @@ async fn run(topics: &Topics, action: &str, form: &Form) -> Result<Option<String
                 .await?;
             Ok(Some(tag("MessageId", &id)))
         }
-        other => Err(SnsError::InvalidParameter(format!(
-            "Invalid parameter: Action '{other}' is not an SNS action this host implements"
+        other => Err(SnsError::InvalidAction(format!(
+            "The action {other} is not valid for this endpoint."
         ))),
     }
 }

@@ -48,6 +48,9 @@ pub enum SnsError {
     NotFound(String),
     #[error("{0}")]
     InvalidParameter(String),
+    /// The request names no action SNS (or this host) has.
+    #[error("{0}")]
+    InvalidAction(String),
     /// The host's own fault (the store failed).
     #[error("{0}")]
     Internal(String),
@@ -59,6 +62,7 @@ impl SnsError {
         match self {
             SnsError::NotFound(_) => "NotFound",
             SnsError::InvalidParameter(_) => "InvalidParameter",
+            SnsError::InvalidAction(_) => "InvalidAction",
             SnsError::Internal(_) => "InternalError",
         }
     }
