@@ -753,6 +753,43 @@ async fn raw_message_delivery_forwards_the_message_and_its_attributes() {
         got[0].message_attributes().unwrap()["color"].string_value(),
         Some("blue")
     );
+    // Switched off again, the queue gets the envelope.
+    let sub = host
+        .sns
+        .list_subscriptions()
+        .send()
+        .await
+        .unwrap()
+        .subscriptions()[0]
+        .subscription_arn()
+        .unwrap()
+        .to_owned();
+    host.sns
+        .set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("RawMessageDelivery")
+        .attribute_value("false")
+        .send()
+        .await
+        .unwrap();
+    let attrs = host
+        .sns
+        .get_subscription_attributes()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attrs.attributes().unwrap()["RawMessageDelivery"], "false");
+    host.sns
+        .publish()
+        .topic_arn(&topic)
+        .message("wrapped")
+        .send()
+        .await
+        .unwrap();
+    let got = host.receive(&url, 1, 1).await;
+    assert_eq!(envelope(&got[0])["Message"], "wrapped");
+
     let bad = host
         .sns
         .subscribe()

@@ -247,6 +247,34 @@ async fn run(topics: &Topics, action: &str, form: &Form) -> Result<Option<String
                 .await?;
             Ok(Some(tag("SubscriptionArn", &arn)))
         }
+        "GetSubscriptionAttributes" => {
+            let sub = topics.subscription(form.required("SubscriptionArn")?)?;
+            let attrs = [
+                ("SubscriptionArn", sub.arn.as_str()),
+                ("TopicArn", &sub.topic_arn),
+                ("Protocol", &sub.protocol),
+                ("Endpoint", &sub.endpoint),
+                ("Owner", topics.account()),
+                ("RawMessageDelivery", if sub.raw { "true" } else { "false" }),
+                ("PendingConfirmation", "false"),
+                ("ConfirmationWasAuthenticated", "true"),
+            ];
+            let entries: String = attrs
+                .iter()
+                .map(|(k, v)| format!("<entry>{}{}</entry>", tag("key", k), tag("value", v)))
+                .collect();
+            Ok(Some(format!("<Attributes>{entries}</Attributes>")))
+        }
+        "SetSubscriptionAttributes" => {
+            topics
+                .set_subscription_attribute(
+                    form.required("SubscriptionArn")?,
+                    form.required("AttributeName")?,
+                    form.get("AttributeValue").unwrap_or_default(),
+                )
+                .await?;
+            Ok(None)
+        }
         "Unsubscribe" => {
             topics
                 .unsubscribe(form.required("SubscriptionArn")?)

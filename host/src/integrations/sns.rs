@@ -1,6 +1,6 @@
 //! Built-in SNS topics: topics and their subscriptions ([`Topics`]), durable in the store's
-//! objects table, delivery to `sqs` and `http`/`https` subscribers, and the `sns:publish` Step
-//! Functions integration.
+//! objects table, delivery to `sqs` and `http` subscribers (`https` is refused: the host's client
+//! has no TLS), and the `sns:publish` Step Functions integration.
 //!
 //! Publish delivers to queue subscribers before it answers (a queue send is a local commit),
 //! and to HTTP subscribers in the background with a few retries, so that a slow or dead
@@ -106,7 +106,7 @@ pub struct Subscription {
     pub arn: String,
     /// The topic's ARN.
     pub topic_arn: String,
-    /// `sqs`, `http` or `https`.
+    /// `sqs` or `http`.
     pub protocol: String,
     /// A queue ARN or a URL.
     pub endpoint: String,
@@ -200,6 +200,28 @@ pub fn envelope(
         e["MessageAttributes"] = attrs.into();
     }
     e
+}
+
+/// Checks a subscription attribute; `Some(raw)` for RawMessageDelivery.
+fn subscription_attribute(name: &str, value: &str) -> Result<Option<bool>> {
+    match name {
+        "RawMessageDelivery" => match value.to_ascii_lowercase().as_str() {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            _ => Err(SnsError::invalid(
+                "Attributes Reason: RawMessageDelivery: Invalid value. Must be true or false.",
+            )),
+        },
+        // Retry and dead-letter settings do not change what is delivered; accepted, not acted on.
+        "RedrivePolicy" | "DeliveryPolicy" => Ok(None),
+        // Accepting a filter and not applying it would deliver what the subscriber excluded.
+        "FilterPolicy" | "FilterPolicyScope" => Err(SnsError::invalid(format!(
+            "Attributes Reason: {name} is not supported by this host"
+        ))),
+        other => Err(SnsError::invalid(format!(
+            "Attributes Reason: Unknown attribute {other}"
+        ))),
+    }
 }
 
 impl Topics {
@@ -344,8 +366,15 @@ impl Topics {
                     return Err(SnsError::invalid("SQS endpoint ARN"));
                 }
             }
-            "http" | "https" => {
-                if !endpoint.starts_with(&format!("{protocol}://")) {
+            // The host's HTTP client has no TLS: an https subscriber would never get a
+            // delivery, so it is refused up front rather than failing quietly later.
+            "https" => {
+                return Err(SnsError::invalid(
+                    "this host delivers over plain HTTP only; subscribe with protocol http",
+                ));
+            }
+            "http" => {
+                if !endpoint.starts_with("http://") || endpoint.parse::<hyper::Uri>().is_err() {
                     return Err(SnsError::invalid(
                         "Endpoint must match the specified protocol",
                     ));
@@ -353,21 +382,14 @@ impl Topics {
             }
             other => {
                 return Err(SnsError::invalid(format!(
-                    "Amazon SNS on this host does not support the protocol {other}; use sqs, http or https"
+                    "Amazon SNS on this host does not support the protocol {other}; use sqs or http"
                 )));
             }
         }
         let mut raw = false;
         for (name, value) in attributes {
-            match name.as_str() {
-                "RawMessageDelivery" => raw = value.eq_ignore_ascii_case("true"),
-                // Accepted and not acted on.
-                "FilterPolicy" | "FilterPolicyScope" | "RedrivePolicy" | "DeliveryPolicy" => {}
-                other => {
-                    return Err(SnsError::invalid(format!(
-                        "Attributes Reason: Unknown attribute {other}"
-                    )));
-                }
+            if let Some(r) = subscription_attribute(name, value)? {
+                raw = r;
             }
         }
         if let Some(existing) = self
@@ -392,6 +414,35 @@ impl Topics {
         self.inner.store.commit(vec![write]).await?;
         self.subs_mut().insert(sub.arn.clone(), sub.clone());
         Ok(sub.arn)
+    }
+
+    /// A subscription by ARN.
+    pub fn subscription(&self, arn: &str) -> Result<Subscription> {
+        self.subs()
+            .get(arn)
+            .cloned()
+            .ok_or_else(|| SnsError::NotFound("Subscription does not exist".into()))
+    }
+
+    /// SetSubscriptionAttributes.
+    pub async fn set_subscription_attribute(
+        &self,
+        arn: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<()> {
+        let mut sub = self.subscription(arn)?;
+        if let Some(raw) = subscription_attribute(name, value)? {
+            sub.raw = raw;
+        }
+        let write = Write::PutObject {
+            kind: SUBSCRIPTION_KIND.into(),
+            key: sub.arn.clone(),
+            value: serde_json::to_string(&sub).unwrap_or_default(),
+        };
+        self.inner.store.commit(vec![write]).await?;
+        self.subs_mut().insert(sub.arn.clone(), sub);
+        Ok(())
     }
 
     /// Unsubscribe.
