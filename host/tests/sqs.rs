@@ -335,6 +335,28 @@ async fn a_long_poll_returns_as_soon_as_a_message_is_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_ends_long_polls_at_once() {
+    let host = Host::in_memory().await;
+    let url = host.queue("quiet", None).await;
+    let poll = host
+        .sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(20);
+    let poller = tokio::spawn(poll.send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    host.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let answered = poller.await.unwrap().unwrap();
+    assert!(answered.messages.unwrap_or_default().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undeleted_message_survives_a_restart_and_a_deleted_one_does_not() {
     let dir = std::env::temp_dir().join(format!("stepwise-sqs-restart-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

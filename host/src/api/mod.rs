@@ -46,6 +46,12 @@ pub async fn serve(
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Long polls (SQS ReceiveMessage) would hold a graceful shutdown up to 20 s.
+    let queues = server.sqs.clone();
+    let shutdown = async move {
+        shutdown.await;
+        queues.close();
+    };
     axum::serve(listener, router(server))
         .with_graceful_shutdown(shutdown)
         .await

@@ -97,6 +97,9 @@ struct Inner {
     identity: Identity,
     queues: RwLock<BTreeMap<String, Arc<Queue>>>,
     next_seq: AtomicU64,
+    /// Set when the server shuts down: long polls return at once, so that a graceful shutdown
+    /// does not wait out their 20 seconds.
+    closing: AtomicBool,
 }
 
 impl std::fmt::Debug for Queues {
@@ -171,6 +174,7 @@ impl Queues {
                 identity: identity.clone(),
                 queues: RwLock::new(queues),
                 next_seq: AtomicU64::new(last_seq + 1),
+                closing: AtomicBool::new(false),
             }),
         }
     }
@@ -187,6 +191,14 @@ impl Queues {
             arrived: Notify::new(),
             deleted: AtomicBool::new(false),
         })
+    }
+
+    /// Ends every long poll now and in the future with what is there (for shutdown).
+    pub fn close(&self) {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        for q in self.queues().values() {
+            q.arrived.notify_waiters();
+        }
     }
 
     /// The account queues belong to.
@@ -500,7 +512,9 @@ impl Queues {
                     tracing::warn!(queue = %queue.name, error = %e, "cannot delete expired messages");
                 }
             }
-            if !got.is_empty() || now >= deadline || queue.deleted.load(Ordering::SeqCst) {
+            let ended =
+                queue.deleted.load(Ordering::SeqCst) || self.inner.closing.load(Ordering::SeqCst);
+            if !got.is_empty() || now >= deadline || ended {
                 return Ok(got);
             }
             // A hidden message becoming visible ends the wait too; nothing else polls.
