@@ -424,6 +424,58 @@ async fn a_state_machine_sends_a_message_with_sqs_send_message() {
     host.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_for_task_token_task_sends_its_token_and_waits() {
+    let host = Host::in_memory().await;
+    let url = host.queue("callbacks", None).await;
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}},
+        "End": true
+    }}});
+    let machine = host
+        .sfn
+        .create_state_machine()
+        .name("callback")
+        .definition(definition.to_string())
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let exec = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(machine)
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let got = host.receive(&url, 1, 10).await;
+    let body: Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
+    assert!(
+        !body["token"].as_str().unwrap_or_default().is_empty(),
+        "{body}"
+    );
+    // The task now waits for SendTaskSuccess, which is not this module's to answer.
+    let d = host
+        .sfn
+        .describe_execution()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status, ExecutionStatus::Running);
+    host.sfn
+        .stop_execution()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .unwrap();
+    host.stop().await;
+}
+
 /// The SNS envelope in a queue message's body.
 fn envelope(m: &aws_sdk_sqs::types::Message) -> Value {
     serde_json::from_str(m.body().unwrap()).unwrap()
