@@ -111,6 +111,7 @@ impl std::fmt::Debug for Queues {
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
 /// The queue name in a QueueUrl (`http://host/<account>/<name>`, any host) or a queue ARN
 /// (`arn:aws:sqs:<region>:<account>:<name>`), if it is this `account`'s.
 pub fn queue_name<'a>(url_or_arn: &'a str, account: &str) -> Option<&'a str> {
