@@ -16,10 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::asl::validate;
 use crate::executor::durable::{self, Callback, CallbackError, Command, Durable, Ended};
 use crate::executor::{Clock, TaskRunner};
-use crate::integrations::TaskResources;
-use crate::integrations::batch;
 use crate::integrations::http::HttpInvoke;
 use crate::integrations::states::StepFunctions;
+use crate::integrations::{TaskResources, batch, sns, sqs};
 use crate::interp::{Execution, ExecutionInfo, Program};
 use crate::runtime::{FunctionConfig, Runtime, StartError};
 use crate::store::{
@@ -223,6 +222,10 @@ pub struct Server {
     pub clock: Clock,
     /// Signs task tokens; persisted, so that waiting tokens survive a restart.
     token_key: Arc<TokenKey>,
+    /// The built-in SQS queues.
+    pub sqs: sqs::Queues,
+    /// The built-in SNS topics.
+    pub sns: sns::Topics,
     machines: RwLock<BTreeMap<String, Arc<Machine>>>,
     activities: RwLock<BTreeMap<String, ActivityRecord>>,
     functions: RwLock<BTreeMap<String, Value>>,
@@ -293,10 +296,14 @@ impl Server {
         };
         let step_functions = Arc::new(StepFunctions::default());
         let batch = batch::Jobs::load(store.clone(), &loaded.objects, runtime.clone(), &identity);
+        let queues = sqs::Queues::new(store.clone(), &identity, &loaded.objects);
+        let topics = sns::Topics::new(store.clone(), &identity, queues.clone(), &loaded.objects);
         let resources = TaskResources::new(runtime.clone())
             .with_service("states", step_functions.clone())
             .with_service("batch", Arc::new(batch::Batch::new(batch.clone())))
-            .with_service("http", Arc::new(HttpInvoke::new(http_allowed_hosts)));
+            .with_service("http", Arc::new(HttpInvoke::new(http_allowed_hosts)))
+            .with_service("sqs", Arc::new(queues.clone()))
+            .with_service("sns", Arc::new(topics.clone()));
         let resources = Arc::new(resources);
         let runner: Arc<dyn TaskRunner> = resources.clone();
         let server = Arc::new(Server {
@@ -308,6 +315,8 @@ impl Server {
             batch,
             clock: Clock::system(),
             token_key: Arc::new(token_key),
+            sqs: queues,
+            sns: topics,
             machines: RwLock::default(),
             activities: RwLock::default(),
             functions: RwLock::default(),

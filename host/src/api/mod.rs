@@ -13,6 +13,8 @@ pub mod executions;
 pub mod input;
 pub mod lambda;
 pub mod machines;
+pub mod sns;
+pub mod sqs;
 pub mod tags;
 pub mod tasks;
 
@@ -48,6 +50,12 @@ pub async fn serve(
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Long polls (SQS ReceiveMessage) would hold a graceful shutdown up to 20 s.
+    let queues = server.sqs.clone();
+    let shutdown = async move {
+        shutdown.await;
+        queues.close();
+    };
     axum::serve(listener, router(server))
         .with_graceful_shutdown(shutdown)
         .await
@@ -59,6 +67,15 @@ pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, us
 }
 
 async fn dispatch(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
+    // SQS (JSON 1.0 by X-Amz-Target) and SNS (the form-encoded Query protocol) share the
+    // endpoint and answer in their own shapes.
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    if let Some(action) = target.and_then(|t| t.strip_prefix("AmazonSQS.")) {
+        return sqs::handle(&server, &headers, action, body).await;
+    }
+    if target.is_none() && sns::is_query(&headers) {
+        return sns::handle(&server, body).await;
+    }
     match handle(&server, &headers, body).await {
         Ok(output) => {
             let mut response = (StatusCode::OK, output.to_string()).into_response();

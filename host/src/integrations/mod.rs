@@ -16,6 +16,8 @@ pub mod batch;
 pub mod http;
 pub mod lambda;
 pub mod resource;
+pub mod sns;
+pub mod sqs;
 pub mod states;
 
 use std::collections::HashMap;
