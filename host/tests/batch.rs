@@ -148,8 +148,13 @@ impl Host {
 }
 
 /// The seed's machine, verbatim.
+/// The Task state page's Batch example, as `examples/batch-job/` keeps it.
 fn seed_machine() -> Value {
-    json!({"StartAt":"BATCH_JOB","States":{"BATCH_JOB":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","Parameters":{"JobDefinition":"preprocessing","JobName":"PreprocessingBatchJob","JobQueue":"SecondaryQueue","Parameters.$":"$.batchjob.parameters","RetryStrategy":{"attempts":5}},"End":true}}})
+    let path = format!(
+        "{}/../examples/batch-job/batch-job.asl.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn batch_machine(definition: &str, resource: &str, attempts: u32) -> Value {

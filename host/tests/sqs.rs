@@ -424,55 +424,200 @@ async fn a_state_machine_sends_a_message_with_sqs_send_message() {
     host.stop().await;
 }
 
+/// An example's definition, from `examples/`.
+fn example(path: &str) -> Value {
+    let path = format!("{}/../examples/{path}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+impl Host {
+    async fn machine(&self, name: &str, definition: &Value) -> String {
+        self.sfn
+            .create_state_machine()
+            .name(name)
+            .definition(definition.to_string())
+            .role_arn(ROLE)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {:?}", e.into_service_error()))
+            .state_machine_arn
+    }
+
+    async fn start_execution(&self, machine: &str, input: Value) -> String {
+        self.sfn
+            .start_execution()
+            .state_machine_arn(machine)
+            .input(input.to_string())
+            .send()
+            .await
+            .unwrap()
+            .execution_arn
+    }
+
+    async fn ended(
+        &self,
+        exec: &str,
+    ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+        for _ in 0..400 {
+            let d = self
+                .sfn
+                .describe_execution()
+                .execution_arn(exec)
+                .send()
+                .await
+                .unwrap();
+            if d.status != ExecutionStatus::Running {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{exec} did not end");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wait_for_task_token_task_sends_its_token_and_waits() {
+async fn the_task_token_example_waits_for_a_consumer_that_answers_with_send_task_success() {
     let host = Host::in_memory().await;
-    let url = host.queue("callbacks", None).await;
-    let definition = json!({"StartAt": "T", "States": {"T": {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-        "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}},
-        "End": true
-    }}});
+    // The example's QueueUrl names port 8083; any URL ending in /ACCOUNT/NAME finds the queue.
+    let url = host.queue("credit-checks", None).await;
     let machine = host
-        .sfn
-        .create_state_machine()
-        .name("callback")
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
-    let exec = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(machine)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+        .machine(
+            "credit-check",
+            &example("sqs-callback/sqs-callback.asl.json"),
+        )
+        .await;
+
+    // An external worker: receives the message with an SQS client, answers with the token.
+    let (sqs, sfn, worker_url) = (host.sqs.clone(), host.sfn.clone(), url.clone());
+    let worker = tokio::spawn(async move {
+        for _ in 0..2 {
+            let got = sqs
+                .receive_message()
+                .queue_url(&worker_url)
+                .wait_time_seconds(20)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default();
+            let message = &got[0];
+            let body: Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            assert_eq!(body["Message"], "Hello from Step Functions!");
+            let token = body["TaskToken"].as_str().unwrap();
+            let approved = sfn
+                .send_task_success()
+                .task_token(token)
+                .output(json!({"approved": true}).to_string())
+                .send()
+                .await;
+            approved.unwrap();
+            sqs.delete_message()
+                .queue_url(&worker_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let first = host
+        .start_execution(&machine, json!({"applicant": "Ada"}))
+        .await;
+    let second = host
+        .start_execution(&machine, json!({"applicant": "Grace"}))
+        .await;
+    for exec in [first, second] {
+        let d = host.ended(&exec).await;
+        assert_eq!(d.status, ExecutionStatus::Succeeded, "{d:?}");
+        assert_eq!(d.output(), Some(r#"{"approved":true}"#));
+    }
+    worker.await.unwrap();
+    // Everything was consumed and deleted.
+    assert!(host.receive(&url, 10, 0).await.is_empty());
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heartbeat_example_lives_on_heartbeats_and_times_out_without_them() {
+    let host = Host::in_memory().await;
+    let url = host.queue("pushed", None).await;
+    // The example as written waits 600 s for a heartbeat; the test shortens only that.
+    let mut definition = example("sqs-heartbeat/sqs-heartbeat.asl.json");
+    definition["States"]["Push to SQS"]["HeartbeatSeconds"] = json!(1);
+    let machine = host.machine("heartbeat", &definition).await;
+
+    // A consumer that heartbeats every 400 ms for 2 s, then answers: the task lives.
+    let exec = host.start_execution(&machine, json!({"order": 7})).await;
     let got = host.receive(&url, 1, 10).await;
     let body: Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
-    assert!(
-        !body["token"].as_str().unwrap_or_default().is_empty(),
-        "{body}"
-    );
-    // The task now waits for SendTaskSuccess, which is not this module's to answer.
-    let d = host
-        .sfn
-        .describe_execution()
-        .execution_arn(&exec)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(d.status, ExecutionStatus::Running);
+    let token = body["myTaskToken"].as_str().unwrap().to_owned();
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        host.sfn
+            .send_task_heartbeat()
+            .task_token(&token)
+            .send()
+            .await
+            .unwrap();
+    }
     host.sfn
-        .stop_execution()
-        .execution_arn(&exec)
+        .send_task_success()
+        .task_token(&token)
+        .output(r#"{"shipped": true}"#)
         .send()
         .await
         .unwrap();
+    let d = host.ended(&exec).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded);
+    let output: Value = serde_json::from_str(d.output().unwrap()).unwrap();
+    assert_eq!(output, json!({"order": 7, "SQS": {"shipped": true}}));
+
+    // A consumer that never answers: the heartbeat timeout fails the task, and a late
+    // answer or heartbeat is refused.
+    let exec = host.start_execution(&machine, json!({"order": 8})).await;
+    let got = host.receive(&url, 1, 10).await;
+    let body: Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
+    let token = body["myTaskToken"].as_str().unwrap().to_owned();
+    let d = host.ended(&exec).await;
+    assert_eq!(d.status, ExecutionStatus::Failed);
+    assert_eq!(d.error(), Some("States.HeartbeatTimeout"));
+    let events = host
+        .sfn
+        .get_execution_history()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .unwrap()
+        .events;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.r#type == aws_sdk_sfn::types::HistoryEventType::TaskTimedOut)
+    );
+    let late = host
+        .sfn
+        .send_task_success()
+        .task_token(&token)
+        .output("{}")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_sfn::error::ProvideErrorMetadata::code(&late),
+        Some("TaskTimedOut")
+    );
+    let late = host
+        .sfn
+        .send_task_heartbeat()
+        .task_token(&token)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        aws_sdk_sfn::error::ProvideErrorMetadata::code(&late),
+        Some("TaskTimedOut")
+    );
     host.stop().await;
 }
 
@@ -539,18 +684,11 @@ async fn a_topic_delivers_to_a_subscribed_queue_from_the_sdk_and_from_a_machine(
     assert_eq!(e["Message"], "hi <there> & all");
     assert_eq!(e["MessageId"].as_str(), published.message_id());
 
+    let publisher = host
+        .machine("publisher", &example("sns-publish/sns-publish.asl.json"))
+        .await;
     let done = host
-        .run_task(
-            "publisher",
-            json!({
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {
-                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:myTopic",
-                    "Message": "Hello from Step Functions!"
-                },
-            }),
-            json!({}),
-        )
+        .ended(&host.start_execution(&publisher, json!({})).await)
         .await;
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
     let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
