@@ -601,6 +601,28 @@ async fn a_deployed_function_works_an_activity_and_heartbeats_through_the_token_
         .await
         .unwrap()
         .activity_arn;
+    // A pool size out of bounds is refused.
+    let e = host
+        .sfn
+        .tag_resource()
+        .resource_arn(&pool)
+        .tags(
+            aws_sdk_sfn::types::Tag::builder()
+                .key("stepwise:worker-concurrency")
+                .value("0")
+                .build(),
+        )
+        .tags(
+            aws_sdk_sfn::types::Tag::builder()
+                .key("stepwise:worker-function")
+                .value("behave")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(e.code(), Some("ValidationException"));
     // HeartbeatSeconds 1 while the function works for 2.5 s: only its heartbeats keep it.
     let m = machine(
         &host,

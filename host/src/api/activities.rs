@@ -55,6 +55,12 @@ pub(super) async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, 
     let input: CreateInput = parse(input)?;
     check_name(&input.name)?;
     check_tags(&input.tags)?;
+    let tags: std::collections::BTreeMap<String, String> = input
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    crate::workers::pool_of(&tags).map_err(ApiError::ValidationException)?;
     let arn = server.identity.states_arn("activity", &input.name);
     if input.tags.len() > MAX_TAGS {
         return Err(ApiError::TooManyTags {
@@ -70,7 +76,7 @@ pub(super) async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, 
         arn: arn.clone(),
         name: input.name,
         created_ms: server.clock.now_ms(),
-        tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+        tags,
     };
     let created = record.created_ms;
     server.put_activity(record).await?;

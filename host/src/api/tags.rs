@@ -53,6 +53,7 @@ async fn set_tags(
 ) -> Result<(), ApiError> {
     if arn.contains(":activity:") {
         let mut a = server.activity(arn).ok_or_else(|| not_found(arn))?;
+        crate::workers::pool_of(&tags).map_err(ApiError::ValidationException)?;
         a.tags = tags;
         server.put_activity(a).await?;
     } else {
