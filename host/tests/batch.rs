@@ -12,54 +12,25 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{Value, json};
 
-use stepwise::server::{HostConfig, Server};
+use stepwise::server::HostConfig;
 use stepwise::store::memory::MemoryStore;
 use stepwise_test_artifacts as guest;
 
-use common::{lambda_client, sfn_client};
+use common::{Host, ROLE, lambda_client, sfn_client};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 const ABORTED: &str = "Execution was aborted by Step Functions";
 
-/// A server on a free port, with clients pointed at it.
-struct Host {
-    sfn: aws_sdk_sfn::Client,
-    lambda: aws_sdk_lambda::Client,
-    batch: aws_sdk_batch::Client,
+/// A server on a free port, allowed to call `http_allowed_hosts` from HTTP Tasks.
+async fn start(http_allowed_hosts: Vec<String>) -> Host {
+    let config = HostConfig {
+        http_allowed_hosts,
+        ..HostConfig::default()
+    };
+    Host::with_config(Arc::new(MemoryStore::new()), config).await
 }
 
+/// What these tests do often.
 impl Host {
-    async fn start(http_allowed_hosts: Vec<String>) -> Host {
-        let config = HostConfig {
-            http_allowed_hosts,
-            ..HostConfig::default()
-        };
-        let server = Server::start(Arc::new(MemoryStore::new()), config)
-            .await
-            .expect("the server starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        // Served until the test's runtime ends.
-        tokio::spawn(stepwise::api::serve(
-            listener,
-            server,
-            std::future::pending(),
-        ));
-        let batch = aws_sdk_batch::Config::builder()
-            .behavior_version(aws_sdk_batch::config::BehaviorVersion::latest())
-            .region(aws_sdk_batch::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_batch::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .endpoint_url(&endpoint)
-            .build();
-        Host {
-            sfn: sfn_client(&endpoint),
-            lambda: lambda_client(&endpoint),
-            batch: aws_sdk_batch::Client::from_conf(batch),
-        }
-    }
-
     async fn deploy(&self, name: &str, path: &str, timeout: i32) {
         let code = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         self.lambda
@@ -79,24 +50,8 @@ impl Host {
 
     /// Creates a Standard machine and starts it on `input`; the execution's ARN.
     async fn run(&self, name: &str, definition: &Value, input: &Value) -> String {
-        let machine = self
-            .sfn
-            .create_state_machine()
-            .name(name)
-            .definition(definition.to_string())
-            .role_arn(ROLE)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("creating {name}: {:?}", e.into_service_error()))
-            .state_machine_arn;
-        self.sfn
-            .start_execution()
-            .state_machine_arn(machine)
-            .input(input.to_string())
-            .send()
-            .await
-            .unwrap()
-            .execution_arn
+        let machine = common::create_machine(&self.sfn, name, definition).await;
+        common::start_execution(&self.sfn, &machine, input).await
     }
 
     /// Polls until the execution has ended.
@@ -104,20 +59,7 @@ impl Host {
         &self,
         arn: &str,
     ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-        for _ in 0..1000 {
-            let d = self
-                .sfn
-                .describe_execution()
-                .execution_arn(arn)
-                .send()
-                .await
-                .unwrap();
-            if d.status != ExecutionStatus::Running {
-                return d;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("{arn} did not finish");
+        common::ended(&self.sfn, arn).await
     }
 
     async fn job(&self, id: &str) -> aws_sdk_batch::types::JobDetail {
@@ -166,7 +108,7 @@ fn batch_machine(definition: &str, resource: &str, attempts: u32) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_machine_runs_its_job_to_success() {
-    let host = Host::start(vec![]).await;
+    let host = start(vec![]).await;
     host.deploy("preprocessing", guest::ECHO, 3).await;
     let input = json!({"batchjob": {"parameters": {"inputFile": "s3://bucket/in.csv"}}});
     let arn = host.run("seed", &seed_machine(), &input).await;
@@ -218,7 +160,7 @@ async fn the_seed_machine_runs_its_job_to_success() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_function_fails_the_state_after_its_attempts() {
-    let host = Host::start(vec![]).await;
+    let host = start(vec![]).await;
     host.deploy("broken", guest::PANIC, 3).await;
     let definition = batch_machine("broken", "arn:aws:states:::batch:submitJob.sync", 2);
     let arn = host.run("fails", &definition, &json!({})).await;
@@ -240,7 +182,7 @@ async fn a_failing_function_fails_the_state_after_its_attempts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_response_answers_with_the_submitted_job() {
-    let host = Host::start(vec![]).await;
+    let host = start(vec![]).await;
     host.deploy("quick", guest::ECHO, 3).await;
     let definition = batch_machine(
         "arn:aws:batch:us-east-1:123456789012:job-definition/quick:4",
@@ -273,7 +215,7 @@ async fn request_response_answers_with_the_submitted_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_execution_terminates_its_job() {
-    let host = Host::start(vec![]).await;
+    let host = start(vec![]).await;
     host.deploy("forever", guest::SPIN, 120).await;
     let definition = batch_machine("forever", "arn:aws:states:::batch:submitJob.sync", 1);
     let arn = host.run("stopped", &definition, &json!({})).await;
@@ -302,7 +244,7 @@ async fn stopping_the_execution_terminates_its_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_batch_api_submits_describes_terminates_and_refuses() {
-    let host = Host::start(vec![]).await;
+    let host = start(vec![]).await;
     host.deploy("forever", guest::SPIN, 120).await;
     let submitted = host
         .batch
@@ -428,7 +370,7 @@ fn http_machine(endpoint: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_tasks_call_allowed_hosts_only() {
     let port = http_api().await;
-    let host = Host::start(vec![format!("127.0.0.1:{port}")]).await;
+    let host = start(vec![format!("127.0.0.1:{port}")]).await;
 
     let arn = host
         .run(

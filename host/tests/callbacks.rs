@@ -13,20 +13,10 @@ use serde_json::{Value, json};
 
 use stepwise::store::sqlite::SqliteStore;
 
-use common::Host;
-
-const ROLE: &str = "arn:aws:iam::123456789012:role/test";
+use common::{Host, ROLE, example};
 
 async fn machine(host: &Host, name: &str, definition: &Value) -> String {
-    host.sfn
-        .create_state_machine()
-        .name(name)
-        .role_arn(ROLE)
-        .definition(definition.to_string())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("creating {name}: {:?}", e.into_service_error()))
-        .state_machine_arn
+    common::create_machine(&host.sfn, name, definition).await
 }
 
 async fn activity(host: &Host, name: &str) -> String {
@@ -40,35 +30,14 @@ async fn activity(host: &Host, name: &str) -> String {
 }
 
 async fn start(host: &Host, machine: &str, input: Value) -> String {
-    host.sfn
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn
+    common::start_execution(&host.sfn, machine, &input).await
 }
 
-/// Waits for an execution to leave RUNNING; returns its description.
 async fn ended(
     host: &Host,
     arn: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    for _ in 0..400 {
-        let d = host
-            .sfn
-            .describe_execution()
-            .execution_arn(arn)
-            .send()
-            .await
-            .unwrap();
-        if d.status != ExecutionStatus::Running {
-            return d;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{arn} did not end");
+    common::ended(&host.sfn, arn).await
 }
 
 /// A worker's poll: (token, input).
@@ -118,11 +87,6 @@ async fn beat(host: &Host, token: &str) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.into_service_error().code().unwrap_or("?").to_owned())
-}
-
-fn example(path: &str) -> Value {
-    let path = format!("{}/../examples/{path}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

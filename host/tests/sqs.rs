@@ -11,59 +11,13 @@ use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
 use serde_json::{Value, json};
 
-use stepwise::server::{HostConfig, Server};
 use stepwise::store::Store;
-use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
 
-use common::{sfn_client, sns_client, sqs_client};
+use common::{Host, example};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/test";
-
-/// A server on a free port, with clients pointed at it.
-struct Host {
-    sqs: aws_sdk_sqs::Client,
-    sns: aws_sdk_sns::Client,
-    sfn: aws_sdk_sfn::Client,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
-}
-
+/// What these tests do often.
 impl Host {
-    async fn start(store: Arc<dyn Store>) -> Host {
-        let server = Server::start(store, HostConfig::default())
-            .await
-            .expect("the server starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = tokio::spawn(async move {
-            stepwise::api::serve(listener, server, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        Host {
-            sqs: sqs_client(&endpoint),
-            sns: sns_client(&endpoint),
-            sfn: sfn_client(&endpoint),
-            shutdown: Some(tx),
-            served: Some(served),
-        }
-    }
-
-    async fn in_memory() -> Host {
-        Host::start(Arc::new(MemoryStore::new())).await
-    }
-
-    async fn stop(mut self) {
-        let _ = self.shutdown.take().map(|tx| tx.send(()));
-        if let Some(s) = self.served.take() {
-            s.await.unwrap();
-        }
-    }
-
     async fn queue(&self, name: &str, visibility: Option<&str>) -> String {
         let mut create = self.sqs.create_queue().queue_name(name);
         if let Some(v) = visibility {
@@ -107,44 +61,14 @@ impl Host {
         task: Value,
         input: Value,
     ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-        let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task", "End": true}}});
-        let mut definition = definition;
+        let mut definition =
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "End": true}}});
         for (k, v) in task.as_object().unwrap() {
             definition["States"]["T"][k] = v.clone();
         }
-        let machine = self
-            .sfn
-            .create_state_machine()
-            .name(name)
-            .definition(definition.to_string())
-            .role_arn(ROLE)
-            .send()
-            .await
-            .unwrap()
-            .state_machine_arn;
-        let exec = self
-            .sfn
-            .start_execution()
-            .state_machine_arn(machine)
-            .input(input.to_string())
-            .send()
-            .await
-            .unwrap()
-            .execution_arn;
-        for _ in 0..500 {
-            let d = self
-                .sfn
-                .describe_execution()
-                .execution_arn(&exec)
-                .send()
-                .await
-                .unwrap();
-            if d.status != ExecutionStatus::Running {
-                return d;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("{exec} did not finish");
+        let machine = common::create_machine(&self.sfn, name, &definition).await;
+        let exec = common::start_execution(&self.sfn, &machine, &input).await;
+        common::ended(&self.sfn, &exec).await
     }
 }
 
@@ -362,7 +286,7 @@ async fn an_undeleted_message_survives_a_restart_and_a_deleted_one_does_not() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let open = || -> Arc<dyn Store> { Arc::new(SqliteStore::open(&dir.join("db")).unwrap()) };
-    let host = Host::start(open()).await;
+    let host = Host::start(open(), None).await;
     let url = host.queue("durable", None).await;
     for body in ["kept", "deleted"] {
         host.sqs
@@ -386,7 +310,7 @@ async fn an_undeleted_message_survives_a_restart_and_a_deleted_one_does_not() {
     host.stop().await;
 
     // In-flight visibility is not durable: after the restart the kept message is visible.
-    let host = Host::start(open()).await;
+    let host = Host::start(open(), None).await;
     let got = host.receive(&url, 10, 1).await;
     assert_eq!(
         got.iter().map(|m| m.body().unwrap()).collect::<Vec<_>>(),
@@ -424,68 +348,17 @@ async fn a_state_machine_sends_a_message_with_sqs_send_message() {
     host.stop().await;
 }
 
-/// An example's definition, from `examples/`.
-fn example(path: &str) -> Value {
-    let path = format!("{}/../examples/{path}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-impl Host {
-    async fn machine(&self, name: &str, definition: &Value) -> String {
-        self.sfn
-            .create_state_machine()
-            .name(name)
-            .definition(definition.to_string())
-            .role_arn(ROLE)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {:?}", e.into_service_error()))
-            .state_machine_arn
-    }
-
-    async fn start_execution(&self, machine: &str, input: Value) -> String {
-        self.sfn
-            .start_execution()
-            .state_machine_arn(machine)
-            .input(input.to_string())
-            .send()
-            .await
-            .unwrap()
-            .execution_arn
-    }
-
-    async fn ended(
-        &self,
-        exec: &str,
-    ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-        for _ in 0..400 {
-            let d = self
-                .sfn
-                .describe_execution()
-                .execution_arn(exec)
-                .send()
-                .await
-                .unwrap();
-            if d.status != ExecutionStatus::Running {
-                return d;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("{exec} did not end");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_task_token_example_waits_for_a_consumer_that_answers_with_send_task_success() {
     let host = Host::in_memory().await;
     // The example's QueueUrl names port 8083; any URL ending in /ACCOUNT/NAME finds the queue.
     let url = host.queue("credit-checks", None).await;
-    let machine = host
-        .machine(
-            "credit-check",
-            &example("sqs-callback/sqs-callback.asl.json"),
-        )
-        .await;
+    let machine = common::create_machine(
+        &host.sfn,
+        "credit-check",
+        &example("sqs-callback/sqs-callback.asl.json"),
+    )
+    .await;
 
     // An external worker: receives the message with an SQS client, answers with the token.
     let (sqs, sfn, worker_url) = (host.sqs.clone(), host.sfn.clone(), url.clone());
@@ -519,14 +392,10 @@ async fn the_task_token_example_waits_for_a_consumer_that_answers_with_send_task
                 .unwrap();
         }
     });
-    let first = host
-        .start_execution(&machine, json!({"applicant": "Ada"}))
-        .await;
-    let second = host
-        .start_execution(&machine, json!({"applicant": "Grace"}))
-        .await;
+    let first = common::start_execution(&host.sfn, &machine, &json!({"applicant": "Ada"})).await;
+    let second = common::start_execution(&host.sfn, &machine, &json!({"applicant": "Grace"})).await;
     for exec in [first, second] {
-        let d = host.ended(&exec).await;
+        let d = common::ended(&host.sfn, &exec).await;
         assert_eq!(d.status, ExecutionStatus::Succeeded, "{d:?}");
         assert_eq!(d.output(), Some(r#"{"approved":true}"#));
     }
@@ -543,10 +412,10 @@ async fn the_heartbeat_example_lives_on_heartbeats_and_times_out_without_them() 
     // The example as written waits 600 s for a heartbeat; the test shortens only that.
     let mut definition = example("sqs-heartbeat/sqs-heartbeat.asl.json");
     definition["States"]["Push to SQS"]["HeartbeatSeconds"] = json!(1);
-    let machine = host.machine("heartbeat", &definition).await;
+    let machine = common::create_machine(&host.sfn, "heartbeat", &definition).await;
 
     // A consumer that heartbeats every 400 ms for 2 s, then answers: the task lives.
-    let exec = host.start_execution(&machine, json!({"order": 7})).await;
+    let exec = common::start_execution(&host.sfn, &machine, &json!({"order": 7})).await;
     let got = host.receive(&url, 1, 10).await;
     let body: Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
     let token = body["myTaskToken"].as_str().unwrap().to_owned();
@@ -566,18 +435,18 @@ async fn the_heartbeat_example_lives_on_heartbeats_and_times_out_without_them() 
         .send()
         .await
         .unwrap();
-    let d = host.ended(&exec).await;
+    let d = common::ended(&host.sfn, &exec).await;
     assert_eq!(d.status, ExecutionStatus::Succeeded);
     let output: Value = serde_json::from_str(d.output().unwrap()).unwrap();
     assert_eq!(output, json!({"order": 7, "SQS": {"shipped": true}}));
 
     // A consumer that never answers: the heartbeat timeout fails the task, and a late
     // answer or heartbeat is refused.
-    let exec = host.start_execution(&machine, json!({"order": 8})).await;
+    let exec = common::start_execution(&host.sfn, &machine, &json!({"order": 8})).await;
     let got = host.receive(&url, 1, 10).await;
     let body: Value = serde_json::from_str(got[0].body().unwrap()).unwrap();
     let token = body["myTaskToken"].as_str().unwrap().to_owned();
-    let d = host.ended(&exec).await;
+    let d = common::ended(&host.sfn, &exec).await;
     assert_eq!(d.status, ExecutionStatus::Failed);
     assert_eq!(d.error(), Some("States.HeartbeatTimeout"));
     let events = host
@@ -684,12 +553,17 @@ async fn a_topic_delivers_to_a_subscribed_queue_from_the_sdk_and_from_a_machine(
     assert_eq!(e["Message"], "hi <there> & all");
     assert_eq!(e["MessageId"].as_str(), published.message_id());
 
-    let publisher = host
-        .machine("publisher", &example("sns-publish/sns-publish.asl.json"))
-        .await;
-    let done = host
-        .ended(&host.start_execution(&publisher, json!({})).await)
-        .await;
+    let publisher = common::create_machine(
+        &host.sfn,
+        "publisher",
+        &example("sns-publish/sns-publish.asl.json"),
+    )
+    .await;
+    let done = common::ended(
+        &host.sfn,
+        &common::start_execution(&host.sfn, &publisher, &json!({})).await,
+    )
+    .await;
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
     let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
     let got = host.receive(&url, 1, 1).await;

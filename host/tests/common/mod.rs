@@ -102,6 +102,9 @@ pub fn assert_no_gap(events: &[aws_sdk_sfn::types::HistoryEvent], execution: &st
 pub struct Host {
     pub sfn: aws_sdk_sfn::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub batch: aws_sdk_batch::Client,
     pub endpoint: String,
     /// The host behind the endpoint.
     pub server: Arc<Server>,
@@ -140,6 +143,9 @@ impl Host {
         Host {
             sfn: sfn_client(&endpoint),
             lambda: lambda_client(&endpoint),
+            sqs: sqs_client(&endpoint),
+            sns: sns_client(&endpoint),
+            batch: batch_client(&endpoint),
             endpoint,
             shutdown: Some(tx),
             served: Some(served),
@@ -181,4 +187,77 @@ pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
         .endpoint_url(endpoint)
         .build();
     aws_sdk_sns::Client::from_conf(config)
+}
+
+pub fn batch_client(endpoint: &str) -> aws_sdk_batch::Client {
+    let config = aws_sdk_batch::Config::builder()
+        .behavior_version(aws_sdk_batch::config::BehaviorVersion::latest())
+        .region(aws_sdk_batch::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_batch::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_batch::Client::from_conf(config)
+}
+
+/// The role machines are created with.
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/test";
+
+/// Polls until the execution has left RUNNING; its description.
+pub async fn ended(
+    sfn: &aws_sdk_sfn::Client,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    for _ in 0..1000 {
+        let d = sfn
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        if d.status != aws_sdk_sfn::types::ExecutionStatus::Running {
+            return d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{arn} did not end");
+}
+
+/// Creates a Standard machine; its ARN.
+pub async fn create_machine(
+    sfn: &aws_sdk_sfn::Client,
+    name: &str,
+    definition: &serde_json::Value,
+) -> String {
+    sfn.create_state_machine()
+        .name(name)
+        .role_arn(ROLE)
+        .definition(definition.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("creating {name}: {:?}", e.into_service_error()))
+        .state_machine_arn
+}
+
+/// Starts an execution of `machine` on `input`; its ARN.
+pub async fn start_execution(
+    sfn: &aws_sdk_sfn::Client,
+    machine: &str,
+    input: &serde_json::Value,
+) -> String {
+    sfn.start_execution()
+        .state_machine_arn(machine)
+        .input(input.to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn
+}
+
+/// An example's definition, from `examples/`.
+pub fn example(path: &str) -> serde_json::Value {
+    let path = format!("{}/../examples/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
