@@ -315,13 +315,8 @@ impl HistoryEvent {
                 resource_type,
                 resource: r,
                 output,
-            } => {
-                let mut m = resource(resource_type, r);
-                m.insert("output".into(), text(output));
-                m.insert("outputDetails".into(), payload_details());
-                ("taskSucceededEventDetails", Value::Object(m))
             }
-            TaskSubmitted {
+            | TaskSubmitted {
                 resource_type,
                 resource: r,
                 output,
@@ -329,7 +324,11 @@ impl HistoryEvent {
                 let mut m = resource(resource_type, r);
                 m.insert("output".into(), text(output));
                 m.insert("outputDetails".into(), payload_details());
-                ("taskSubmittedEventDetails", Value::Object(m))
+                let key = match &self.details {
+                    TaskSubmitted { .. } => "taskSubmittedEventDetails",
+                    _ => "taskSucceededEventDetails",
+                };
+                (key, Value::Object(m))
             }
             ActivityScheduled {
                 resource: r,

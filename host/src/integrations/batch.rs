@@ -576,20 +576,25 @@ mod tests {
         );
         let mut job = first.submit(&request("echo")).await.unwrap();
         job.status = JobStatus::Running;
-        let objects = BTreeMap::from([(
-            KIND.to_owned(),
-            BTreeMap::from([(job.job_id.clone(), serde_json::to_string(&job).unwrap())]),
-        )]);
-        let again = Jobs::load(
-            Arc::new(MemoryStore::new()),
-            &objects,
-            runtime,
-            &Identity::default(),
-        );
+        let again = loaded_with(&job, runtime);
         again.resume();
         let done = again.wait(&job.job_id).await.unwrap();
         assert_eq!(done.status, JobStatus::Succeeded);
         assert_eq!(done.attempts.len(), 1);
+    }
+
+    /// A host's jobs after a restart whose store held `job`.
+    fn loaded_with(job: &Job, runtime: Arc<Runtime>) -> Arc<Jobs> {
+        let objects = BTreeMap::from([(
+            KIND.to_owned(),
+            BTreeMap::from([(job.job_id.clone(), serde_json::to_string(job).unwrap())]),
+        )]);
+        Jobs::load(
+            Arc::new(MemoryStore::new()),
+            &objects,
+            runtime,
+            &Identity::default(),
+        )
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -608,16 +613,7 @@ mod tests {
         job.timeout = Some(job::JobTimeout {
             attempt_duration_seconds: 1,
         });
-        let objects = BTreeMap::from([(
-            KIND.to_owned(),
-            BTreeMap::from([(job.job_id.clone(), serde_json::to_string(&job).unwrap())]),
-        )]);
-        let jobs = Jobs::load(
-            Arc::new(MemoryStore::new()),
-            &objects,
-            runtime,
-            &Identity::default(),
-        );
+        let jobs = loaded_with(&job, runtime);
         jobs.resume();
         let done = jobs.wait(&job.job_id).await.unwrap();
         assert_eq!(done.status, JobStatus::Failed);
