@@ -665,3 +665,61 @@ async fn parked_executions_wake_for_a_token_a_stop_and_a_timer() {
     history_types(&host, &stopped).await;
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_invoke_wait_for_task_token_records_the_submission_and_waits() {
+    let host = Host::in_memory().await;
+    let code = std::fs::read(stepwise_test_artifacts::ECHO).unwrap();
+    stepwise::api::lambda::deploy_code(&host.server, "echo", code)
+        .await
+        .unwrap();
+    let m = machine(
+        &host,
+        "lambda-token",
+        &json!({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "echo", "Payload": {"token.$": "$$.Task.Token"}},
+            "End": true}}}),
+    )
+    .await;
+    let run = start(&host, &m, json!({})).await;
+    // The function ran and returned; the task waits for its token, recorded as submitted
+    // with Lambda's response (whose payload, from this echoing function, holds the token).
+    let submitted = loop {
+        let events = host
+            .sfn
+            .get_execution_history()
+            .execution_arn(&run)
+            .send()
+            .await
+            .unwrap()
+            .events;
+        if let Some(d) = events
+            .iter()
+            .find_map(|e| e.task_submitted_event_details.clone())
+        {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let response: Value = serde_json::from_str(submitted.output.as_deref().unwrap()).unwrap();
+    assert_eq!(response["StatusCode"], 200);
+    let token = response["Payload"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        host.sfn
+            .describe_execution()
+            .execution_arn(&run)
+            .send()
+            .await
+            .unwrap()
+            .status,
+        ExecutionStatus::Running
+    );
+    succeed(&host, &token, json!({"approved": "yes"}))
+        .await
+        .unwrap();
+    let d = ended(&host, &run).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded);
+    assert_eq!(d.output.as_deref(), Some(r#"{"approved":"yes"}"#));
+    host.stop().await;
+}
