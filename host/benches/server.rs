@@ -7,12 +7,8 @@
 //!   state transitions per second, from the first start to the last execution's end (goal
 //!   ≥ 20,000).
 //!
-//! - `callback`: 100,000 Standard executions parked on a task token (an activity task taken
-//!   by a worker) on SQLite — memory per parked execution (goal ≤ 2 KB); then SendTaskSuccess
-//!   over HTTP, one at a time, each answered once the task's success and the next state's
-//!   entry are durable — the callback round trip (goal p50 ≤ 1 ms).
-//!
-//! `cargo bench -p stepwise --bench server [-- express|standard|callback]`. Each figure is the median of
+//! `cargo bench -p stepwise --bench server [-- express|standard]`; the callback benchmark is
+//! `benches/callbacks.rs`. Each figure is the median of
 //! several rounds; the machine's load average is printed beside it, since this host is shared.
 
 use std::sync::Arc;
@@ -26,10 +22,12 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use stepwise::server::{HostConfig, Server};
-use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
+
+mod support;
+
+use support::{Conn, load_average, median, start_server};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -66,108 +64,6 @@ async fn call(client: &HttpClient, endpoint: &str, action: &str, body: &Value) -
     let value: Value = serde_json::from_slice(&bytes).expect("JSON");
     assert!(status.is_success(), "{action}: {status} {value}");
     value
-}
-
-/// A keep-alive HTTP/1.1 connection that writes requests as bytes and reads just enough of
-/// each response (status, Content-Length, body): the load generator shares the two cores with
-/// the server, so it has to cost far less than the server does per request.
-struct Conn {
-    stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(endpoint: &str) -> Conn {
-        let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
-        let stream = tokio::net::TcpStream::connect(address)
-            .await
-            .expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        Conn {
-            stream,
-            buf: Vec::with_capacity(4096),
-        }
-    }
-
-    /// Sends one action; returns the status and the response body.
-    async fn call(&mut self, action: &str, body: &str) -> (u16, &[u8]) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let request = format!(
-            "POST / HTTP/1.1\r\nhost: localhost\r\nx-amz-target: AWSStepFunctions.{action}\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.stream
-            .write_all(request.as_bytes())
-            .await
-            .expect("write");
-        self.buf.clear();
-        let (head_end, length) = loop {
-            let mut chunk = [0u8; 4096];
-            let n = self.stream.read(&mut chunk).await.expect("read");
-            assert!(n > 0, "the server closed the connection");
-            self.buf.extend_from_slice(&chunk[..n]);
-            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = std::str::from_utf8(&self.buf[..end]).expect("ASCII head");
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())?
-                    })
-                    .expect("content-length");
-                break (end + 4, length);
-            }
-        };
-        while self.buf.len() < head_end + length {
-            let mut chunk = [0u8; 4096];
-            let n = self.stream.read(&mut chunk).await.expect("read");
-            assert!(n > 0, "the server closed the connection");
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-        let status = std::str::from_utf8(&self.buf[9..12])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, &self.buf[head_end..head_end + length])
-    }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-async fn start_server(store: Arc<dyn Store>) -> (Arc<Server>, String) {
-    let cache = std::env::temp_dir().join("stepwise-bench-components");
-    let server = Server::start(
-        store,
-        HostConfig {
-            cache_dir: Some(cache),
-            ..HostConfig::default()
-        },
-    )
-    .await
-    .expect("server");
-    let code = std::fs::read(stepwise_test_artifacts::ECHO).expect("the echo guest");
-    stepwise::api::lambda::deploy_code(&server, "echo", code)
-        .await
-        .expect("deploy");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let endpoint = format!("http://{}/", listener.local_addr().expect("addr"));
-    let serving = server.clone();
-    tokio::spawn(async move {
-        let _ = stepwise::api::serve(listener, serving, std::future::pending()).await;
-    });
-    (server, endpoint)
 }
 
 fn client() -> HttpClient {
@@ -338,144 +234,4 @@ fn main() {
     if wants("standard") {
         runtime.block_on(standard());
     }
-    if wants("callback") {
-        runtime.block_on(callback());
-    }
-}
-
-const PARKED: usize = 100_000;
-const CALLBACK_ROUNDS: usize = 5;
-const CALLBACKS_PER_ROUND: usize = 1_000;
-
-/// The resident set of this process, in bytes.
-fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-async fn callback() {
-    let dir = std::env::temp_dir().join(format!("stepwise-bench-callback-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let store = Arc::new(SqliteStore::open(&dir.join("db")).expect("store"));
-    let (server, endpoint) = start_server(store).await;
-    let mut conn = Conn::open(&endpoint).await;
-    let (_, body) = conn.call("CreateActivity", r#"{"name":"parked"}"#).await;
-    let activity: Value = serde_json::from_slice(body).expect("JSON");
-    let definition = json!({"StartAt": "Park", "States": {
-        "Park": {"Type": "Task", "Resource": activity["activityArn"], "Next": "Later"},
-        "Later": {"Type": "Wait", "Seconds": 86_400, "End": true}}});
-    let create = json!({"name": "parked", "roleArn": "arn:aws:iam::123456789012:role/bench", "definition": definition.to_string()});
-    let (status, body) = conn.call("CreateStateMachine", &create.to_string()).await;
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
-    let machine = server
-        .machine("arn:aws:states:us-east-1:123456789012:stateMachine:parked")
-        .expect("machine");
-
-    // Park executions: start them, and take each task as a worker would (its token is then
-    // out, and the execution waits for it holding only its own state).
-    let park = |from: usize, to: usize| {
-        let (server, machine) = (server.clone(), machine.clone());
-        async move {
-            let mut tokens = Vec::with_capacity(to - from);
-            let all: Vec<usize> = (from..to).collect();
-            for chunk in all.chunks(1_000) {
-                let starts = chunk.iter().copied().map(|i| {
-                    let (server, machine) = (server.clone(), machine.clone());
-                    async move {
-                        let input = json!({"order": i});
-                        server
-                            .start_execution(
-                                &machine,
-                                &format!("run-{i}"),
-                                input.to_string(),
-                                input,
-                            )
-                            .await
-                            .expect("start");
-                    }
-                });
-                futures_join_all(starts).await;
-                for _ in chunk {
-                    let task = server
-                        .resources
-                        .activities
-                        .take("parked", Some("bench".into()), Duration::from_secs(10))
-                        .await
-                        .expect("activity")
-                        .expect("a task");
-                    tokens.push(task.token);
-                }
-            }
-            tokens
-        }
-    };
-    // Warm up the allocator, the store and the runtime before the baseline.
-    let mut tokens = park(0, 2_000).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = rss();
-    let began = Instant::now();
-    tokens.extend(park(2_000, 2_000 + PARKED).await);
-    // Let the last ActivityStarted commits land and the last executions park (after a
-    // second idle).
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
-    let after = rss();
-    println!(
-        "callback/parked: {PARKED} executions parked in {:.1} s; RSS {:.0} MB -> {:.0} MB: {:.0} bytes per parked execution (goal <= 2048)",
-        began.elapsed().as_secs_f64(),
-        before as f64 / 1e6,
-        after as f64 / 1e6,
-        (after.saturating_sub(before)) as f64 / PARKED as f64,
-    );
-    assert_eq!(server.running_count(), PARKED + 2_000);
-
-    // Round trips: one keep-alive connection, one SendTaskSuccess at a time.
-    let mut p50s = Vec::new();
-    let mut all = Vec::new();
-    for round in 0..CALLBACK_ROUNDS {
-        let mut times = Vec::with_capacity(CALLBACKS_PER_ROUND);
-        for _ in 0..CALLBACKS_PER_ROUND {
-            let token = tokens.pop().expect("a token");
-            let body = json!({"taskToken": token, "output": "{\"ok\":true}"}).to_string();
-            let t = Instant::now();
-            let (status, body) = conn.call("SendTaskSuccess", &body).await;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-            assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
-        }
-        let p50 = median(times.clone());
-        times.sort_by(f64::total_cmp);
-        let p99 = times[times.len() * 99 / 100];
-        println!(
-            "callback/round-trip round {round}: p50 {p50:.3} ms, p99 {p99:.3} ms (load {})",
-            load_average()
-        );
-        p50s.push(p50);
-        all.extend(times);
-    }
-    all.sort_by(f64::total_cmp);
-    println!(
-        "callback/round-trip: median of round p50s {:.3} ms (goal <= 1 ms); over all {} calls p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms",
-        median(p50s),
-        all.len(),
-        all[all.len() / 2],
-        all[all.len() * 9 / 10],
-        all[all.len() * 99 / 100],
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Awaits every future, concurrently on this task.
-async fn futures_join_all<F>(futures: impl Iterator<Item = F>)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    let mut set = tokio::task::JoinSet::new();
-    for f in futures {
-        set.spawn(f);
-    }
-    while set.join_next().await.is_some() {}
 }

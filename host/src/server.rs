@@ -135,9 +135,11 @@ struct Running {
 }
 
 /// How long an execution that runs nothing and hears nothing stays in memory before it is
-/// parked: long enough that a machine moving every few hundred milliseconds is never rebuilt,
-/// short enough that thousands waiting on tokens or long timers cost no memory.
-const PARK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+/// parked. Rebuilding one costs a fraction of a millisecond (its steps read and replayed), and
+/// a live one costs about 18 KB: parking after a quarter of a second keeps a burst of
+/// executions that all go on to wait for tokens under 2 KB each in resident memory
+/// (`benches/callbacks.rs`), while one that moves several times a second stays live.
+const PARK_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The due times of parked executions' soonest timers.
 #[derive(Debug, Default)]

@@ -1,0 +1,112 @@
+//! What the server benchmarks share: a server on a loopback port, a cheap HTTP client, and
+//! the machine's load.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use stepwise::server::{HostConfig, Server};
+use stepwise::store::Store;
+
+/// A keep-alive HTTP/1.1 connection that writes requests as bytes and reads just enough of
+/// each response (status, Content-Length, body): the load generator shares the two cores with
+/// the server, so it has to cost far less than the server does per request.
+pub struct Conn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    pub async fn open(endpoint: &str) -> Conn {
+        let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
+        let stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            buf: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Sends one action; returns the status and the response body.
+    pub async fn call(&mut self, action: &str, body: &str) -> (u16, &[u8]) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let request = format!(
+            "POST / HTTP/1.1\r\nhost: localhost\r\nx-amz-target: AWSStepFunctions.{action}\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("write");
+        self.buf.clear();
+        let (head_end, length) = loop {
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "the server closed the connection");
+            self.buf.extend_from_slice(&chunk[..n]);
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end]).expect("ASCII head");
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .expect("content-length");
+                break (end + 4, length);
+            }
+        };
+        while self.buf.len() < head_end + length {
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "the server closed the connection");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let status = std::str::from_utf8(&self.buf[9..12])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, &self.buf[head_end..head_end + length])
+    }
+}
+
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The host on `store` with the echo guest deployed as `echo`, serving on a free port.
+pub async fn start_server(store: Arc<dyn Store>) -> (Arc<Server>, String) {
+    let cache = std::env::temp_dir().join("stepwise-bench-components");
+    let server = Server::start(
+        store,
+        HostConfig {
+            cache_dir: Some(cache),
+            ..HostConfig::default()
+        },
+    )
+    .await
+    .expect("server");
+    let code = std::fs::read(stepwise_test_artifacts::ECHO).expect("the echo guest");
+    stepwise::api::lambda::deploy_code(&server, "echo", code)
+        .await
+        .expect("deploy");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}/", listener.local_addr().expect("addr"));
+    let serving = server.clone();
+    tokio::spawn(async move {
+        let _ = stepwise::api::serve(listener, serving, std::future::pending()).await;
+    });
+    (server, endpoint)
+}
