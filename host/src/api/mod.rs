@@ -1,7 +1,7 @@
-//! The HTTP API, served with axum: Step Functions' AWS JSON 1.0 protocol on `POST /` (the
-//! action in `X-Amz-Target`), and the part of Lambda's REST API that deploys and invokes
-//! functions under `/2015-03-31/functions`, and AWS Batch's job operations under `/v1`. One
-//! module per resource; errors in AWS's shapes.
+//! The HTTP API, served with axum: Step Functions' and SQS's AWS JSON 1.0 protocol on `POST /`
+//! (the action in `X-Amz-Target`), SNS's Query protocol on the same path, the part of Lambda's
+//! REST API that deploys and invokes functions under `/2015-03-31/functions`, and AWS Batch's
+//! job operations under `/v1`. One module per resource; errors in AWS's shapes.
 //!
 //! The server answers whatever the Host header says: AWS SDKs send StartSyncExecution to
 //! `sync-<endpoint host>`, and a hosts entry pointing that name here just works.
@@ -93,8 +93,6 @@ async fn handle(server: &Arc<Server>, headers: &HeaderMap, body: Body) -> Result
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    // Other services speaking AWS JSON 1.0 on the same endpoint dispatch here by their
-    // X-Amz-Target prefix.
     let Some(action) = target.strip_prefix("AWSStepFunctions.") else {
         return Err(ApiError::UnknownOperationException(format!(
             "X-Amz-Target '{target}' names no Step Functions action"
