@@ -236,6 +236,20 @@ impl HistoryEvent {
         let text = |v: &Value| Value::String(v.to_string());
         let iteration =
             |d: &IterationDetails| serde_json::json!({"name": d.name, "index": d.index});
+        // Lambda functions and activities: what was scheduled, with its limits.
+        let scheduled = |resource: &str, input: &Value, timeout: Option<u64>, heartbeat| {
+            let mut m = serde_json::Map::new();
+            m.insert("resource".into(), resource.into());
+            m.insert("input".into(), text(input));
+            m.insert("inputDetails".into(), payload_details());
+            if let Some(t) = timeout {
+                m.insert("timeoutInSeconds".into(), t.into());
+            }
+            if let Some(h) = heartbeat {
+                m.insert("heartbeatInSeconds".into(), Value::from(h));
+            }
+            m
+        };
         let resource = |resource_type: &str, resource: &str| {
             let mut m = serde_json::Map::new();
             m.insert("resourceType".into(), resource_type.into());
@@ -336,16 +350,7 @@ impl HistoryEvent {
                 timeout_in_seconds,
                 heartbeat_in_seconds,
             } => {
-                let mut m = serde_json::Map::new();
-                m.insert("resource".into(), r.as_str().into());
-                m.insert("input".into(), text(input));
-                m.insert("inputDetails".into(), payload_details());
-                if let Some(t) = timeout_in_seconds {
-                    m.insert("timeoutInSeconds".into(), (*t).into());
-                }
-                if let Some(h) = heartbeat_in_seconds {
-                    m.insert("heartbeatInSeconds".into(), (*h).into());
-                }
+                let m = scheduled(r, input, *timeout_in_seconds, *heartbeat_in_seconds);
                 ("activityScheduledEventDetails", Value::Object(m))
             }
             ActivityStarted { worker_name } => {
@@ -387,13 +392,7 @@ impl HistoryEvent {
                 input,
                 timeout_in_seconds,
             } => {
-                let mut m = serde_json::Map::new();
-                m.insert("resource".into(), r.as_str().into());
-                m.insert("input".into(), text(input));
-                m.insert("inputDetails".into(), payload_details());
-                if let Some(t) = timeout_in_seconds {
-                    m.insert("timeoutInSeconds".into(), (*t).into());
-                }
+                let m = scheduled(r, input, *timeout_in_seconds, None);
                 ("lambdaFunctionScheduledEventDetails", Value::Object(m))
             }
             LambdaFunctionSucceeded { output } => (

@@ -723,18 +723,8 @@ impl Server {
         };
         let first_writes = vec![Write::InsertExecution(record.clone())];
         let info = self.execution_info(&machine.record, &arn, name, input, start_ms);
-        let exec = Execution::new(machine.program.clone(), info, record.seed)
-            .with_token_key(self.token_key.clone());
-        let run = Durable {
-            exec,
-            record,
-            store: self.store.clone(),
-            runner: self.runner.clone(),
-            clock: self.clock,
-            first_writes,
-            resume: None,
-            park_after: Some(PARK_AFTER),
-        };
+        let exec = self.new_execution(machine.program.clone(), info, record.seed);
+        let run = self.durable(exec, record, first_writes, None);
         let (started_tx, started_rx) = oneshot::channel();
         self.spawn_driver(arn.clone(), run, rx, Some(started_tx));
         match started_rx.await {
@@ -742,6 +732,32 @@ impl Server {
             Ok(Err(StoreError::Conflict(_))) => Err(StartExecutionError::AlreadyExists(arn)),
             Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(StoreError::Closed.into()),
+        }
+    }
+
+    /// An execution of this host: its tokens signed with the host's key (before any replay,
+    /// which mints them again).
+    fn new_execution(&self, program: Arc<Program>, info: ExecutionInfo, seed: u64) -> Execution {
+        Execution::new(program, info, seed).with_token_key(self.token_key.clone())
+    }
+
+    /// A Standard execution ready for the durable driver, parking when idle.
+    fn durable(
+        &self,
+        exec: Execution,
+        record: ExecutionRecord,
+        first_writes: Vec<Write>,
+        resume: Option<durable::Outstanding>,
+    ) -> Durable {
+        Durable {
+            exec,
+            record,
+            store: self.store.clone(),
+            runner: self.runner.clone(),
+            clock: self.clock,
+            first_writes,
+            resume,
+            park_after: Some(PARK_AFTER),
         }
     }
 
@@ -921,20 +937,10 @@ impl Server {
             start_time_ms: record.start_ms,
             input,
         };
-        let mut exec =
-            Execution::new(program, info, record.seed).with_token_key(self.token_key.clone());
+        let mut exec = self.new_execution(program, info, record.seed);
         let outstanding = durable::replay(&mut exec, steps).map_err(|e| e.to_string())?;
         let arn = record.arn.clone();
-        let run = Durable {
-            exec,
-            record,
-            store: self.store.clone(),
-            runner: self.runner.clone(),
-            clock: self.clock,
-            first_writes: Vec::new(),
-            resume: Some(outstanding),
-            park_after: Some(PARK_AFTER),
-        };
+        let run = self.durable(exec, record, Vec::new(), Some(outstanding));
         self.spawn_driver(arn, run, commands, None);
         Ok(())
     }

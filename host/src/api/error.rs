@@ -129,16 +129,22 @@ impl From<StoreError> for ApiError {
 /// The content type of every JSON 1.0 response.
 pub const AMZ_JSON: &str = "application/x-amz-json-1.0";
 
+/// A JSON 1.0 response: `body` with `status` and the protocol's content type.
+pub fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({"__type": self.name(), "message": self.to_string()});
         if let ApiError::TooManyTags { resource_name, .. } = &self {
             body["resourceName"] = resource_name.clone().into();
         }
-        let mut response = (self.status(), body.to_string()).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
+        let mut response = json_response(self.status(), &body);
         if let Ok(v) = HeaderValue::from_str(self.name()) {
             response.headers_mut().insert("x-amzn-ErrorType", v);
         }

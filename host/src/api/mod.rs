@@ -24,13 +24,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::Value;
 
 use crate::server::Server;
-pub use error::{AMZ_JSON, ApiError, LambdaError};
+pub use error::{AMZ_JSON, ApiError, LambdaError, json_response};
 
 /// Largest Step Functions request body: a 1 MiB definition, escaped, with room to spare.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -77,13 +77,7 @@ async fn dispatch(State(server): State<Arc<Server>>, headers: HeaderMap, body: B
         return sns::handle(&server, body).await;
     }
     match handle(&server, &headers, body).await {
-        Ok(output) => {
-            let mut response = (StatusCode::OK, output.to_string()).into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
-            response
-        }
+        Ok(output) => json_response(StatusCode::OK, &output),
         Err(e) => e.into_response(),
     }
 }

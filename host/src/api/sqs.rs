@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::AMZ_JSON;
+use super::json_response;
 use crate::integrations::sqs::{
     MessageAttribute, NewMessage, Queues, Received, SqsError, md5_of_attributes,
 };
@@ -35,11 +35,9 @@ impl IntoResponse for SqsError {
             "__type": format!("com.amazonaws.sqs#{}", self.name()),
             "message": self.to_string(),
         });
-        let mut response = (status, body.to_string()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
+        let mut response = json_response(status, &body);
         if let Ok(v) = HeaderValue::from_str(&format!("{};{fault}", self.query_code())) {
-            headers.insert("x-amzn-query-error", v);
+            response.headers_mut().insert("x-amzn-query-error", v);
         }
         response
     }
@@ -63,13 +61,7 @@ pub async fn handle(server: &Server, headers: &HeaderMap, action: &str, body: Bo
         ))),
     };
     match result {
-        Ok(output) => {
-            let mut response = (StatusCode::OK, output.to_string()).into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(AMZ_JSON));
-            response
-        }
+        Ok(output) => json_response(StatusCode::OK, &output),
         Err(e) => e.into_response(),
     }
 }
