@@ -57,15 +57,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio");
-    println!(
-        "machine: {} cores, load {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load_average()
-    );
+    let runtime = support::runtime();
     runtime.block_on(callback());
 }
 

@@ -219,15 +219,7 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let wants = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio");
-    println!(
-        "machine: {} cores, load {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load_average()
-    );
+    let runtime = support::runtime();
     if wants("express") {
         runtime.block_on(express());
     }

@@ -15,9 +15,8 @@ use stepwise::store::Store;
 use stepwise::store::sqlite::SqliteStore;
 use stepwise_test_artifacts as guest;
 
-use common::Host;
+use common::{Host, ROLE};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 const MACHINE_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
 
 fn code(path: &str) -> Vec<u8> {
@@ -25,18 +24,7 @@ fn code(path: &str) -> Vec<u8> {
 }
 
 async fn deploy(host: &Host, name: &str, path: &str) {
-    host.lambda
-        .create_function()
-        .function_name(name)
-        .role(ROLE)
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(Blob::new(code(path)))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("deploying {name}: {:?}", e.into_service_error()));
+    common::deploy(&host.lambda, name, path, None).await;
 }
 
 async fn create_machine(
@@ -103,14 +91,7 @@ async fn finished(
     host: &Host,
     arn: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    for _ in 0..500 {
-        let d = describe(host, arn).await;
-        if d.status != ExecutionStatus::Running {
-            return d;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{arn} did not finish");
+    common::ended(&host.sfn, arn).await
 }
 
 /// The AWS error name of a failed SDK call.

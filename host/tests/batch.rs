@@ -8,7 +8,6 @@ mod common;
 
 use aws_sdk_batch::error::ProvideErrorMetadata;
 use aws_sdk_batch::types::{JobStatus, RetryStrategy};
-use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{Value, json};
 
@@ -32,20 +31,7 @@ async fn start(http_allowed_hosts: Vec<String>) -> Host {
 /// What these tests do often.
 impl Host {
     async fn deploy(&self, name: &str, path: &str, timeout: i32) {
-        let code = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        self.lambda
-            .create_function()
-            .function_name(name)
-            .role(ROLE)
-            .timeout(timeout)
-            .code(
-                aws_sdk_lambda::types::FunctionCode::builder()
-                    .zip_file(Blob::new(code))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("deploying {name}: {:?}", e.into_service_error()));
+        common::deploy(&self.lambda, name, path, Some(timeout)).await;
     }
 
     /// Creates a Standard machine and starts it on `input`; the execution's ARN.
@@ -464,41 +450,12 @@ fn uuid_like() -> String {
 async fn a_job_and_its_waiting_execution_survive_sigkill() {
     let dir = std::env::temp_dir().join(format!("stepwise-batch-crash-{}", uuid_like()));
     let (mut server, endpoint) = common::serve(&dir, &[]);
-    let lambda = lambda_client(&endpoint);
-    let code = std::fs::read(guest::SPIN).unwrap();
     // The function never returns: each attempt ends at its 2-second Lambda timeout.
-    lambda
-        .create_function()
-        .function_name("slow")
-        .role(ROLE)
-        .timeout(2)
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(Blob::new(code))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::deploy(&lambda_client(&endpoint), "slow", guest::SPIN, Some(2)).await;
     let sfn = sfn_client(&endpoint);
     let definition = batch_machine("slow", "arn:aws:states:::batch:submitJob.sync", 1);
-    let machine = sfn
-        .create_state_machine()
-        .name("survives")
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
-    let arn = sfn
-        .start_execution()
-        .state_machine_arn(machine)
-        .input("{}")
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let machine = common::create_machine(&sfn, "survives", &definition).await;
+    let arn = common::start_execution(&sfn, &machine, &json!({})).await;
     // Killed once the task has recorded its submission (TaskSubmitted) and the job runs.
     let submitted = async {
         for _ in 0..500 {

@@ -522,6 +522,13 @@ async fn waiting_tokens_survive_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+fn tag(key: &str, value: &str) -> aws_sdk_sfn::types::Tag {
+    aws_sdk_sfn::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+}
+
 fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("stepwise-callbacks-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -532,35 +539,19 @@ fn tempdir() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deployed_function_works_an_activity_and_heartbeats_through_the_token_path() {
     let host = Host::in_memory().await;
-    let code = std::fs::read(stepwise_test_artifacts::BEHAVE).unwrap();
-    host.lambda
-        .create_function()
-        .function_name("behave")
-        .role(ROLE)
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(aws_sdk_lambda::primitives::Blob::new(code))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::deploy(
+        &host.lambda,
+        "behave",
+        stepwise_test_artifacts::BEHAVE,
+        None,
+    )
+    .await;
     let pool = host
         .sfn
         .create_activity()
         .name("pool")
-        .tags(
-            aws_sdk_sfn::types::Tag::builder()
-                .key("stepwise:worker-function")
-                .value("behave")
-                .build(),
-        )
-        .tags(
-            aws_sdk_sfn::types::Tag::builder()
-                .key("stepwise:worker-concurrency")
-                .value("2")
-                .build(),
-        )
+        .tags(tag("stepwise:worker-function", "behave"))
+        .tags(tag("stepwise:worker-concurrency", "2"))
         .send()
         .await
         .unwrap()
@@ -570,18 +561,8 @@ async fn a_deployed_function_works_an_activity_and_heartbeats_through_the_token_
         .sfn
         .tag_resource()
         .resource_arn(&pool)
-        .tags(
-            aws_sdk_sfn::types::Tag::builder()
-                .key("stepwise:worker-concurrency")
-                .value("0")
-                .build(),
-        )
-        .tags(
-            aws_sdk_sfn::types::Tag::builder()
-                .key("stepwise:worker-function")
-                .value("behave")
-                .build(),
-        )
+        .tags(tag("stepwise:worker-concurrency", "0"))
+        .tags(tag("stepwise:worker-function", "behave"))
         .send()
         .await
         .unwrap_err()

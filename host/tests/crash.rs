@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use serde_json::{Value, json};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 const EXECUTIONS: usize = 60;
 const WAIT_SECONDS: u64 = 4;
 
@@ -23,15 +22,7 @@ async fn executions_survive_sigkill_and_complete_exactly_once() {
         "Before": {"Type": "Pass", "Result": "before", "ResultPath": "$.before", "Next": "Park"},
         "Park": {"Type": "Wait", "Seconds": WAIT_SECONDS, "Next": "After"},
         "After": {"Type": "Pass", "Result": "after", "ResultPath": "$.after", "End": true}}});
-    let machine = sfn
-        .create_state_machine()
-        .name("parked")
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
+    let machine = common::create_machine(&sfn, "parked", &definition).await;
     let mut arns = Vec::new();
     for i in 0..EXECUTIONS {
         let started = sfn

@@ -224,6 +224,24 @@ pub async fn ended(
     panic!("{arn} did not end");
 }
 
+/// Deploys the component at `path` as function `name`, with a Lambda `timeout` if given.
+pub async fn deploy(lambda: &aws_sdk_lambda::Client, name: &str, path: &str, timeout: Option<i32>) {
+    let code = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    lambda
+        .create_function()
+        .function_name(name)
+        .role(ROLE)
+        .set_timeout(timeout)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(code))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("deploying {name}: {:?}", e.into_service_error()));
+}
+
 /// Creates a Standard machine; its ARN.
 pub async fn create_machine(
     sfn: &aws_sdk_sfn::Client,
