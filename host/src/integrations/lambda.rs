@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{CallContext, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
@@ -226,38 +226,25 @@ pub async fn invoke_integration(
 
 /// Lambda's Invoke response as Step Functions hands it to the state.
 fn response(status: u16, payload: Value) -> Value {
-    let request_id = uuid::Uuid::new_v4().to_string();
     let length = match &payload {
         Value::String(s) if s.is_empty() => 0,
         p => p.to_string().len(),
     };
-    let date = chrono::Utc::now()
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    let headers = [
-        ("Connection", "keep-alive".to_owned()),
-        ("Content-Length", length.to_string()),
-        ("Content-Type", "application/json".to_owned()),
-        ("Date", date),
-        ("X-Amz-Executed-Version", LATEST.to_owned()),
-        ("x-amzn-Remapped-Content-Length", "0".to_owned()),
-        ("x-amzn-RequestId", request_id.clone()),
-    ];
-    let mut all = Map::new();
-    let mut single = Map::new();
-    for (name, value) in headers {
-        all.insert(name.into(), json!([value]));
-        single.insert(name.into(), Value::String(value));
-    }
+    let (http, sdk) = super::sdk_metadata(
+        status,
+        vec![
+            ("Connection", "keep-alive".to_owned()),
+            ("Content-Length", length.to_string()),
+            ("Content-Type", "application/json".to_owned()),
+            ("X-Amz-Executed-Version", LATEST.to_owned()),
+            ("x-amzn-Remapped-Content-Length", "0".to_owned()),
+        ],
+    );
     json!({
         "ExecutedVersion": LATEST,
         "Payload": payload,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": all,
-            "HttpHeaders": single,
-            "HttpStatusCode": status,
-        },
-        "SdkResponseMetadata": { "RequestId": request_id },
+        "SdkHttpMetadata": http,
+        "SdkResponseMetadata": sdk,
         "StatusCode": status,
     })
 }

@@ -91,6 +91,29 @@ pub trait Service: Send + Sync + 'static {
     }
 }
 
+/// The `SdkHttpMetadata` and `SdkResponseMetadata` that Step Functions adds to an AWS
+/// service's response (it calls through the AWS SDK for Java): the HTTP status and `headers`,
+/// with `Date` and `x-amzn-RequestId` added, each header also as a one-element list.
+pub fn sdk_metadata(status: u16, mut headers: Vec<(&str, String)>) -> (Value, Value) {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let date = chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    headers.push(("Date", date));
+    headers.push(("x-amzn-RequestId", request_id.clone()));
+    headers.sort_by_key(|(name, _)| name.to_ascii_lowercase());
+    let mut all = serde_json::Map::new();
+    let mut single = serde_json::Map::new();
+    for (name, value) in headers {
+        all.insert(name.into(), serde_json::json!([value]));
+        single.insert(name.into(), Value::String(value));
+    }
+    (
+        serde_json::json!({"AllHttpHeaders": all, "HttpHeaders": single, "HttpStatusCode": status}),
+        serde_json::json!({"RequestId": request_id}),
+    )
+}
+
 /// Runs Task states' resources: Lambda functions (WebAssembly components) and service
 /// integrations. Cheap to clone.
 #[derive(Clone)]

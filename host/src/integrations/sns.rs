@@ -19,7 +19,8 @@ use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::sqs::{MessageAttribute, NewMessage, Queues, sdk_metadata};
+use super::sdk_metadata;
+use super::sqs::{MessageAttribute, NewMessage, Queues};
 use super::{CallContext, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
 use crate::server::Identity;
@@ -616,7 +617,7 @@ impl Topics {
                 attributes,
             })
             .await?;
-        let (http, response) = sdk_metadata("text/xml");
+        let (http, response) = sdk_metadata(200, vec![("Content-Type", "text/xml".to_owned())]);
         Ok(json!({"MessageId": id, "SdkHttpMetadata": http, "SdkResponseMetadata": response}))
     }
 }

@@ -26,7 +26,6 @@ pub use error::{Result, SqsError};
 use message::{check_attributes, valid_body};
 pub use message::{md5_hex, md5_of_attributes};
 pub use queue::{MessageAttribute, QueueState, ReceiptError, Received, StoredMessage};
-pub use task::sdk_metadata;
 
 /// The store kind of a queue (key: its name).
 pub const QUEUE_KIND: &str = "sqs.queue";

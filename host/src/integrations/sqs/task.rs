@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{NewMessage, Queues, Result, SqsError};
-use crate::integrations::{CallContext, Pattern, Service, ServiceFuture};
+use crate::integrations::{CallContext, Pattern, Service, ServiceFuture, sdk_metadata};
 use crate::interp::Failure;
 
 impl Queues {
@@ -52,7 +52,7 @@ impl Queues {
         if let Some(md5) = sent.md5_attributes {
             response["MD5OfMessageAttributes"] = md5.into();
         }
-        let metadata = sdk_metadata(AMZ_JSON_TYPE);
+        let metadata = sdk_metadata(200, vec![("Content-Type", AMZ_JSON_TYPE.to_owned())]);
         response["SdkHttpMetadata"] = metadata.0;
         response["SdkResponseMetadata"] = metadata.1;
         Ok(response)
@@ -60,30 +60,6 @@ impl Queues {
 }
 
 const AMZ_JSON_TYPE: &str = "application/x-amz-json-1.0";
-
-/// The `SdkHttpMetadata` and `SdkResponseMetadata` that Step Functions adds to an SDK
-/// integration's response (it calls through the AWS SDK for Java).
-pub fn sdk_metadata(content_type: &str) -> (Value, Value) {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let date = chrono::Utc::now()
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    let headers = json!({
-        "Content-Type": content_type,
-        "Date": date,
-        "x-amzn-RequestId": request_id,
-    });
-    let all: serde_json::Map<String, Value> = headers
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), json!([v])))
-        .collect();
-    (
-        json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": 200}),
-        json!({"RequestId": request_id}),
-    )
-}
 
 impl Service for Queues {
     fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
