@@ -48,6 +48,14 @@ pub enum EventDetails {
         state_type: &'static str,
         name: String,
         output: Arc<Value>,
+        /// The workflow variables the state assigned (`Assign`), in order.
+        assigned: Option<Arc<Vec<(String, Value)>>>,
+    },
+    /// A JSONata expression or a variable assignment failed (`States.QueryEvaluationError`).
+    EvaluationFailed {
+        error: String,
+        cause: String,
+        state: String,
     },
     ParallelStateStarted,
     ParallelStateSucceeded,
@@ -163,6 +171,7 @@ impl EventDetails {
             ExecutionFailed(_) => "ExecutionFailed",
             ExecutionAborted(_) => "ExecutionAborted",
             ExecutionTimedOut(_) => "ExecutionTimedOut",
+            EvaluationFailed { .. } => "EvaluationFailed",
             ParallelStateStarted => "ParallelStateStarted",
             ParallelStateSucceeded => "ParallelStateSucceeded",
             ParallelStateFailed => "ParallelStateFailed",
@@ -281,9 +290,31 @@ impl HistoryEvent {
                 "stateEnteredEventDetails",
                 serde_json::json!({"name": name, "input": text(input), "inputDetails": payload_details()}),
             ),
-            StateExited { name, output, .. } => (
-                "stateExitedEventDetails",
-                serde_json::json!({"name": name, "output": text(output), "outputDetails": payload_details()}),
+            StateExited {
+                name,
+                output,
+                assigned,
+                ..
+            } => {
+                let mut m = serde_json::Map::new();
+                m.insert("name".into(), name.as_str().into());
+                m.insert("output".into(), text(output));
+                m.insert("outputDetails".into(), payload_details());
+                if let Some(assigned) = assigned {
+                    let variables: serde_json::Map<String, Value> =
+                        assigned.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                    m.insert("assignedVariables".into(), Value::Object(variables));
+                    m.insert("assignedVariablesDetails".into(), payload_details());
+                }
+                ("stateExitedEventDetails", Value::Object(m))
+            }
+            EvaluationFailed {
+                error,
+                cause,
+                state,
+            } => (
+                "evaluationFailedEventDetails",
+                serde_json::json!({"error": error, "cause": cause, "state": state}),
             ),
             MapStateStarted { length } => (
                 "mapStateStartedEventDetails",

@@ -23,12 +23,18 @@ pub const MAX_RULE_DEPTH: usize = 64;
 /// One element of a Choice state's `Choices`: a rule and the state to go to when it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChoiceBranch {
-    /// The condition.
-    pub rule: Rule,
-    /// The state to transition to when `rule` is true.
+    /// The condition, in a JSONPath state (exactly one of `rule` and `condition` is set).
+    pub rule: Option<Rule>,
+    /// The condition, in a JSONata state: `true`/`false` or a `{% %}` expression.
+    pub condition: Option<Value>,
+    /// The state to transition to when the condition holds.
     pub next: String,
     /// The optional `Comment` of the branch.
     pub comment: Option<String>,
+    /// Variables to set when this branch is taken.
+    pub assign: Option<Value>,
+    /// The state output when this branch is taken (JSONata).
+    pub output: Option<Value>,
 }
 
 /// A Choice Rule: a boolean combination of comparisons.
@@ -499,14 +505,47 @@ pub fn parse_branch(
         }
     };
     let comment = parse_comment(object, location, diags);
-    let rule = parse_rule_object(object, location, RuleLevel::Branch, 0, diags);
+    let assign = object.get("Assign").cloned();
+    let output = object.get("Output").cloned();
+    // A JSONata rule is a `Condition` (the validator checks which language the state uses).
+    let (rule, condition) = match object.get("Condition") {
+        Some(condition) => {
+            for key in object.keys() {
+                if !matches!(
+                    key.as_str(),
+                    "Condition" | "Next" | "Comment" | "Assign" | "Output"
+                ) {
+                    diags.push(unsupported_field(location, key));
+                }
+            }
+            let condition_ok = match condition {
+                Value::Bool(_) => true,
+                Value::String(s) => super::query::expression_text(s).is_some(),
+                _ => false,
+            };
+            if !condition_ok {
+                diags.push(Diagnostic::schema(
+                    "The field 'Condition' must be true, false or a JSONata expression {% ... %}",
+                    field_location(location, "Condition"),
+                ));
+            }
+            (None, Some(condition.clone()))
+        }
+        None => (
+            parse_rule_object(object, location, RuleLevel::Branch, 0, diags),
+            None,
+        ),
+    };
     if diags.len() != errors_before {
         return None;
     }
     Some(ChoiceBranch {
-        rule: rule?,
+        rule,
+        condition,
         next: next?,
         comment,
+        assign,
+        output,
     })
 }
 
@@ -565,7 +604,7 @@ fn parse_rule_object(
         let key = key.as_str();
         match key {
             "Variable" | "Comment" => {}
-            "Next" if level == RuleLevel::Branch => {}
+            "Next" | "Assign" | "Output" if level == RuleLevel::Branch => {}
             "And" => operators.push((key, OperatorField::And)),
             "Or" => operators.push((key, OperatorField::Or)),
             "Not" => operators.push((key, OperatorField::Not)),
@@ -780,6 +819,13 @@ pub fn is_reference_path(path: &str) -> bool {
     let Some(mut rest) = path.strip_prefix("$$").or_else(|| path.strip_prefix('$')) else {
         return false;
     };
+    // `$name…` reads a workflow variable.
+    if !path.starts_with("$$") && rest.starts_with(super::path::is_variable_start) {
+        let end = rest
+            .find(|c: char| !super::path::is_variable_continue(c))
+            .unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
     while !rest.is_empty() {
         if let Some(after_dot) = rest.strip_prefix('.') {
             let end = after_dot.find(['.', '[']).unwrap_or(after_dot.len());
@@ -865,7 +911,9 @@ pub fn choose<'a>(
     resolve: &mut dyn FnMut(&str) -> Result<Option<Value>, String>,
 ) -> Result<Option<&'a str>, ChoiceError> {
     for branch in branches {
-        if evaluate(&branch.rule, resolve)? {
+        if let Some(rule) = &branch.rule
+            && evaluate(rule, resolve)?
+        {
             return Ok(Some(&branch.next));
         }
     }
@@ -1085,7 +1133,7 @@ mod tests {
             map.insert("Next".into(), json!("X"));
         }
         let branch = parse_ok(rule);
-        evaluate(&branch.rule, &mut resolver(&input))
+        evaluate(branch.rule.as_ref().unwrap(), &mut resolver(&input))
     }
 
     fn holds(rule: Value, input: Value) -> bool {
@@ -1102,7 +1150,7 @@ mod tests {
         }));
         assert_eq!(branch.next, "Done");
         assert_eq!(branch.comment.as_deref(), Some("why"));
-        let Rule::Compare(comparison) = &branch.rule else {
+        let Some(Rule::Compare(comparison)) = &branch.rule else {
             panic!("expected a comparison, got {:?}", branch.rule);
         };
         assert_eq!(comparison.variable, "$.a");
@@ -1125,7 +1173,7 @@ mod tests {
             ],
             "Next": "N"
         }));
-        let Rule::And(rules) = branch.rule else {
+        let Some(Rule::And(rules)) = branch.rule else {
             panic!("expected And");
         };
         assert_eq!(rules.len(), 3);
@@ -1151,7 +1199,7 @@ mod tests {
             rule.insert(name.into(), operand);
             rule.insert("Next".into(), json!("N"));
             let branch = parse_ok(Value::Object(rule));
-            let Rule::Compare(comparison) = branch.rule else {
+            let Some(Rule::Compare(comparison)) = branch.rule else {
                 panic!("{name}: expected a comparison");
             };
             assert_eq!(comparison.op, op, "{name}");
@@ -1691,8 +1739,10 @@ mod tests {
     #[test]
     fn resolver_errors_are_reported() {
         let branch = parse_ok(json!({"Variable": "$.v", "IsNull": true, "Next": "N"}));
-        let error =
-            evaluate(&branch.rule, &mut |_: &str| Err("boom".to_owned())).expect_err("must fail");
+        let error = evaluate(branch.rule.as_ref().unwrap(), &mut |_: &str| {
+            Err("boom".to_owned())
+        })
+        .expect_err("must fail");
         assert_eq!(error.to_string(), "Invalid path '$.v': boom");
         assert_eq!(error.error_name(), "States.Runtime");
     }

@@ -41,6 +41,18 @@ impl Diagnostic {
         }
     }
 
+    /// A warning: the definition is accepted.
+    pub fn warning(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        location: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Self::error(code, message, location)
+        }
+    }
+
     /// The most common kind: a field of the wrong shape.
     pub fn schema(message: impl Into<String>, location: impl Into<String>) -> Self {
         Self::error(codes::SCHEMA_VALIDATION_FAILED, message, location)
@@ -72,6 +84,8 @@ pub mod codes {
     pub const INVALID_RESOURCE: &str = "INVALID_RESOURCE";
     /// The document nests deeper than the validator walks.
     pub const TOO_DEEPLY_NESTED: &str = "TOO_DEEPLY_NESTED";
+    /// A JSONata expression reads a variable that no state assigns (a warning).
+    pub const UNDEFINED_VARIABLE: &str = "UNDEFINED_VARIABLE";
 }
 
 /// Escape one JSON pointer segment (RFC 6901) so state names containing `/` or `~` stay

@@ -633,7 +633,13 @@ impl Parser<'_> {
             .strip_prefix("$$")
             .or_else(|| path.strip_prefix('$'))
             .unwrap_or(path);
-        if !(body.is_empty() || body.starts_with('.') || body.starts_with('[')) {
+        // `$name…` reads a workflow variable.
+        let variable = !path.starts_with("$$")
+            && body
+                .chars()
+                .next()
+                .is_some_and(super::path::is_variable_start);
+        if !(variable || body.is_empty() || body.starts_with('.') || body.starts_with('[')) {
             return Err(self.syntax("a path"));
         }
         let path = path.to_string();

@@ -5,7 +5,9 @@
 pub mod choice;
 pub mod diagnostic;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod model;
 pub mod path;
+pub mod query;
 pub mod template;
 pub mod validate;

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::intrinsics;
 use super::path::{Query, ReferencePath};
+use super::query::{Evaluable, QueryLanguage};
 use super::template::Template;
 
 /// A whole state machine, or a Parallel branch, or a Map's item processor: `StartAt` + `States`.
@@ -32,6 +33,9 @@ pub struct StateMachine {
     /// Only present in a Map's `ItemProcessor`.
     #[serde(default)]
     pub processor_config: Option<ProcessorConfig>,
+    /// The query language of every state that does not name its own (top level only).
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
 }
 
 /// One state, by its `Type`.
@@ -80,6 +84,47 @@ impl State {
             State::Parallel(s) => Some(&s.transition),
             State::Map(s) => Some(&s.transition),
             State::Choice(_) | State::Succeed(_) | State::Fail(_) => None,
+        }
+    }
+
+    /// The state's own `QueryLanguage`, if it names one.
+    pub fn query_language(&self) -> Option<QueryLanguage> {
+        match self {
+            State::Pass(s) => s.query_language,
+            State::Task(s) => s.query_language,
+            State::Choice(s) => s.query_language,
+            State::Wait(s) => s.query_language,
+            State::Succeed(s) => s.query_language,
+            State::Fail(s) => s.query_language,
+            State::Parallel(s) => s.query_language,
+            State::Map(s) => s.query_language,
+        }
+    }
+
+    /// `Assign`, as written.
+    pub fn assign(&self) -> Option<&Value> {
+        match self {
+            State::Pass(s) => s.assign.as_ref(),
+            State::Task(s) => s.assign.as_ref(),
+            State::Choice(s) => s.assign.as_ref(),
+            State::Wait(s) => s.assign.as_ref(),
+            State::Parallel(s) => s.assign.as_ref(),
+            State::Map(s) => s.assign.as_ref(),
+            State::Succeed(_) | State::Fail(_) => None,
+        }
+    }
+
+    /// `Output`, as written.
+    pub fn output(&self) -> Option<&Value> {
+        match self {
+            State::Pass(s) => s.output.as_ref(),
+            State::Task(s) => s.output.as_ref(),
+            State::Choice(s) => s.output.as_ref(),
+            State::Wait(s) => s.output.as_ref(),
+            State::Succeed(s) => s.output.as_ref(),
+            State::Parallel(s) => s.output.as_ref(),
+            State::Map(s) => s.output.as_ref(),
+            State::Fail(_) => None,
         }
     }
 
@@ -148,6 +193,15 @@ pub struct Pass {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -172,6 +226,18 @@ pub struct Task {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
+    /// The task or branch input (JSONata).
+    #[serde(default)]
+    pub arguments: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -198,13 +264,13 @@ pub struct Task {
     /// Time limit in seconds (AWS default: 60 for activities and integrations, none for Lambda
     /// beyond its own limit; we default to none and let the resource decide).
     #[serde(default)]
-    pub timeout_seconds: Option<u64>,
+    pub timeout_seconds: Option<Evaluable<u64>>,
     /// Time limit read from the input.
     #[serde(default)]
     pub timeout_seconds_path: Option<ReferencePath>,
     /// The longest silence between heartbeats.
     #[serde(default)]
-    pub heartbeat_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<Evaluable<u64>>,
     /// Heartbeat interval read from the input.
     #[serde(default)]
     pub heartbeat_seconds_path: Option<ReferencePath>,
@@ -220,6 +286,15 @@ pub struct Choice {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
     /// InputPath and OutputPath.
     #[serde(flatten)]
     pub io: InputOutput,
@@ -238,6 +313,15 @@ pub struct Wait {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -246,13 +330,13 @@ pub struct Wait {
     pub io: InputOutput,
     /// Seconds to wait.
     #[serde(default)]
-    pub seconds: Option<u64>,
+    pub seconds: Option<Evaluable<u64>>,
     /// Seconds to wait, read from the input.
     #[serde(default)]
     pub seconds_path: Option<ReferencePath>,
     /// Wait until this RFC 3339 time.
     #[serde(default)]
-    pub timestamp: Option<String>,
+    pub timestamp: Option<Evaluable<String>>,
     /// Wait until a time read from the input.
     #[serde(default)]
     pub timestamp_path: Option<ReferencePath>,
@@ -265,6 +349,12 @@ pub struct Succeed {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
     /// InputPath and OutputPath.
     #[serde(flatten)]
     pub io: InputOutput,
@@ -277,6 +367,9 @@ pub struct Fail {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
     /// The error name.
     #[serde(default)]
     pub error: Option<String>,
@@ -298,6 +391,18 @@ pub struct Parallel {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
+    /// The task or branch input (JSONata).
+    #[serde(default)]
+    pub arguments: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -331,6 +436,18 @@ pub struct Map {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
+    /// The items: an array or an expression giving one (JSONata).
+    #[serde(default)]
+    pub items: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -363,19 +480,19 @@ pub struct Map {
     pub result_writer: Option<Value>,
     /// At most this many items at once; 0 means no limit.
     #[serde(default)]
-    pub max_concurrency: Option<u64>,
+    pub max_concurrency: Option<Evaluable<u64>>,
     /// MaxConcurrency read from the input.
     #[serde(default)]
     pub max_concurrency_path: Option<ReferencePath>,
     /// How many items may fail before the Map fails.
     #[serde(default)]
-    pub tolerated_failure_count: Option<u64>,
+    pub tolerated_failure_count: Option<Evaluable<u64>>,
     /// ToleratedFailureCount read from the input.
     #[serde(default)]
     pub tolerated_failure_count_path: Option<ReferencePath>,
     /// Which percentage of items may fail before the Map fails.
     #[serde(default)]
-    pub tolerated_failure_percentage: Option<f64>,
+    pub tolerated_failure_percentage: Option<Evaluable<f64>>,
     /// ToleratedFailurePercentage read from the input.
     #[serde(default)]
     pub tolerated_failure_percentage_path: Option<ReferencePath>,
@@ -518,6 +635,12 @@ pub struct Catcher {
     /// Where the error object goes in the state's input (default `$`).
     #[serde(default, deserialize_with = "result_path")]
     pub result_path: Option<ResultPath>,
+    /// Workflow variables to set when it catches (either language).
+    #[serde(default)]
+    pub assign: Option<Value>,
+    /// The state output when it catches (JSONata).
+    #[serde(default)]
+    pub output: Option<Value>,
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,

@@ -45,6 +45,16 @@ const MAX_NESTING: usize = 32;
 /// values built some other way from exhausting the stack.
 const MAX_EQUALITY_DEPTH: usize = 256;
 
+/// Whether `c` may begin a variable name: AWS follows Unicode's identifier rules (UAX #31).
+pub fn is_variable_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+/// Whether `c` may continue a variable name.
+pub fn is_variable_continue(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
 /// Which document a path starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Root {
@@ -52,6 +62,23 @@ pub enum Root {
     Input,
     /// `$$`: the context object.
     Context,
+    /// `$name`: a workflow variable (see [`Query::variable`]).
+    Variable,
+}
+
+/// Workflow variables a path can read as `$name`.
+pub trait Variables {
+    /// The variable's value, if it is defined.
+    fn variable(&self, name: &str) -> Option<&Value>;
+}
+
+/// No variables at all: what a path sees outside an execution.
+pub struct NoVariables;
+
+impl Variables for NoVariables {
+    fn variable(&self, _name: &str) -> Option<&Value> {
+        None
+    }
 }
 
 /// A path text that is not valid JSONPath, or not a valid reference path where one is required.
@@ -124,6 +151,12 @@ pub enum SelectError {
         /// The path up to (not including) the index.
         path: String,
     },
+    /// A `$name` path reads a variable no state has assigned.
+    #[error("The variable '${name}' is not defined")]
+    UndefinedVariable {
+        /// The variable's name, without `$`.
+        name: String,
+    },
     /// An index step was applied to something that is neither an array nor null.
     #[error("Filter: [{index}] can only be applied to arrays. Current context is: {context}")]
     NotAnArray {
@@ -145,6 +178,7 @@ impl SelectError {
             | SelectError::NotAnObject { path, .. }
             | SelectError::NullArray { path }
             | SelectError::NotAnArray { path, .. } => path,
+            SelectError::UndefinedVariable { name } => name,
         }
     }
 }
@@ -260,19 +294,27 @@ enum Operand {
 pub struct Query {
     text: String,
     root: Root,
+    /// The variable's name when `root` is [`Root::Variable`].
+    variable: Option<String>,
     steps: Steps,
 }
 
 impl Query {
-    /// Parses `$…` (the input) or `$$…` (the context object).
+    /// Parses `$…` (the input), `$$…` (the context object) or `$name…` (a variable).
     pub fn parse(text: &str) -> Result<Query, ParseError> {
         let mut parser = Parser::new(text);
-        let (root, steps) = parser.query()?;
+        let (root, variable, steps) = parser.query()?;
         Ok(Query {
             text: text.to_owned(),
             root,
+            variable,
             steps,
         })
+    }
+
+    /// The variable a `$name…` path reads.
+    pub fn variable(&self) -> Option<&str> {
+        self.variable.as_deref()
     }
 
     /// The path as written.
@@ -314,7 +356,17 @@ impl Query {
         input: &'a Value,
         context: &'a Value,
     ) -> Result<Cow<'a, Value>, SelectError> {
-        let doc = self.document(input, context);
+        self.select_in(input, context, &NoVariables)
+    }
+
+    /// Like [`Query::select_ref`], with workflow variables for `$name` paths.
+    pub fn select_in<'a>(
+        &self,
+        input: &'a Value,
+        context: &'a Value,
+        variables: &'a dyn Variables,
+    ) -> Result<Cow<'a, Value>, SelectError> {
+        let doc = self.document(input, context, variables)?;
         if self.steps.definite {
             let found = walk_definite(&self.steps.segments, doc)?;
             Ok(apply_function(self.steps.function, Cow::Borrowed(found)))
@@ -327,8 +379,13 @@ impl Query {
 
     /// Like [`Query::select`], but a definite path that finds nothing is `Ok(None)` (Choice
     /// `IsPresent`). An indefinite path always finds its (possibly empty) array.
-    pub fn find(&self, input: &Value, context: &Value) -> Result<Option<Value>, SelectError> {
-        match self.select_ref(input, context) {
+    pub fn find(
+        &self,
+        input: &Value,
+        context: &Value,
+        variables: &dyn Variables,
+    ) -> Result<Option<Value>, SelectError> {
+        match self.select_in(input, context, variables) {
             Ok(value) => Ok(Some(value.into_owned())),
             Err(_) => Ok(None),
         }
@@ -351,10 +408,23 @@ impl Query {
         )
     }
 
-    fn document<'a>(&self, input: &'a Value, context: &'a Value) -> &'a Value {
+    fn document<'a>(
+        &self,
+        input: &'a Value,
+        context: &'a Value,
+        variables: &'a dyn Variables,
+    ) -> Result<&'a Value, SelectError> {
         match self.root {
-            Root::Input => input,
-            Root::Context => context,
+            Root::Input => Ok(input),
+            Root::Context => Ok(context),
+            Root::Variable => {
+                let name = self.variable.as_deref().unwrap_or_default();
+                variables
+                    .variable(name)
+                    .ok_or_else(|| SelectError::UndefinedVariable {
+                        name: name.to_owned(),
+                    })
+            }
         }
     }
 }
@@ -406,15 +476,28 @@ impl ReferencePath {
         self.query.select(input, context)
     }
 
+    /// Like [`ReferencePath::get`], with workflow variables for `$name` paths.
+    pub fn get_in(
+        &self,
+        input: &Value,
+        context: &Value,
+        variables: &dyn Variables,
+    ) -> Result<Value, SelectError> {
+        self.query
+            .select_in(input, context, variables)
+            .map(Cow::into_owned)
+    }
+
     /// Like [`ReferencePath::get`] without cloning.
     pub fn get_ref<'a>(
         &self,
         input: &'a Value,
         context: &'a Value,
+        variables: &'a dyn Variables,
     ) -> Result<&'a Value, SelectError> {
         walk_definite(
             &self.query.steps.segments,
-            self.query.document(input, context),
+            self.query.document(input, context, variables)?,
         )
     }
 
@@ -426,7 +509,7 @@ impl ReferencePath {
         if segments.len() > MAX_SET_CLONED_DEPTH {
             return self.set(target.clone(), value);
         }
-        if self.query.root == Root::Context {
+        if self.query.root != Root::Input {
             return Err(SetError::ContextObject {
                 path: self.query.text.clone(),
             });
@@ -442,7 +525,7 @@ impl ReferencePath {
     /// field step into a non-object, or an index step into a non-array or past its end, is a
     /// [`SetError::Mismatch`] (AWS `States.ResultPathMatchFailure`).
     pub fn set(&self, target: Value, value: Value) -> Result<Value, SetError> {
-        if self.query.root == Root::Context {
+        if self.query.root != Root::Input {
             return Err(SetError::ContextObject {
                 path: self.query.text.clone(),
             });
@@ -1110,23 +1193,30 @@ impl<'t> Parser<'t> {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    /// `$…` or `$$…`, whole text.
-    fn query(&mut self) -> Result<(Root, Steps), ParseError> {
+    /// `$…`, `$$…` or `$name…`, whole text.
+    fn query(&mut self) -> Result<(Root, Option<String>, Steps), ParseError> {
         self.skip_spaces();
         if !self.eat('$') {
             return Err(self.error("a path must start with '$'"));
         }
-        let root = if self.eat('$') {
-            Root::Context
+        let (root, variable) = if self.eat('$') {
+            (Root::Context, None)
+        } else if self.peek().is_some_and(is_variable_start) {
+            let start = self.position;
+            while self.peek().is_some_and(is_variable_continue) {
+                self.position += 1;
+            }
+            let name: String = self.chars[start..self.position].iter().collect();
+            (Root::Variable, Some(name))
         } else {
-            Root::Input
+            (Root::Input, None)
         };
         let steps = self.steps(false)?;
         self.skip_spaces();
         if let Some(found) = self.peek() {
             return Err(self.error(format!("unexpected character '{found}'")));
         }
-        Ok((root, steps))
+        Ok((root, variable, steps))
     }
 
     /// Segments after a root (`$` or `@`). In a filter, names also end at operator characters.
@@ -2056,11 +2146,17 @@ mod tests {
     #[test]
     fn find_reports_absence_as_none() {
         let input = json!({"a": {"b": null}, "s": "x"});
-        assert_eq!(q("$.a.b").find(&input, &json!({})), Ok(Some(Value::Null)));
-        assert_eq!(q("$.a.c").find(&input, &json!({})), Ok(None));
-        assert_eq!(q("$.z.c").find(&input, &json!({})), Ok(None));
-        assert_eq!(q("$.s.c").find(&input, &json!({})), Ok(None));
-        assert_eq!(q("$.z[*]").find(&input, &json!({})), Ok(Some(json!([]))));
+        assert_eq!(
+            q("$.a.b").find(&input, &json!({}), &NoVariables),
+            Ok(Some(Value::Null))
+        );
+        assert_eq!(q("$.a.c").find(&input, &json!({}), &NoVariables), Ok(None));
+        assert_eq!(q("$.z.c").find(&input, &json!({}), &NoVariables), Ok(None));
+        assert_eq!(q("$.s.c").find(&input, &json!({}), &NoVariables), Ok(None));
+        assert_eq!(
+            q("$.z[*]").find(&input, &json!({}), &NoVariables),
+            Ok(Some(json!([])))
+        );
     }
 
     #[test]
@@ -2190,7 +2286,10 @@ mod tests {
     fn reference_path_get() {
         let input = json!({"a": {"b": [1, 2]}});
         assert_eq!(rp("$.a.b[1]").get(&input, &json!({})), Ok(json!(2)));
-        assert_eq!(rp("$.a.b[1]").get_ref(&input, &json!({})), Ok(&json!(2)));
+        assert_eq!(
+            rp("$.a.b[1]").get_ref(&input, &json!({}), &NoVariables),
+            Ok(&json!(2))
+        );
         assert_eq!(
             rp("$.a.c")
                 .get(&input, &json!({}))

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::intrinsics::{self, Call};
-use super::path::{Query, Root};
+use super::path::{NoVariables, Query, Root, Variables};
 
 /// A parsed payload template.
 #[derive(Debug, Clone)]
@@ -82,6 +82,14 @@ pub enum EvalError {
 }
 
 impl Template {
+    /// The template's JSON, when it has nothing to evaluate.
+    pub fn literal(&self) -> Option<&Value> {
+        match self {
+            Template::Literal(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Parses a template from its JSON form.
     pub fn parse(value: &Value) -> Result<Template, ParseError> {
         match value {
@@ -177,34 +185,51 @@ impl Template {
         context: &Value,
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Value, EvalError> {
+        self.evaluate_in(input, context, &NoVariables, random)
+    }
+
+    /// Like [`Template::evaluate`], with workflow variables for `$name` paths.
+    pub fn evaluate_in(
+        &self,
+        input: &Value,
+        context: &Value,
+        variables: &dyn Variables,
+        random: &mut dyn FnMut() -> u64,
+    ) -> Result<Value, EvalError> {
         match self {
             Template::Literal(v) => Ok(v.clone()),
             Template::Object(fields) => {
                 let mut out = Map::with_capacity(fields.len());
                 for (name, t) in fields {
-                    out.insert(name.clone(), t.evaluate(input, context, random)?);
+                    out.insert(
+                        name.clone(),
+                        t.evaluate_in(input, context, variables, random)?,
+                    );
                 }
                 Ok(Value::Object(out))
             }
             Template::Array(items) => items
                 .iter()
-                .map(|t| t.evaluate(input, context, random))
+                .map(|t| t.evaluate_in(input, context, variables, random))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            Template::Path { field, query } => {
-                query
-                    .select(input, context)
-                    .map_err(|_| EvalError::PathNotFound {
-                        field: field.clone(),
-                        path: query.text().to_owned(),
-                        input: match query.root() {
-                            Root::Input => input.to_string(),
-                            Root::Context => context.to_string(),
-                        },
-                    })
-            }
+            Template::Path { field, query } => query
+                .select_in(input, context, variables)
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| EvalError::PathNotFound {
+                    field: field.clone(),
+                    path: query.text().to_owned(),
+                    input: match query.root() {
+                        Root::Input => input.to_string(),
+                        Root::Context => context.to_string(),
+                        Root::Variable => query
+                            .variable()
+                            .and_then(|name| variables.variable(name))
+                            .map_or_else(|| "null".to_owned(), Value::to_string),
+                    },
+                }),
             Template::Call { call, .. } => {
-                let mut env = PathEnv::new(input, context, random);
+                let mut env = PathEnv::new(input, context, random).with_variables(variables);
                 Ok(call.evaluate(&mut env)?)
             }
         }
@@ -215,6 +240,7 @@ impl Template {
 pub struct PathEnv<'a, 'r> {
     input: &'a Value,
     context: &'a Value,
+    variables: &'a dyn Variables,
     random: &'r mut dyn FnMut() -> u64,
 }
 
@@ -224,8 +250,15 @@ impl<'a, 'r> PathEnv<'a, 'r> {
         PathEnv {
             input,
             context,
+            variables: &NoVariables,
             random,
         }
+    }
+
+    /// The same environment, where `$name` paths read these workflow variables.
+    pub fn with_variables(mut self, variables: &'a dyn Variables) -> Self {
+        self.variables = variables;
+        self
     }
 }
 
@@ -233,7 +266,8 @@ impl intrinsics::Env for PathEnv<'_, '_> {
     fn resolve(&mut self, path: &str) -> Result<Value, String> {
         let query = Query::parse(path).map_err(|e| e.to_string())?;
         query
-            .select(self.input, self.context)
+            .select_in(self.input, self.context, self.variables)
+            .map(std::borrow::Cow::into_owned)
             .map_err(|_| intrinsics::missing_path_detail(path, self.input))
     }
 

@@ -21,6 +21,7 @@ use super::diagnostic::{Diagnostic, Severity, codes, pointer_segment};
 use super::intrinsics;
 use super::model::{Dynamic, StateMachine};
 use super::path::{Query, ReferencePath};
+use super::query::{JsonataTemplate, QueryLanguage, expression_text};
 
 /// Deepest JSON nesting accepted (objects and arrays). serde_json refuses to parse more than 127,
 /// so every definition that parses from text also validates; a `Value` built in memory deeper
@@ -116,6 +117,7 @@ pub fn validate(definition: &Value) -> Vec<Diagnostic> {
             "",
         ),
     }
+    validator.unassigned_reads();
     validator.diags
 }
 
@@ -217,11 +219,12 @@ impl StateType {
     }
 
     /// The fields (besides `Type`) this state type accepts in the JSONPath query language.
-    fn allowed_fields(self) -> &'static [&'static str] {
+    fn jsonpath_fields(self) -> &'static [&'static str] {
         match self {
             StateType::Pass => &[
                 "Comment",
                 "QueryLanguage",
+                "Assign",
                 "Next",
                 "End",
                 "InputPath",
@@ -233,6 +236,7 @@ impl StateType {
             StateType::Task => &[
                 "Comment",
                 "QueryLanguage",
+                "Assign",
                 "Next",
                 "End",
                 "InputPath",
@@ -252,6 +256,7 @@ impl StateType {
             StateType::Choice => &[
                 "Comment",
                 "QueryLanguage",
+                "Assign",
                 "InputPath",
                 "OutputPath",
                 "Choices",
@@ -260,6 +265,7 @@ impl StateType {
             StateType::Wait => &[
                 "Comment",
                 "QueryLanguage",
+                "Assign",
                 "Next",
                 "End",
                 "InputPath",
@@ -281,6 +287,7 @@ impl StateType {
             StateType::Parallel => &[
                 "Comment",
                 "QueryLanguage",
+                "Assign",
                 "Next",
                 "End",
                 "InputPath",
@@ -295,6 +302,7 @@ impl StateType {
             StateType::Map => &[
                 "Comment",
                 "QueryLanguage",
+                "Assign",
                 "Next",
                 "End",
                 "InputPath",
@@ -321,23 +329,137 @@ impl StateType {
             ],
         }
     }
+
+    /// The fields (besides `Type`) this state type accepts in `language`.
+    fn allowed_fields(self, language: QueryLanguage) -> &'static [&'static str] {
+        match language {
+            QueryLanguage::JsonPath => self.jsonpath_fields(),
+            QueryLanguage::Jsonata => self.jsonata_fields(),
+        }
+    }
+
+    /// The fields (besides `Type`) this state type accepts in the JSONata query language.
+    fn jsonata_fields(self) -> &'static [&'static str] {
+        match self {
+            StateType::Pass => &[
+                "Comment",
+                "QueryLanguage",
+                "Assign",
+                "Next",
+                "End",
+                "Output",
+            ],
+            StateType::Task => &[
+                "Comment",
+                "QueryLanguage",
+                "Assign",
+                "Next",
+                "End",
+                "Resource",
+                "Arguments",
+                "Output",
+                "Retry",
+                "Catch",
+                "TimeoutSeconds",
+                "HeartbeatSeconds",
+                "Credentials",
+            ],
+            StateType::Choice => &[
+                "Comment",
+                "QueryLanguage",
+                "Assign",
+                "Choices",
+                "Default",
+                "Output",
+            ],
+            StateType::Wait => &[
+                "Comment",
+                "QueryLanguage",
+                "Assign",
+                "Next",
+                "End",
+                "Seconds",
+                "Timestamp",
+                "Output",
+            ],
+            StateType::Succeed => &["Comment", "QueryLanguage", "Output"],
+            StateType::Fail => &["Comment", "QueryLanguage", "Error", "Cause"],
+            StateType::Parallel => &[
+                "Comment",
+                "QueryLanguage",
+                "Assign",
+                "Next",
+                "End",
+                "Branches",
+                "Arguments",
+                "Output",
+                "Retry",
+                "Catch",
+            ],
+            StateType::Map => &[
+                "Comment",
+                "QueryLanguage",
+                "Assign",
+                "Next",
+                "End",
+                "ItemProcessor",
+                "Iterator",
+                "Items",
+                "ItemSelector",
+                "ItemReader",
+                "ItemBatcher",
+                "ResultWriter",
+                "MaxConcurrency",
+                "ToleratedFailureCount",
+                "ToleratedFailurePercentage",
+                "Label",
+                "Output",
+                "Retry",
+                "Catch",
+            ],
+        }
+    }
 }
 
-/// Why a field that the JSONPath language lacks is refused, when it belongs to a feature we do
-/// not support yet (JSONata, variables) rather than being a plain mistake.
-fn unsupported_feature(field: &str) -> Option<String> {
-    match field {
-        "Assign" => Some(
-            "The field 'Assign' sets workflow variables, which Stepwise does not support yet"
-                .to_owned(),
-        ),
-        "Output" | "Arguments" | "Items" | "Condition" => Some(format!(
-            "The field '{field}' belongs to the JSONata query language, which Stepwise does not \
-             support yet; use the JSONPath fields instead"
+/// The fields only the JSONata query language has.
+const JSONATA_ONLY_FIELDS: &[&str] = &["Output", "Arguments", "Items", "Condition"];
+
+/// The JSONPath fields a JSONata state replaces with `Arguments` and `Output` (or an expression
+/// in the field itself).
+const JSONPATH_ONLY_FIELDS: &[&str] = &[
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "ItemsPath",
+    "Result",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+];
+
+/// Why a field is refused in a state of this query language, when it belongs to the other one.
+fn wrong_language(field: &str, language: QueryLanguage) -> Option<String> {
+    match language {
+        QueryLanguage::JsonPath if JSONATA_ONLY_FIELDS.contains(&field) => Some(format!(
+            "The field '{field}' belongs to the JSONata query language; set \"QueryLanguage\": \"JSONata\" on the state or the machine, or use the JSONPath fields"
+        )),
+        QueryLanguage::Jsonata if JSONPATH_ONLY_FIELDS.contains(&field) => Some(format!(
+            "The field '{field}' belongs to the JSONPath query language and is not supported in a JSONata state; use 'Arguments', 'Output' or a {{% %}} expression instead"
         )),
         _ => None,
     }
 }
+
+/// The longest workflow variable name AWS accepts.
+const MAX_VARIABLE_NAME_CHARS: usize = 80;
 
 /// One transition found in a scope: `from` goes to `to`, written in `field` at `location`.
 struct Edge {
@@ -373,9 +495,33 @@ struct Validator {
     state_names: HashMap<String, String>,
     /// Map label -> where it was first used; labels are unique across the machine.
     labels: HashMap<String, String>,
+    /// The machine's query language (top-level `QueryLanguage`).
+    language: QueryLanguage,
+    /// Every variable some `Assign` sets, and where a JSONata expression reads one, to warn
+    /// about variables no state sets.
+    assigned: HashSet<String>,
+    reads: Vec<(String, String)>,
 }
 
 impl Validator {
+    /// A JSONata expression that reads a variable no `Assign` sets (a typo, most likely)
+    /// evaluates to nothing and fails its state at run time; say so now.
+    fn unassigned_reads(&mut self) {
+        let reads = std::mem::take(&mut self.reads);
+        for (name, location) in reads {
+            if !self.assigned.contains(&name) {
+                self.diags.push(Diagnostic::warning(
+                    codes::UNDEFINED_VARIABLE,
+                    format!(
+                        "The expression reads the variable '${name}', which no state assigns; \
+                         it will evaluate to nothing"
+                    ),
+                    location,
+                ));
+            }
+        }
+    }
+
     fn schema(&mut self, message: impl Into<String>, location: impl Into<String>) {
         self.diags.push(Diagnostic::schema(message, location));
     }
@@ -390,6 +536,12 @@ impl Validator {
 
     /// A `StartAt` + `States` object: the top level, a branch or an item processor.
     fn machine(&mut self, machine: &Map<String, Value>, location: &str, scope: Scope) {
+        if scope == Scope::TopLevel
+            && let Some(Value::String(language)) = machine.get("QueryLanguage")
+            && language == "JSONata"
+        {
+            self.language = QueryLanguage::Jsonata;
+        }
         for (field, value) in machine {
             let field_location = child(location, field);
             match (field.as_str(), scope) {
@@ -561,19 +713,13 @@ impl Validator {
     }
 
     fn query_language(&mut self, value: &Value, location: &str) {
-        match value.as_str() {
-            Some("JSONPath") => {}
-            Some("JSONata") => self.schema(
-                "The JSONata query language is not supported yet; use \"JSONPath\" or leave \
-                 'QueryLanguage' out",
-                location,
-            ),
-            _ => self.schema(
+        if !matches!(value.as_str(), Some("JSONPath" | "JSONata")) {
+            self.schema(
                 format!(
                     "The field 'QueryLanguage' must be \"JSONPath\" or \"JSONata\", got {value}"
                 ),
                 location,
-            ),
+            );
         }
     }
 
@@ -669,14 +815,29 @@ impl Validator {
             return;
         };
 
-        let allowed = state_type.allowed_fields();
+        let language = match fields.get("QueryLanguage").and_then(Value::as_str) {
+            Some("JSONata") => QueryLanguage::Jsonata,
+            Some("JSONPath") => QueryLanguage::JsonPath,
+            _ => self.language,
+        };
+        let allowed = state_type.allowed_fields(language);
         for (field, value) in fields {
             if field == "Type" {
                 continue;
             }
             let field_location = child(location, field);
             if allowed.contains(&field.as_str()) {
-                self.state_field(state_type, name, field, value, &field_location, graph);
+                self.state_field(
+                    state_type,
+                    language,
+                    name,
+                    field,
+                    value,
+                    &field_location,
+                    graph,
+                );
+            } else if let Some(message) = wrong_language(field, language) {
+                self.schema(message, field_location);
             } else if !state_type.has_transition() && (field == "Next" || field == "End") {
                 let why = if state_type == StateType::Choice {
                     "its Choice Rules and 'Default' choose the next state"
@@ -700,16 +861,50 @@ impl Validator {
     }
 
     /// Checks one allowed field's value, and records the transitions it makes.
+    #[allow(clippy::too_many_arguments)]
     fn state_field(
         &mut self,
         state_type: StateType,
+        language: QueryLanguage,
         name: &str,
         field: &str,
         value: &Value,
         location: &str,
         graph: &mut ScopeGraph,
     ) {
+        let jsonata = language == QueryLanguage::Jsonata;
+        let expression = jsonata && value.as_str().is_some_and(|s| expression_text(s).is_some());
         match field {
+            "Assign" => self.assign(value, location, language),
+            "Output" | "Arguments" => self.jsonata_template(value, location),
+            "Items" => {
+                if expression {
+                    self.jsonata_template(value, location);
+                } else if !value.is_array() {
+                    self.schema(
+                        format!(
+                            "The field 'Items' must be an array or a JSONata expression {{% ... %}}, not {}",
+                            kind_of(value)
+                        ),
+                        location,
+                    );
+                } else {
+                    self.jsonata_template(value, location);
+                }
+            }
+            "ItemSelector" if jsonata => self.jsonata_template(value, location),
+            "Error" | "Cause" if expression => self.jsonata_template(value, location),
+            "TimeoutSeconds"
+            | "HeartbeatSeconds"
+            | "Seconds"
+            | "Timestamp"
+            | "MaxConcurrency"
+            | "ToleratedFailureCount"
+            | "ToleratedFailurePercentage"
+                if expression =>
+            {
+                self.jsonata_template(value, location)
+            }
             "Comment" | "Error" | "Cause" => {
                 self.string(field, value, location);
             }
@@ -770,8 +965,8 @@ impl Validator {
             "Timestamp" => self.timestamp(value, location),
             "ErrorPath" | "CausePath" => self.dynamic(field, value, location),
             "Retry" => self.retry(value, location),
-            "Catch" => self.catch(name, value, location, graph),
-            "Choices" => self.choices(name, value, location, graph),
+            "Catch" => self.catch(name, value, location, graph, language),
+            "Choices" => self.choices(name, value, location, graph, language),
             "Branches" => self.branches(value, location),
             "ItemProcessor" | "Iterator" => {
                 if let Some(machine) = self.object(field, value, location) {
@@ -936,13 +1131,10 @@ impl Validator {
     }
 
     fn unknown_field(&mut self, field: &str, location: &str, context: &str) {
-        match unsupported_feature(field) {
-            Some(message) => self.schema(message, location),
-            None => self.schema(
-                format!("Field '{field}' is not supported {context}"),
-                location,
-            ),
-        }
+        self.schema(
+            format!("Field '{field}' is not supported {context}"),
+            location,
+        );
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1188,6 +1380,121 @@ impl Validator {
         }
     }
 
+    /// A Choice rule uses its state's language: `Condition` in JSONata, the JSONPath
+    /// comparisons otherwise; `Assign` in both, `Output` in JSONata only.
+    fn choice_rule_language(&mut self, rule: &Value, location: &str, language: QueryLanguage) {
+        let Value::Object(fields) = rule else {
+            return;
+        };
+        match language {
+            QueryLanguage::Jsonata => {
+                if !fields.contains_key("Condition") {
+                    self.schema(
+                        "These fields are required: [Condition] (a Choice Rule of a JSONata state \
+                         is a Condition, true, false or a {% %} expression)",
+                        location,
+                    );
+                }
+                for (key, value) in fields {
+                    let key_location = child(location, key);
+                    match key.as_str() {
+                        "Condition" if value.is_string() => {
+                            self.jsonata_template(value, &key_location)
+                        }
+                        "Output" => self.jsonata_template(value, &key_location),
+                        "Assign" => self.assign(value, &key_location, language),
+                        "Condition" | "Next" | "Comment" => {}
+                        _ => self.schema(
+                            format!(
+                                "The field '{key}' is not supported in a Choice Rule of a JSONata state; write the test as a 'Condition'"
+                            ),
+                            key_location,
+                        ),
+                    }
+                }
+            }
+            QueryLanguage::JsonPath => {
+                for (key, value) in fields {
+                    let key_location = child(location, key);
+                    match key.as_str() {
+                        "Assign" => self.assign(value, &key_location, language),
+                        "Condition" | "Output" => {
+                            if let Some(message) = wrong_language(key, language) {
+                                self.schema(message, key_location);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// A JSONata field: every `{% %}` string in it, at any depth, parses.
+    fn jsonata_template(&mut self, value: &Value, location: &str) {
+        match JsonataTemplate::parse(value) {
+            Ok(template) => {
+                for expression in template.expressions() {
+                    for name in expression.free_variables() {
+                        if name != "states" {
+                            self.reads.push((name, location.to_owned()));
+                        }
+                    }
+                }
+            }
+            Err(e) => self.schema(e.to_string(), format!("{location}{}", e.pointer)),
+        }
+    }
+
+    /// `Assign`: an object of valid variable names; values are payload templates (JSONPath)
+    /// or JSONata fields.
+    fn assign(&mut self, value: &Value, location: &str, language: QueryLanguage) {
+        let Some(fields) = self.object("Assign", value, location) else {
+            return;
+        };
+        for (key, v) in fields {
+            let key_location = child(location, key);
+            let name = match language {
+                QueryLanguage::JsonPath => key.strip_suffix(".$").unwrap_or(key),
+                QueryLanguage::Jsonata => key,
+            };
+            let mut chars = name.chars();
+            let valid = chars.next().is_some_and(super::path::is_variable_start)
+                && chars.all(super::path::is_variable_continue);
+            if !valid {
+                self.schema(
+                    format!(
+                        "The variable name '{name}' is not valid: it must start with a letter or \
+                         '_' and continue with letters, digits or '_'"
+                    ),
+                    &key_location,
+                );
+            } else if name.chars().count() > MAX_VARIABLE_NAME_CHARS {
+                self.schema(
+                    format!(
+                        "The variable name '{name}' is longer than {MAX_VARIABLE_NAME_CHARS} characters"
+                    ),
+                    &key_location,
+                );
+            } else if name == "states" {
+                self.schema(
+                    "The variable name 'states' is reserved: $states holds the state's input, \
+                     result, error output and context",
+                    &key_location,
+                );
+            } else {
+                self.assigned.insert(name.to_owned());
+            }
+            match language {
+                QueryLanguage::JsonPath if key.ends_with(".$") => {
+                    self.template_dynamic(key, v, &key_location)
+                }
+                QueryLanguage::JsonPath => self.template(v, &key_location),
+                QueryLanguage::Jsonata => self.jsonata_template(v, &key_location),
+            }
+        }
+    }
+
     fn resource(&mut self, value: &Value, location: &str) {
         let Some(resource) = self.string("Resource", value, location) else {
             return;
@@ -1258,7 +1565,14 @@ impl Validator {
     // Compound fields
     // -----------------------------------------------------------------------------------------
 
-    fn choices(&mut self, name: &str, value: &Value, location: &str, graph: &mut ScopeGraph) {
+    fn choices(
+        &mut self,
+        name: &str,
+        value: &Value,
+        location: &str,
+        graph: &mut ScopeGraph,
+        language: QueryLanguage,
+    ) {
         let rules = match value {
             Value::Array(rules) if rules.is_empty() => {
                 self.schema(
@@ -1283,6 +1597,7 @@ impl Validator {
             let rule_location = format!("{location}/{i}");
             // `choice` reports the rule's own problems (including a missing or non-string Next).
             choice::parse_branch(rule, &rule_location, &mut self.diags);
+            self.choice_rule_language(rule, &rule_location, language);
             if let Some(Value::String(to)) = rule.get("Next") {
                 graph.edge(name, to, "Next", child(&rule_location, "Next"));
             }
@@ -1377,7 +1692,14 @@ impl Validator {
         }
     }
 
-    fn catch(&mut self, name: &str, value: &Value, location: &str, graph: &mut ScopeGraph) {
+    fn catch(
+        &mut self,
+        name: &str,
+        value: &Value,
+        location: &str,
+        graph: &mut ScopeGraph,
+        language: QueryLanguage,
+    ) {
         let Some(catchers) = self.array("Catch", value, location) else {
             return;
         };
@@ -1398,11 +1720,20 @@ impl Validator {
                             graph.edge(name, to, "Next", field_location);
                         }
                     }
-                    "ResultPath" => self.reference_path_field(field, value, &field_location, true),
+                    "ResultPath" if language == QueryLanguage::JsonPath => {
+                        self.reference_path_field(field, value, &field_location, true)
+                    }
+                    "Output" if language == QueryLanguage::Jsonata => {
+                        self.jsonata_template(value, &field_location)
+                    }
+                    "Assign" => self.assign(value, &field_location, language),
                     "Comment" => {
                         self.string(field, value, &field_location);
                     }
-                    _ => self.unknown_field(field, &field_location, "in a catcher"),
+                    _ => match wrong_language(field, language) {
+                        Some(message) => self.schema(message, field_location),
+                        None => self.unknown_field(field, &field_location, "in a catcher"),
+                    },
                 }
             }
             let missing: Vec<&str> = ["ErrorEquals", "Next"]
@@ -1751,17 +2082,12 @@ mod tests {
     }
 
     #[test]
-    fn query_language_jsonpath_ok_jsonata_not_supported() {
+    fn query_language_is_jsonpath_or_jsonata() {
         let mut d = single(json!({"Type": "Succeed", "QueryLanguage": "JSONPath"}));
         d["QueryLanguage"] = json!("JSONPath");
         assert_valid(d.clone());
         d["QueryLanguage"] = json!("JSONata");
-        assert_has(
-            &check(d.clone()),
-            codes::SCHEMA_VALIDATION_FAILED,
-            "/QueryLanguage",
-            "JSONata query language is not supported yet",
-        );
+        assert_valid(d.clone());
         d["QueryLanguage"] = json!("XPath");
         assert_has(
             &check(d),
@@ -1769,13 +2095,9 @@ mod tests {
             "/QueryLanguage",
             "must be",
         );
-        let state_level = single(json!({"Type": "Succeed", "QueryLanguage": "JSONata"}));
-        assert_has(
-            &check(state_level),
-            codes::SCHEMA_VALIDATION_FAILED,
-            "/States/S/QueryLanguage",
-            "not supported yet",
-        );
+        assert_valid(single(
+            json!({"Type": "Succeed", "QueryLanguage": "JSONata"}),
+        ));
     }
 
     #[test]
@@ -1842,27 +2164,22 @@ mod tests {
     }
 
     #[test]
-    fn jsonata_and_variable_fields_are_not_supported_yet() {
+    fn jsonata_fields_need_a_jsonata_state() {
         let diags = check(single(json!({
             "Type": "Pass", "End": true, "Assign": {"x": 1}, "Output": {}, "Arguments": {}
         })));
-        assert_has(
-            &diags,
-            codes::SCHEMA_VALIDATION_FAILED,
-            "/States/S/Assign",
-            "variables",
-        );
+        assert!(!diags.iter().any(|d| d.location == "/States/S/Assign"));
         assert_has(
             &diags,
             codes::SCHEMA_VALIDATION_FAILED,
             "/States/S/Output",
-            "JSONata",
+            "belongs to the JSONata query language",
         );
         assert_has(
             &diags,
             codes::SCHEMA_VALIDATION_FAILED,
             "/States/S/Arguments",
-            "not support yet",
+            "JSONata",
         );
         let map = single(json!({
             "Type": "Map", "End": true, "Items": [1],
@@ -1874,6 +2191,91 @@ mod tests {
             "/States/S/Items",
             "JSONata",
         );
+    }
+
+    #[test]
+    fn jsonpath_fields_are_refused_in_jsonata_states_with_their_path() {
+        let d = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "T", "States": {
+                "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                      "InputPath": "$.a", "ResultPath": "$.b", "End": true,
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "F"}]},
+                "F": {"Type": "Fail", "CausePath": "$.c"}
+            }}]}
+        }});
+        let diags = check(d);
+        for field in ["InputPath", "ResultPath"] {
+            assert_has(
+                &diags,
+                codes::SCHEMA_VALIDATION_FAILED,
+                &format!("/States/P/Branches/0/States/T/{field}"),
+                "not supported in a JSONata state",
+            );
+        }
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/P/Branches/0/States/T/Catch/0/ResultPath",
+            "JSONPath",
+        );
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/P/Branches/0/States/F/CausePath",
+            "JSONPath",
+        );
+    }
+
+    #[test]
+    fn jsonata_expressions_and_assign_are_checked() {
+        let d = json!({"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "W",
+                  "Choices": [
+                      {"Condition": "{% $states.input.x > %}", "Next": "W"},
+                      {"Variable": "$.x", "IsPresent": true, "Next": "W"}
+                  ]},
+            "W": {"Type": "Wait", "Seconds": "{% $wait %}", "Next": "P"},
+            "P": {"Type": "Pass", "End": true,
+                  "Assign": {"states": 1, "9lives": 2, "ok": "{% $states.input %}"},
+                  "Output": {"deep": ["{% ) %}"]}}
+        }});
+        let diags = check(d);
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/C/Choices/0/Condition",
+            "is not valid",
+        );
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/C/Choices/1",
+            "Condition",
+        );
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/P/Assign/states",
+            "reserved",
+        );
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/P/Assign/9lives",
+            "not valid",
+        );
+        assert_has(
+            &diags,
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/P/Output/deep/0",
+            "is not valid",
+        );
+        let warning = diags
+            .iter()
+            .find(|d| d.code == codes::UNDEFINED_VARIABLE)
+            .expect("a warning for $wait");
+        assert_eq!(warning.severity, Severity::Warning);
+        assert_eq!(warning.location, "/States/W/Seconds");
     }
 
     #[test]

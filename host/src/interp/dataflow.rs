@@ -43,17 +43,21 @@ fn select<'v>(
     match path {
         None => Ok(Cow::Borrowed(doc)),
         Some(NullablePath::Null) => Ok(Cow::Owned(Value::Object(Default::default()))),
-        Some(NullablePath::Path(q)) => {
-            if q.root() == Root::Context {
+        Some(NullablePath::Path(q)) => match q.root() {
+            Root::Context => {
                 let context = scope.context();
-                return q
-                    .select(doc, &context)
+                q.select(doc, &context)
                     .map(Cow::Owned)
-                    .map_err(|e| scope.runtime(q.invalid_path_cause(&e)));
+                    .map_err(|e| scope.runtime(q.invalid_path_cause(&e)))
             }
-            q.select_ref(doc, &Value::Null)
-                .map_err(|e| scope.runtime(q.invalid_path_cause(&e)))
-        }
+            Root::Variable => q
+                .select_in(doc, &Value::Null, scope)
+                .map(|v| Cow::Owned(v.into_owned()))
+                .map_err(|e| scope.runtime(q.invalid_path_cause(&e))),
+            Root::Input => q
+                .select_ref(doc, &Value::Null)
+                .map_err(|e| scope.runtime(q.invalid_path_cause(&e))),
+        },
     }
 }
 
@@ -66,7 +70,7 @@ pub fn template(t: &Template, input: &Value, scope: &StateScope<'_>) -> Result<V
         scope.context_for_paths(paths)
     };
     let mut random = scope.random_source();
-    t.evaluate(input, &context, &mut random)
+    t.evaluate_in(input, &context, scope, &mut random)
         .map_err(|e| match e {
             EvalError::PathNotFound { .. } => scope.runtime(e.to_string()),
             EvalError::Intrinsic(err) => scope.intrinsic_failure(&err),
@@ -137,6 +141,24 @@ fn upper_bound(v: &Value, limit: usize) -> usize {
         }
     }
     total
+}
+
+/// The length of the compact JSON text of `v`, without building it.
+pub fn json_len(v: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Counter(0);
+    // Writing to a counter cannot fail, and a Value always serialises.
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
 }
 
 fn exact_len_exceeds(v: &Value, limit: usize) -> bool {

@@ -13,6 +13,7 @@ pub mod names {
     pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
     pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
     pub const PERMISSIONS: &str = "States.Permissions";
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
     pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
     pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
     pub const RUNTIME: &str = "States.Runtime";

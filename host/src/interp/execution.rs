@@ -9,6 +9,7 @@ use super::context::{self, ExecutionInfo, StateFacts};
 use super::errors::{self, Failure};
 use super::program::{Program, ScopeId};
 use super::states;
+use super::variables::VariableScope;
 use super::{Action, Event, TaskId, TimerId};
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent};
 use crate::tokens::TokenKey;
@@ -93,6 +94,9 @@ pub struct Thread {
     pub silent: bool,
     /// Events a silent thread would have recorded, held against the history limit.
     pub silent_events: usize,
+    /// The workflow variables it sees; a branch or iteration starts with an empty scope of
+    /// its own inside its parent's.
+    pub variables: Arc<VariableScope>,
 }
 
 /// What a timer is for.
@@ -286,6 +290,12 @@ impl Execution {
                 self.threads[thread].last_event_id
             }
         };
+        let variables = match parent {
+            Parent::Root => Arc::default(),
+            Parent::Branch { thread, .. } | Parent::Iteration { thread, .. } => {
+                Arc::new(VariableScope::inner(&self.threads[thread].variables))
+            }
+        };
         let id = self.threads.len();
         self.threads.push(Thread {
             scope,
@@ -300,6 +310,7 @@ impl Execution {
             join: None,
             silent,
             silent_events: 0,
+            variables,
         });
         self.runnable.push_back(id);
         id

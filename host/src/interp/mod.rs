@@ -10,9 +10,11 @@
 
 pub mod dataflow;
 pub mod errors;
+pub mod jsonata;
 pub mod program;
 pub mod retry;
 pub mod states;
+pub mod variables;
 
 pub(crate) mod context;
 mod execution;

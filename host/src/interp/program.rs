@@ -3,7 +3,8 @@
 //! flat table of scopes. Threads of an execution refer to states by (scope, index), two plain
 //! numbers, so an execution can be checkpointed and resumed without pointers.
 
-use crate::asl::model::{State, StateMachine};
+use crate::asl::model::{Catcher, State, StateMachine};
+use crate::asl::query::{Assign, Evaluable, JsonataTemplate, QueryLanguage};
 
 /// Index of a scope in [`Program::scopes`].
 pub type ScopeId = usize;
@@ -43,17 +44,239 @@ pub struct Node {
     pub catch_next: Vec<usize>,
     /// Parallel branches or the Map item processor, as scope ids.
     pub children: Vec<ScopeId>,
+    /// Its fields in its query language, parsed.
+    pub query: StateQuery,
 }
 
-/// A transition target that does not exist. Validation rules this out; compiling checks again so
-/// that a program built from an unvalidated model fails cleanly instead of panicking later.
+/// A state's query-language fields, parsed once: which language, `Assign`, and the JSONata
+/// fields (`Arguments`, `Output`, `Items`, Choice `Condition`s, ...).
+#[derive(Debug, Default)]
+pub struct StateQuery {
+    /// The state's language (its own `QueryLanguage`, else the machine's).
+    pub language: QueryLanguage,
+    /// `Assign`.
+    pub assign: Option<Assign>,
+    /// `Output` (JSONata).
+    pub output: Option<JsonataTemplate>,
+    /// `Arguments` of a Task or Parallel (JSONata).
+    pub arguments: Option<JsonataTemplate>,
+    /// `Items` of a Map (JSONata).
+    pub items: Option<JsonataTemplate>,
+    /// `ItemSelector` of a Map (JSONata).
+    pub item_selector: Option<JsonataTemplate>,
+    /// `Error` of a Fail (JSONata).
+    pub error: Option<JsonataTemplate>,
+    /// `Cause` of a Fail (JSONata).
+    pub cause: Option<JsonataTemplate>,
+    /// Per Choice rule: its `Condition`, `Assign` and `Output`.
+    pub choices: Vec<OutcomeQuery>,
+    /// Per catcher: its `Assign` and `Output`.
+    pub catchers: Vec<OutcomeQuery>,
+    /// The variables its JSONata expressions read (bound for each evaluation).
+    pub reads: Vec<String>,
+}
+
+/// `Assign` and `Output` of one way out of a state (a Choice rule, a catcher), and a Choice
+/// rule's JSONata `Condition`.
+#[derive(Debug, Default)]
+pub struct OutcomeQuery {
+    /// `Condition` (JSONata Choice rules).
+    pub condition: Option<JsonataTemplate>,
+    /// `Assign`.
+    pub assign: Option<Assign>,
+    /// `Output` (JSONata).
+    pub output: Option<JsonataTemplate>,
+}
+
+impl StateQuery {
+    /// Whether the state is written in JSONata.
+    pub fn is_jsonata(&self) -> bool {
+        self.language == QueryLanguage::Jsonata
+    }
+
+    fn compile(
+        name: &str,
+        state: &State,
+        language: QueryLanguage,
+    ) -> Result<StateQuery, CompileError> {
+        let invalid = |field: &str, reason: String| CompileError::Field {
+            state: name.to_owned(),
+            field: field.to_owned(),
+            reason,
+        };
+        let jsonata = |field: &str, value: Option<&serde_json::Value>| {
+            value
+                .map(|v| JsonataTemplate::parse(v).map_err(|e| invalid(field, e.to_string())))
+                .transpose()
+        };
+        let assign = |value: Option<&serde_json::Value>| {
+            value
+                .map(|v| Assign::parse(v, language).map_err(|e| invalid("Assign", e)))
+                .transpose()
+        };
+        let mut query = StateQuery {
+            language,
+            assign: assign(state.assign())?,
+            ..StateQuery::default()
+        };
+        if language == QueryLanguage::Jsonata {
+            query.output = jsonata("Output", state.output())?;
+        }
+        let catchers: &[Catcher] = match state {
+            State::Task(t) => {
+                if language == QueryLanguage::Jsonata {
+                    query.arguments = jsonata("Arguments", t.arguments.as_ref())?;
+                }
+                &t.catch
+            }
+            State::Parallel(p) => {
+                if language == QueryLanguage::Jsonata {
+                    query.arguments = jsonata("Arguments", p.arguments.as_ref())?;
+                }
+                &p.catch
+            }
+            State::Map(m) => {
+                if language == QueryLanguage::Jsonata {
+                    query.items = jsonata("Items", m.items.as_ref())?;
+                    query.item_selector =
+                        jsonata("ItemSelector", m.selector().and_then(|t| t.literal()))?;
+                }
+                &m.catch
+            }
+            State::Fail(f) if language == QueryLanguage::Jsonata => {
+                let text = |t: &Option<String>| t.clone().map(serde_json::Value::String);
+                query.error = jsonata("Error", text(&f.error).as_ref())?;
+                query.cause = jsonata("Cause", text(&f.cause).as_ref())?;
+                &[]
+            }
+            State::Choice(c) => {
+                for branch in &c.choices {
+                    let condition = match (&branch.condition, language) {
+                        (Some(c), QueryLanguage::Jsonata) => jsonata("Condition", Some(c))?,
+                        _ => None,
+                    };
+                    query.choices.push(OutcomeQuery {
+                        condition,
+                        assign: assign(branch.assign.as_ref())?,
+                        output: match language {
+                            QueryLanguage::Jsonata => jsonata("Output", branch.output.as_ref())?,
+                            QueryLanguage::JsonPath => None,
+                        },
+                    });
+                }
+                &[]
+            }
+            _ => &[],
+        };
+        for catcher in catchers {
+            query.catchers.push(OutcomeQuery {
+                condition: None,
+                assign: assign(catcher.assign.as_ref())?,
+                output: match language {
+                    QueryLanguage::Jsonata => jsonata("Output", catcher.output.as_ref())?,
+                    QueryLanguage::JsonPath => None,
+                },
+            });
+        }
+        query.reads = query.free_variables(state);
+        Ok(query)
+    }
+
+    /// Every JSONata template of the state, its number fields' expressions included.
+    fn templates<'a>(&'a self, state: &'a State) -> Vec<&'a JsonataTemplate> {
+        let mut out: Vec<&JsonataTemplate> = Vec::new();
+        let outcome = |o: &'a OutcomeQuery, out: &mut Vec<&'a JsonataTemplate>| {
+            out.extend(o.condition.iter().chain(o.output.iter()));
+            if let Some(Assign::Jsonata(fields)) = &o.assign {
+                out.extend(fields.iter().map(|(_, t)| t));
+            }
+        };
+        out.extend(
+            [
+                &self.output,
+                &self.arguments,
+                &self.items,
+                &self.item_selector,
+                &self.error,
+                &self.cause,
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        if let Some(Assign::Jsonata(fields)) = &self.assign {
+            out.extend(fields.iter().map(|(_, t)| t));
+        }
+        self.choices.iter().for_each(|o| outcome(o, &mut out));
+        self.catchers.iter().for_each(|o| outcome(o, &mut out));
+        let expression = |e: &'a Option<Evaluable<u64>>| match e {
+            Some(Evaluable::Expression(t)) => Some(&**t),
+            _ => None,
+        };
+        match state {
+            State::Task(t) => {
+                out.extend(expression(&t.timeout_seconds));
+                out.extend(expression(&t.heartbeat_seconds));
+            }
+            State::Wait(w) => {
+                out.extend(expression(&w.seconds));
+                if let Some(Evaluable::Expression(t)) = &w.timestamp {
+                    out.push(t);
+                }
+            }
+            State::Map(m) => {
+                out.extend(expression(&m.max_concurrency));
+                out.extend(expression(&m.tolerated_failure_count));
+                if let Some(Evaluable::Expression(t)) = &m.tolerated_failure_percentage {
+                    out.push(t);
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The variables the state's expressions read, `$states` aside.
+    fn free_variables(&self, state: &State) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .templates(state)
+            .into_iter()
+            .flat_map(|t| t.expressions())
+            .flat_map(|e| e.free_variables())
+            .filter(|name| name != "states")
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// A numeric field's literal, for code that needs no JSONata (the literal of a JSONPath state).
+pub fn literal<T: Copy>(field: &Option<Evaluable<T>>) -> Option<T> {
+    field.as_ref().and_then(|f| f.literal().copied())
+}
+
+/// A definition the interpreter cannot run. Validation rules these out; compiling checks again
+/// so that a program built from an unvalidated model fails cleanly instead of panicking later.
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("state '{from}' refers to '{target}', which does not exist in its scope")]
-pub struct CompileError {
-    /// The state holding the reference.
-    pub from: String,
-    /// The missing name.
-    pub target: String,
+pub enum CompileError {
+    /// A transition target that does not exist.
+    #[error("state '{from}' refers to '{target}', which does not exist in its scope")]
+    Target {
+        /// The state holding the reference.
+        from: String,
+        /// The missing name.
+        target: String,
+    },
+    /// A query-language field that does not parse.
+    #[error("state '{state}': the field '{field}' is not valid: {reason}")]
+    Field {
+        /// The state.
+        state: String,
+        /// The field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Program {
@@ -63,11 +286,15 @@ impl Program {
             scopes: Vec::new(),
             timeout_seconds: machine.timeout_seconds,
         };
-        program.add_scope(machine)?;
+        program.add_scope(machine, machine.query_language.unwrap_or_default())?;
         Ok(program)
     }
 
-    fn add_scope(&mut self, machine: &StateMachine) -> Result<ScopeId, CompileError> {
+    fn add_scope(
+        &mut self,
+        machine: &StateMachine,
+        language: QueryLanguage,
+    ) -> Result<ScopeId, CompileError> {
         let id = self.scopes.len();
         self.scopes.push(Scope {
             start: 0,
@@ -77,7 +304,7 @@ impl Program {
             machine
                 .states
                 .get_index_of(target)
-                .ok_or_else(|| CompileError {
+                .ok_or_else(|| CompileError::Target {
                     from: from.to_owned(),
                     target: target.to_owned(),
                 })
@@ -89,7 +316,9 @@ impl Program {
                 Some(target) => Some(index(name, target)?),
                 None => None,
             };
+            let state_language = state.query_language().unwrap_or(language);
             let mut node = Node {
+                query: StateQuery::compile(name, state, state_language)?,
                 name: name.clone(),
                 state: state.clone(),
                 next,
@@ -111,13 +340,13 @@ impl Program {
                 State::Parallel(p) => {
                     node.catch_next = catch_targets(name, &p.catch, &index)?;
                     for branch in &p.branches {
-                        node.children.push(self.add_scope(branch)?);
+                        node.children.push(self.add_scope(branch, language)?);
                     }
                 }
                 State::Map(m) => {
                     node.catch_next = catch_targets(name, &m.catch, &index)?;
                     if let Some(processor) = m.processor() {
-                        node.children.push(self.add_scope(processor)?);
+                        node.children.push(self.add_scope(processor, language)?);
                     }
                 }
                 State::Pass(_) | State::Wait(_) | State::Succeed(_) | State::Fail(_) => {}

@@ -94,6 +94,8 @@ mod tests {
             error_equals: errors.iter().map(|s| s.to_string()).collect(),
             next: "X".into(),
             result_path: None,
+            assign: None,
+            output: None,
             comment: None,
         }
     }

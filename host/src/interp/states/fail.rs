@@ -5,8 +5,10 @@ use serde_json::Value;
 use super::{Flow, StateScope};
 use crate::asl::model::{Dynamic, Fail};
 use crate::asl::path::Root;
+use crate::asl::query::JsonataTemplate;
 use crate::interp::errors::Failure;
 use crate::interp::execution::{Execution, ThreadId};
+use crate::interp::jsonata::{Evaluator, States};
 use crate::interp::program::Node;
 
 /// Runs a Fail state.
@@ -14,6 +16,22 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Fail) -> Flow {
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
     let computed = (|| {
+        if node.query.is_jsonata() {
+            let evaluator = Evaluator::new(scope, States::input(raw));
+            let text = |t: &Option<JsonataTemplate>, field: &str| -> Result<_, Failure> {
+                match t {
+                    Some(t) => match evaluator.typed_field(t, field, "string")? {
+                        Value::String(s) => Ok(Some(s)),
+                        _ => Ok(None),
+                    },
+                    None => Ok(None),
+                }
+            };
+            return Ok(Failure {
+                error: text(&node.query.error, "Error")?,
+                cause: text(&node.query.cause, "Cause")?,
+            });
+        }
         let error = match (&s.error, &s.error_path) {
             (Some(e), _) => Some(e.clone()),
             (None, Some(d)) => Some(evaluate(d, "ErrorPath", raw, scope)?),
@@ -46,13 +64,15 @@ fn evaluate(
             } else {
                 Value::Null
             };
-            q.select(raw, &context)
+            q.select_in(raw, &context, scope)
+                .map(std::borrow::Cow::into_owned)
                 .map_err(|e| scope.runtime(q.invalid_path_cause(&e)))?
         }
         Dynamic::Call(_, call) => {
             let context = scope.context();
             let mut random = scope.random_source();
-            let mut env = crate::asl::template::PathEnv::new(raw, &context, &mut random);
+            let mut env = crate::asl::template::PathEnv::new(raw, &context, &mut random)
+                .with_variables(scope);
             call.evaluate(&mut env)
                 .map_err(|e| scope.intrinsic_failure(&e))?
         }

@@ -296,10 +296,20 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
     let output = (|| {
+        if node.query.is_jsonata() {
+            return super::jsonata_exit(
+                scope,
+                crate::interp::jsonata::States::input(raw).with_result(&results),
+                node.query.output.as_ref(),
+                node.query.assign.as_ref(),
+                || results.clone(),
+            );
+        }
         let selected = match selector {
             Some(sel) => crate::interp::dataflow::template(sel, &results, scope)?,
-            None => results,
+            None => results.clone(),
         };
+        let assigned = super::jsonpath_assign(scope, &selected)?;
         let combined =
             crate::interp::dataflow::result_path(result_path.as_ref(), raw, selected, scope)?;
         let output = crate::interp::dataflow::output_path(
@@ -308,13 +318,14 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
             scope,
         )?;
         crate::interp::dataflow::check_size(&output, scope)?;
-        Ok(output)
+        Ok((output, assigned))
     })();
     exec.threads[t].phase = Phase::Run;
     let flow = match output {
-        Ok(output) => Flow::Exit {
+        Ok((output, assigned)) => Flow::Exit {
             output,
             next: node.next,
+            assigned,
         },
         Err(f) => Flow::Error(f),
     };

@@ -8,11 +8,13 @@ use super::join::{self, Join, JoinKind};
 use super::{Flow, StateScope};
 use crate::asl::model::{ItemBatcher, Map};
 use crate::asl::path::ReferencePath;
+use crate::asl::query::Evaluable;
 use crate::history::EventDetails;
 use crate::interp::dataflow;
-use crate::interp::errors::Failure;
+use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Phase, ThreadId};
-use crate::interp::program::Node;
+use crate::interp::jsonata::{Evaluator, States};
+use crate::interp::program::{self, Node};
 
 /// Inline Map runs at most this many iterations at once, whatever MaxConcurrency says (AWS).
 pub const INLINE_CONCURRENCY_CAP: usize = 40;
@@ -22,11 +24,15 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
     let prepared = (|| {
+        if node.query.is_jsonata() {
+            return jsonata_items(s, node, raw, scope);
+        }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
         let items = match &s.items_path {
             Some(q) => {
                 let ctx = scope.context();
-                q.select(&effective, &ctx)
+                q.select_in(&effective, &ctx, scope)
+                    .map(std::borrow::Cow::into_owned)
                     .map_err(|e| scope.runtime(q.invalid_path_cause(&e)))?
             }
             None => effective.clone().into_owned(),
@@ -36,7 +42,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         };
         let max_concurrency = match &s.max_concurrency_path {
             Some(p) => read_count(p, "MaxConcurrencyPath", &effective, scope)? as usize,
-            None => s.max_concurrency.unwrap_or(0) as usize,
+            None => program::literal(&s.max_concurrency).unwrap_or(0) as usize,
         };
         Ok((effective.into_owned(), items, max_concurrency))
     })();
@@ -54,13 +60,18 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     let scope = &StateScope::new(exec, t, node);
     // Thresholds and batching are read after MapStateStarted, as AWS records it.
     let settings = (|| {
-        let tolerated_count = match &s.tolerated_failure_count_path {
-            Some(p) => Some(read_tolerated_count(p, &effective, scope)?),
-            None => s.tolerated_failure_count,
-        };
-        let tolerated_percentage = match &s.tolerated_failure_percentage_path {
-            Some(p) => Some(read_tolerated_percentage(p, &effective, scope)?),
-            None => s.tolerated_failure_percentage,
+        let (tolerated_count, tolerated_percentage) = if node.query.is_jsonata() {
+            jsonata_tolerance(s, &effective, scope)?
+        } else {
+            let count = match &s.tolerated_failure_count_path {
+                Some(p) => Some(read_tolerated_count(p, &effective, scope)?),
+                None => program::literal(&s.tolerated_failure_count),
+            };
+            let percentage = match &s.tolerated_failure_percentage_path {
+                Some(p) => Some(read_tolerated_percentage(p, &effective, scope)?),
+                None => program::literal(&s.tolerated_failure_percentage),
+            };
+            (count, percentage)
         };
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
@@ -128,6 +139,15 @@ fn select_item(
     t: ThreadId,
     node: &Node,
 ) -> Result<Value, Failure> {
+    if node.query.is_jsonata() {
+        return match &node.query.item_selector {
+            Some(selector) => {
+                let scope = &StateScope::new(exec, t, node).with_map_item(index, item);
+                Evaluator::new(scope, States::input(effective)).field(selector, "ItemSelector")
+            }
+            None => Ok(item.clone()),
+        };
+    }
     match s.selector() {
         Some(sel) => {
             let scope = &StateScope::new(exec, t, node).with_map_item(index, item);
@@ -135,6 +155,61 @@ fn select_item(
         }
         None => Ok(item.clone()),
     }
+}
+
+/// A JSONata Map's input (its raw input), items and MaxConcurrency.
+fn jsonata_items(
+    s: &Map,
+    node: &Node,
+    raw: &Value,
+    scope: &StateScope<'_>,
+) -> Result<(Value, Vec<Value>, usize), Failure> {
+    let evaluator = Evaluator::new(scope, States::input(raw));
+    let items = match &node.query.items {
+        Some(items) => evaluator.typed_field(items, "Items", "array")?,
+        None => raw.clone(),
+    };
+    let Value::Array(items) = items else {
+        return Err(Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            scope.prefixed(&format!(
+                "Map state input must be an array but was: {items}"
+            )),
+        ));
+    };
+    let max_concurrency = match &s.max_concurrency {
+        Some(Evaluable::Literal(n)) => *n,
+        Some(Evaluable::Expression(t)) => evaluator.count_field(t, "MaxConcurrency")?,
+        None => 0,
+    };
+    Ok((raw.clone(), items, max_concurrency as usize))
+}
+
+/// A JSONata Map's ToleratedFailureCount and ToleratedFailurePercentage.
+fn jsonata_tolerance(
+    s: &Map,
+    raw: &Value,
+    scope: &StateScope<'_>,
+) -> Result<(Option<u64>, Option<f64>), Failure> {
+    let evaluator = Evaluator::new(scope, States::input(raw));
+    let count = match &s.tolerated_failure_count {
+        Some(Evaluable::Literal(n)) => Some(*n),
+        Some(Evaluable::Expression(t)) => Some(evaluator.count_field(t, "ToleratedFailureCount")?),
+        None => None,
+    };
+    let percentage = match &s.tolerated_failure_percentage {
+        Some(Evaluable::Literal(p)) => Some(*p),
+        Some(Evaluable::Expression(t)) => {
+            let v = evaluator.typed_field(t, "ToleratedFailurePercentage", "number")?;
+            let p = v.as_f64().unwrap_or(-1.0);
+            if !(0.0..=100.0).contains(&p) {
+                return Err(scope.runtime("ToleratedFailurePercentage must be between 0 and 100."));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    Ok((count, percentage))
 }
 
 /// Groups iteration inputs into `{"Items": [...], "BatchInput": ...}` objects.
@@ -202,7 +277,7 @@ fn shown(v: &Value) -> String {
 
 fn read(path: &ReferencePath, input: &Value, scope: &StateScope<'_>) -> Result<Value, Failure> {
     let ctx = scope.context();
-    path.get(input, &ctx)
+    path.get_in(input, &ctx, scope)
         .map_err(|e| scope.runtime(path.as_query().invalid_path_cause(&e)))
 }
 

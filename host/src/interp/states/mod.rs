@@ -19,19 +19,27 @@ use super::errors::{Failure, names};
 use super::execution::{Execution, Phase, ThreadId, TimerPurpose};
 use super::program::Node;
 use super::retry::{self, Decision};
-use super::{TimerId, dataflow};
+use super::{TimerId, dataflow, jsonata};
 use crate::asl::intrinsics;
 use crate::asl::model::State;
+use crate::asl::path;
+use crate::asl::query::QueryError;
+use crate::asl::query::{Assign, JsonataTemplate};
 use crate::history::EventDetails;
+use crate::interp::program::StateQuery;
+use crate::interp::variables::VariableScope;
 
 /// What a state's work came to.
 pub enum Flow {
-    /// Record `<Type>StateExited` with this output, then go to `next` (or end the thread).
+    /// Set the variables, record `<Type>StateExited` with this output, then go to `next` (or
+    /// end the thread).
     Exit {
         /// The state output.
         output: Value,
         /// The next state's index, None to end the thread.
         next: Option<usize>,
+        /// The variables the state assigns (already checked against the limits).
+        assigned: Option<Vec<(String, Value)>>,
     },
     /// The state failed; Retry and Catch decide what follows.
     Error(Failure),
@@ -126,6 +134,69 @@ impl<'a> StateScope<'a> {
     pub fn random_source(&self) -> impl FnMut() -> u64 + '_ {
         move || self.exec.random_u64()
     }
+
+    /// The workflow variables the state sees.
+    pub fn variables(&self) -> &VariableScope {
+        &self.exec.threads[self.t].variables
+    }
+
+    /// The state's compiled query-language fields.
+    pub fn query(&self) -> &StateQuery {
+        &self.node.query
+    }
+
+    /// The execution's clock, for JSONata's `$now()`.
+    pub fn now_ms(&self) -> i64 {
+        self.exec.now_ms
+    }
+
+    /// The failure for a JSONata field that could not be evaluated.
+    pub fn query_failure(&self, error: &QueryError) -> Failure {
+        Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            self.prefixed(&error.to_string()),
+        )
+    }
+}
+
+impl path::Variables for StateScope<'_> {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.variables().get(name)
+    }
+}
+
+/// A JSONata state's way out: `Output` (or `default` without one) and `Assign`, both over the
+/// same `$states` and the variables as they were before the state.
+pub fn jsonata_exit(
+    scope: &StateScope<'_>,
+    states: jsonata::States<'_>,
+    output: Option<&JsonataTemplate>,
+    assign: Option<&Assign>,
+    default: impl FnOnce() -> Value,
+) -> Result<(Value, Option<Vec<(String, Value)>>), Failure> {
+    let evaluator = jsonata::Evaluator::new(scope, states);
+    let output = match output {
+        Some(t) => evaluator.field(t, "Output")?,
+        None => default(),
+    };
+    let assigned = assign
+        .map(|a| jsonata::assign(scope, a, states.input, Some(&evaluator)))
+        .transpose()?;
+    dataflow::check_size(&output, scope)?;
+    Ok((output, assigned))
+}
+
+/// A JSONPath state's `Assign`, reading `doc` as `$`.
+pub fn jsonpath_assign(
+    scope: &StateScope<'_>,
+    doc: &Value,
+) -> Result<Option<Vec<(String, Value)>>, Failure> {
+    scope
+        .query()
+        .assign
+        .as_ref()
+        .map(|a| jsonata::assign(scope, a, doc, None))
+        .transpose()
 }
 
 /// Records `<Type>StateEntered` for thread `t`'s current state.
@@ -170,14 +241,23 @@ pub fn run(exec: &mut Execution, t: ThreadId) -> bool {
 /// Carries out a state's [`Flow`]; returns whether the thread should take another turn.
 pub fn follow(exec: &mut Execution, t: ThreadId, node: &Node, flow: Flow) -> bool {
     match flow {
-        Flow::Exit { output, next } => {
+        Flow::Exit {
+            output,
+            next,
+            assigned,
+        } => {
             let output = Arc::new(output);
+            let assigned = assigned.map(|values| {
+                Arc::make_mut(&mut exec.threads[t].variables).assign(values.clone());
+                Arc::new(values)
+            });
             exec.record(
                 t,
                 EventDetails::StateExited {
                     state_type: node.state.type_name(),
                     name: node.name.clone(),
                     output: output.clone(),
+                    assigned,
                 },
             );
             match next {
@@ -220,6 +300,17 @@ pub fn handle_error(exec: &mut Execution, t: ThreadId, node: &Node, failure: Fai
         ),
         _ => (&[][..], &[][..], None),
     };
+    // A JSONata expression that failed is recorded where it failed, before Retry or Catch.
+    if failure.error.as_deref() == Some(names::QUERY_EVALUATION_ERROR) {
+        exec.record(
+            t,
+            EventDetails::EvaluationFailed {
+                error: names::QUERY_EVALUATION_ERROR.to_owned(),
+                cause: failure.cause.clone().unwrap_or_default(),
+                state: node.name.clone(),
+            },
+        );
+    }
     let random = (exec.random_u64() >> 11) as f64 / (1u64 << 53) as f64;
     let decision = retry::decide(
         &failure,
@@ -248,16 +339,38 @@ pub fn handle_error(exec: &mut Execution, t: ThreadId, node: &Node, failure: Fai
             let catcher = &catchers[i];
             let scope = StateScope::new(exec, t, node);
             let raw = &exec.threads[t].input;
-            // Without ResultPath the error object replaces the input (ResultPath "$").
-            match dataflow::result_path(
-                catcher.result_path.as_ref(),
-                raw,
-                failure.to_catch_output(),
-                &scope,
-            ) {
-                Ok(output) => Flow::Exit {
+            let error_output = failure.to_catch_output();
+            let outcome = node.query.catchers.get(i);
+            let assign = outcome.and_then(|o| o.assign.as_ref());
+            let caught = if node.query.is_jsonata() {
+                // Without Output the error object is the output.
+                jsonata_exit(
+                    &scope,
+                    jsonata::States::input(raw).with_error_output(&error_output),
+                    outcome.and_then(|o| o.output.as_ref()),
+                    assign,
+                    || error_output.clone(),
+                )
+            } else {
+                assign
+                    .map(|a| jsonata::assign(&scope, a, &error_output, None))
+                    .transpose()
+                    .and_then(|assigned| {
+                        // Without ResultPath the error object replaces the input (ResultPath "$").
+                        dataflow::result_path(
+                            catcher.result_path.as_ref(),
+                            raw,
+                            error_output.clone(),
+                            &scope,
+                        )
+                        .map(|output| (output, assigned))
+                    })
+            };
+            match caught {
+                Ok((output, assigned)) => Flow::Exit {
                     output,
                     next: node.catch_next.get(i).copied(),
+                    assigned,
                 },
                 Err(f) => {
                     exec.thread_failed(t, f);

@@ -1,4 +1,5 @@
-//! Pass: passes its input on, or a fixed `Result`, or the shaped `Parameters`.
+//! Pass: passes its input on, or a fixed `Result`, or the shaped `Parameters` (JSONPath), or
+//! its `Output` (JSONata).
 
 use std::borrow::Cow;
 
@@ -6,28 +7,41 @@ use super::{Flow, StateScope};
 use crate::asl::model::Pass;
 use crate::interp::dataflow;
 use crate::interp::execution::{Execution, ThreadId};
+use crate::interp::jsonata::States;
 use crate::interp::program::Node;
 
 /// Runs a Pass state.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Pass) -> Flow {
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
+    let query = &node.query;
     let result = (|| {
+        if query.is_jsonata() {
+            return super::jsonata_exit(
+                scope,
+                States::input(raw),
+                query.output.as_ref(),
+                query.assign.as_ref(),
+                || (**raw).clone(),
+            );
+        }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
         let result = match (&s.result, &s.parameters) {
             (Some(r), _) => r.clone(),
             (None, Some(p)) => dataflow::template(p, &effective, scope)?,
             (None, None) => effective.into_owned(),
         };
+        let assigned = super::jsonpath_assign(scope, &result)?;
         let combined = dataflow::result_path(s.result_path.as_ref(), raw, result, scope)?;
         let output = dataflow::output_path(s.io.output_path.as_ref(), Cow::Owned(combined), scope)?;
         dataflow::check_size(&output, scope)?;
-        Ok(output)
+        Ok((output, assigned))
     })();
     match result {
-        Ok(output) => Flow::Exit {
+        Ok((output, assigned)) => Flow::Exit {
             output,
             next: node.next,
+            assigned,
         },
         Err(f) => Flow::Error(f),
     }

@@ -9,10 +9,12 @@ use serde_json::Value;
 use super::{Flow, StateScope, follow};
 use crate::asl::model::Task;
 use crate::asl::path::ReferencePath;
+use crate::asl::query::Evaluable;
 use crate::history::{ErrorDetails, EventDetails};
 use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Phase, ThreadId, TimerPurpose};
-use crate::interp::program::Node;
+use crate::interp::jsonata::{Evaluator, States};
+use crate::interp::program::{self, Node};
 use crate::interp::{Action, TaskId, TaskRequest, TimerId, dataflow};
 use crate::tokens::Claims;
 
@@ -99,16 +101,32 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
     };
     let raw = &exec.threads[t].input;
     let prepared = (|| {
+        if node.query.is_jsonata() {
+            let evaluator = Evaluator::new(scope, States::input(raw));
+            let limit = |field: &Option<Evaluable<u64>>, name: &str| match field {
+                Some(Evaluable::Literal(n)) => Ok(Some(*n)),
+                Some(Evaluable::Expression(t)) => evaluator.count_field(t, name).map(Some),
+                None => Ok(None),
+            };
+            let timeout = limit(&s.timeout_seconds, "TimeoutSeconds")?;
+            let heartbeat = limit(&s.heartbeat_seconds, "HeartbeatSeconds")?;
+            let input = match &node.query.arguments {
+                Some(arguments) => evaluator.field(arguments, "Arguments")?,
+                None => (**raw).clone(),
+            };
+            dataflow::check_size(&input, scope)?;
+            return Ok((input, scope.context_for_task(), timeout, heartbeat));
+        }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
         let timeout = seconds(
-            s.timeout_seconds,
+            program::literal(&s.timeout_seconds),
             s.timeout_seconds_path.as_ref(),
             "TimeoutSecondsPath",
             &effective,
             scope,
         )?;
         let heartbeat = seconds(
-            s.heartbeat_seconds,
+            program::literal(&s.heartbeat_seconds),
             s.heartbeat_seconds_path.as_ref(),
             "HeartbeatSecondsPath",
             &effective,
@@ -187,7 +205,7 @@ fn seconds(
     let Some(path) = path else { return Ok(fixed) };
     let context = scope.context();
     let v = path
-        .get(input, &context)
+        .get_in(input, &context, scope)
         .map_err(|e| scope.runtime(path.as_query().invalid_path_cause(&e)))?;
     match v.as_u64() {
         Some(n) if n > 0 => Ok(Some(n)),
@@ -343,19 +361,30 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
     let raw = &exec.threads[t].input;
     let output = (|| {
         dataflow::check_size(&result, scope)?;
+        if node.query.is_jsonata() {
+            return super::jsonata_exit(
+                scope,
+                States::input(raw).with_result(&result),
+                node.query.output.as_ref(),
+                node.query.assign.as_ref(),
+                || result.clone(),
+            );
+        }
         let selected = match &s.result_selector {
             Some(sel) => dataflow::template(sel, &result, scope)?,
             None => result,
         };
+        let assigned = super::jsonpath_assign(scope, &selected)?;
         let combined = dataflow::result_path(s.result_path.as_ref(), raw, selected, scope)?;
         let output = dataflow::output_path(s.io.output_path.as_ref(), Cow::Owned(combined), scope)?;
         dataflow::check_size(&output, scope)?;
-        Ok(output)
+        Ok((output, assigned))
     })();
     let flow = match output {
-        Ok(output) => Flow::Exit {
+        Ok((output, assigned)) => Flow::Exit {
             output,
             next: node.next,
+            assigned,
         },
         Err(f) => Flow::Error(f),
     };

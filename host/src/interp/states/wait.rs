@@ -7,16 +7,29 @@ use serde_json::Value;
 
 use super::{Flow, StateScope};
 use crate::asl::model::Wait;
+use crate::asl::query::Evaluable;
 use crate::interp::dataflow;
 use crate::interp::errors::Failure;
 use crate::interp::execution::{Execution, Phase, ThreadId, TimerPurpose};
-use crate::interp::program::Node;
+use crate::interp::jsonata::{Evaluator, States};
+use crate::interp::program::{self, Node};
 
 /// Starts a Wait state: computes its deadline and arms the timer.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Wait) -> Flow {
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
     let now = exec.now_ms;
+    if node.query.is_jsonata() {
+        // A JSONata Wait keeps its raw input: Output reads it when the wait is over.
+        return match jsonata_deadline(s, raw, now, scope) {
+            Ok(at) => {
+                let timer = exec.arm_timer(at, TimerPurpose::Wake(t));
+                exec.threads[t].phase = Phase::Sleeping(timer);
+                Flow::Wait
+            }
+            Err(f) => Flow::Error(f),
+        };
+    }
     let computed = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)
         .and_then(|effective| deadline(s, &effective, now, scope).map(|at| (effective, at)));
     match computed {
@@ -34,27 +47,71 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Wait) -> Flow {
 /// The timer fired: leave the state.
 pub fn finish(exec: &mut Execution, t: ThreadId, node: &Node, s: &Wait) -> Flow {
     let scope = &StateScope::new(exec, t, node);
-    let effective = &exec.threads[t].input;
-    match dataflow::output_path(
-        s.io.output_path.as_ref(),
-        Cow::Borrowed(&**effective),
-        scope,
-    ) {
-        Ok(output) => Flow::Exit {
+    let input = &exec.threads[t].input;
+    let result = if node.query.is_jsonata() {
+        super::jsonata_exit(
+            scope,
+            States::input(input),
+            node.query.output.as_ref(),
+            node.query.assign.as_ref(),
+            || (**input).clone(),
+        )
+    } else {
+        super::jsonpath_assign(scope, input).and_then(|assigned| {
+            let output =
+                dataflow::output_path(s.io.output_path.as_ref(), Cow::Borrowed(&**input), scope)?;
+            Ok((output, assigned))
+        })
+    };
+    match result {
+        Ok((output, assigned)) => Flow::Exit {
             output,
             next: node.next,
+            assigned,
         },
         Err(f) => Flow::Error(f),
     }
 }
 
+/// The deadline of a JSONata Wait: `Seconds` or `Timestamp`, each a literal or an expression.
+fn jsonata_deadline(
+    s: &Wait,
+    input: &Value,
+    now_ms: i64,
+    scope: &StateScope<'_>,
+) -> Result<i64, Failure> {
+    let evaluator = Evaluator::new(scope, States::input(input));
+    let seconds = match &s.seconds {
+        Some(Evaluable::Literal(n)) => Some(*n),
+        Some(Evaluable::Expression(t)) => Some(evaluator.count_field(t, "Seconds")?),
+        None => None,
+    };
+    if let Some(secs) = seconds {
+        return Ok(after(now_ms, secs));
+    }
+    let timestamp = match &s.timestamp {
+        Some(Evaluable::Literal(text)) => text.clone(),
+        Some(Evaluable::Expression(t)) => match evaluator.typed_field(t, "Timestamp", "string")? {
+            Value::String(text) => text,
+            _ => String::new(),
+        },
+        None => return Err(scope.runtime("The Wait state has neither Seconds nor Timestamp")),
+    };
+    parse_timestamp(&timestamp).ok_or_else(|| {
+        scope.runtime(format!("The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time format string: {timestamp}"))
+    })
+}
+
+fn after(now_ms: i64, secs: u64) -> i64 {
+    now_ms.saturating_add(secs.saturating_mul(1000).min(i64::MAX as u64) as i64)
+}
+
 fn deadline(s: &Wait, input: &Value, now_ms: i64, scope: &StateScope<'_>) -> Result<i64, Failure> {
-    let after =
-        |secs: u64| now_ms.saturating_add(secs.saturating_mul(1000).min(i64::MAX as u64) as i64);
-    if let Some(secs) = s.seconds {
+    let after = |secs: u64| after(now_ms, secs);
+    if let Some(secs) = program::literal(&s.seconds) {
         return Ok(after(secs));
     }
-    if let Some(ts) = &s.timestamp {
+    if let Some(Evaluable::Literal(ts)) = &s.timestamp {
         return parse_timestamp(ts).ok_or_else(|| {
             scope.runtime(format!("The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time format string: {ts}"))
         });
@@ -62,7 +119,7 @@ fn deadline(s: &Wait, input: &Value, now_ms: i64, scope: &StateScope<'_>) -> Res
     if let Some(path) = &s.seconds_path {
         let context = scope.context();
         let v = path
-            .get(input, &context)
+            .get_in(input, &context, scope)
             .map_err(|e| scope.runtime(path.as_query().invalid_path_cause(&e)))?;
         let shown = format!("{} == {}", path.text(), v);
         return match v.as_i64() {
@@ -81,7 +138,7 @@ fn deadline(s: &Wait, input: &Value, now_ms: i64, scope: &StateScope<'_>) -> Res
     if let Some(path) = &s.timestamp_path {
         let context = scope.context();
         let v = path
-            .get(input, &context)
+            .get_in(input, &context, scope)
             .map_err(|e| scope.runtime(path.as_query().invalid_path_cause(&e)))?;
         let parsed = v.as_str().and_then(parse_timestamp);
         return parsed.ok_or_else(|| {
