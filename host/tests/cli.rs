@@ -266,6 +266,46 @@ fn validate_reports_every_problem_with_its_location() {
 }
 
 #[test]
+fn validate_catches_jsonata_and_variable_mistakes() {
+    let out = stepwise(&["validate", &example("greet-team/greet-team.asl.json")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let def = TempFile::new(
+        "jsonata.json",
+        br#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+              "A": {"Type": "Pass", "Parameters": {"x.$": "$.x"}, "Next": "B"},
+              "B": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "C"}],
+                    "Default": "C"},
+              "C": {"Type": "Pass", "Assign": {"states": 1}, "Output": "{% $states.input + %}",
+                    "Next": "D"},
+              "D": {"Type": "Wait", "Seconds": "{% $delay %}", "End": true}}}"#,
+    );
+    let out = stepwise(&["validate", def.path()]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = stdout_json(&out);
+    let found = |location: &str, severity: &str| {
+        v["diagnostics"].as_array().unwrap().iter().any(|d| {
+            d["location"].as_str() == Some(location) && d["severity"].as_str() == Some(severity)
+        })
+    };
+    for location in [
+        "/States/A/Parameters",
+        "/States/B/Choices/0",
+        "/States/C/Assign/states",
+        "/States/C/Output",
+    ] {
+        assert!(found(location, "ERROR"), "no error at {location}: {v:#}");
+    }
+    // Reading a variable no state assigns is a warning: the expression gives nothing at run time.
+    assert!(found("/States/D/Seconds", "WARNING"), "{v:#}");
+}
+
+#[test]
 fn validate_rejects_hostile_bytes_without_crashing() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let cases: Vec<Vec<u8>> = vec![

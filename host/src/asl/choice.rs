@@ -1455,6 +1455,9 @@ mod tests {
             "$.a[0].b",
             "$.a['it\\'s']",
             "$.über",
+            // Workflow variables.
+            "$a",
+            "$über.b[0]",
         ] {
             assert!(is_reference_path(good), "{good}");
         }
@@ -1470,7 +1473,7 @@ mod tests {
             "$[0,1]",
             "$['a'",
             "$[]",
-            "$a",
+            "$$a",
             "$.a]",
             "$$$",
         ] {

@@ -1421,7 +1421,7 @@ mod tests {
             "States.Array(1e)",
             "States.Array(abc)",
             "States.Array(trueish)",
-            "States.Array($a)",
+            "States.Array($$a)",
             "States.Array($['x')",
             "States.Array(1) extra",
             "Format('x')",
