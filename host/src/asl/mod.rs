@@ -5,6 +5,7 @@
 pub mod choice;
 pub mod diagnostic;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod model;
 pub mod path;
 pub mod template;
