@@ -1,0 +1,177 @@
+//! JSONata, the expression language of Amazon States Language's `QueryLanguage: JSONata`:
+//! a pure evaluator with jsonata-js 2.0 semantics, its standard library and the functions AWS
+//! Step Functions adds (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`).
+//!
+//! This module owns the public API: [`Expression`] (parse once, evaluate many times, shared
+//! between threads), [`Bindings`] (the variables an expression sees), [`Environment`] (the
+//! clock and the seed, so evaluation is deterministic and replays identically) and [`Error`].
+//! Evaluation does no I/O, reads no clock and draws no OS randomness, and it is bounded (see
+//! [`Limits`]) so that no expression can hang the host or overflow its stack.
+
+pub mod ast;
+mod error;
+pub mod eval;
+pub mod functions;
+pub mod lexer;
+pub mod parser;
+pub mod picture;
+pub mod regex;
+pub mod signature;
+pub mod value;
+
+#[cfg(test)]
+mod suite;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+pub use error::Error;
+pub use eval::Limits;
+
+use ast::Node;
+use value::{Frame, NotJson, Value};
+
+/// A parsed JSONata expression. Cheap to clone; `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Expression {
+    text: Arc<str>,
+    root: Arc<Node>,
+    /// The final labels of the ancestor slots `%` refers to.
+    labels: Arc<[String]>,
+}
+
+/// Variables visible to an expression (without the `$`), converted once and reused.
+#[derive(Clone, Default)]
+pub struct Bindings {
+    vars: Vec<(String, Value)>,
+}
+
+impl std::fmt::Debug for Bindings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.vars.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+impl Bindings {
+    pub fn new() -> Self {
+        Bindings::default()
+    }
+
+    /// Binds `$name` (a leading `$` in `name` is ignored) to a JSON value, replacing an earlier
+    /// binding of the same name.
+    pub fn insert(&mut self, name: &str, value: &serde_json::Value) {
+        let name = name.strip_prefix('$').unwrap_or(name);
+        let value = value::from_json(value);
+        match self.vars.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.vars.push((name.to_string(), value)),
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        let name = name.strip_prefix('$').unwrap_or(name);
+        self.vars.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// What one evaluation may observe of the outside world.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// The time `$now()` and `$millis()` report, in milliseconds since the epoch.
+    pub now_ms: i64,
+    /// The seed of `$random()`, `$shuffle()` and `$uuid()`.
+    pub seed: u64,
+}
+
+/// The result of an evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Evaluated {
+    Value(serde_json::Value),
+    /// No value (an empty sequence, a missing field).
+    Undefined,
+    /// A function, or a value holding one, which JSON cannot carry.
+    Unsupported,
+}
+
+impl Expression {
+    /// Parses the text between `{%` and `%}`.
+    pub fn parse(text: &str) -> Result<Expression, Error> {
+        let syn = parser::parse(text).map_err(|e| e.into_error())?;
+        let processed = ast::process(syn).map_err(|e| e.into_error())?;
+        Ok(Expression {
+            text: Arc::from(text),
+            root: Arc::new(processed.root),
+            labels: processed.labels.into(),
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Free variables the expression reads (`$name` not bound inside it), without the names of
+    /// built-in functions.
+    pub fn free_variables(&self) -> Vec<String> {
+        ast::free_variables(&self.root)
+    }
+
+    pub fn evaluate(
+        &self,
+        input: Option<&serde_json::Value>,
+        bindings: &Bindings,
+        env: &Environment,
+    ) -> Result<Evaluated, Error> {
+        self.evaluate_with_limits(input, bindings, env, Limits::default())
+    }
+
+    /// [`Expression::evaluate`] with explicit bounds on the work it may do.
+    pub fn evaluate_with_limits(
+        &self,
+        input: Option<&serde_json::Value>,
+        bindings: &Bindings,
+        env: &Environment,
+        limits: Limits,
+    ) -> Result<Evaluated, Error> {
+        let input = input.map(value::from_json).unwrap_or_default();
+        self.evaluate_value(input, bindings, env, limits)
+            .map_err(|e| e.into_error())
+    }
+
+    fn evaluate_value(
+        &self,
+        input: Value,
+        bindings: &Bindings,
+        env: &Environment,
+        limits: Limits,
+    ) -> Result<Evaluated, error::Failure> {
+        let mut ev = eval::Evaluator::new(&self.labels, env.now_ms, env.seed, limits);
+        let root = Frame::root();
+        ev.frames.register(&root);
+        for (name, value) in &bindings.vars {
+            root.bind(name, value.clone());
+        }
+        root.bind("$", input.clone());
+        // A top-level array is one input, not a sequence of inputs.
+        let input = match input {
+            Value::Array(a) if !a.sequence => {
+                let mut wrapper = value::Array::new(vec![Value::Array(a)]);
+                wrapper.sequence = true;
+                wrapper.outer_wrapper = true;
+                Value::Array(Arc::new(wrapper))
+            }
+            v => v,
+        };
+        let result = ev.eval(&self.root, &input, &root);
+        ev.frames.clear_all();
+        let result = result?;
+        match value::to_json(&result) {
+            Ok(Some(json)) => Ok(Evaluated::Value(json)),
+            Ok(None) => Ok(Evaluated::Undefined),
+            Err(NotJson::Function) => Ok(Evaluated::Unsupported),
+            Err(NotJson::Number(f)) => Err(f),
+        }
+    }
+}

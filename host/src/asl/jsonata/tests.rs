@@ -1,0 +1,1 @@
+//! End-to-end tests of expressions, drawn from the JSONata documentation.
