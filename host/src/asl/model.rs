@@ -90,41 +90,34 @@ impl State {
     /// The state's own `QueryLanguage`, if it names one.
     pub fn query_language(&self) -> Option<QueryLanguage> {
         match self {
-            State::Pass(s) => s.query_language,
-            State::Task(s) => s.query_language,
-            State::Choice(s) => s.query_language,
-            State::Wait(s) => s.query_language,
             State::Succeed(s) => s.query_language,
             State::Fail(s) => s.query_language,
-            State::Parallel(s) => s.query_language,
-            State::Map(s) => s.query_language,
+            _ => self.query_fields().and_then(|q| q.query_language),
         }
     }
 
     /// `Assign`, as written.
     pub fn assign(&self) -> Option<&Value> {
-        match self {
-            State::Pass(s) => s.assign.as_ref(),
-            State::Task(s) => s.assign.as_ref(),
-            State::Choice(s) => s.assign.as_ref(),
-            State::Wait(s) => s.assign.as_ref(),
-            State::Parallel(s) => s.assign.as_ref(),
-            State::Map(s) => s.assign.as_ref(),
-            State::Succeed(_) | State::Fail(_) => None,
-        }
+        self.query_fields().and_then(|q| q.assign.as_ref())
     }
 
     /// `Output`, as written.
     pub fn output(&self) -> Option<&Value> {
         match self {
-            State::Pass(s) => s.output.as_ref(),
-            State::Task(s) => s.output.as_ref(),
-            State::Choice(s) => s.output.as_ref(),
-            State::Wait(s) => s.output.as_ref(),
             State::Succeed(s) => s.output.as_ref(),
-            State::Parallel(s) => s.output.as_ref(),
-            State::Map(s) => s.output.as_ref(),
-            State::Fail(_) => None,
+            _ => self.query_fields().and_then(|q| q.output.as_ref()),
+        }
+    }
+
+    fn query_fields(&self) -> Option<&QueryFields> {
+        match self {
+            State::Pass(s) => Some(&s.query),
+            State::Task(s) => Some(&s.query),
+            State::Choice(s) => Some(&s.query),
+            State::Wait(s) => Some(&s.query),
+            State::Parallel(s) => Some(&s.query),
+            State::Map(s) => Some(&s.query),
+            State::Succeed(_) | State::Fail(_) => None,
         }
     }
 
@@ -141,6 +134,22 @@ impl State {
             State::Fail(_) => None,
         }
     }
+}
+
+/// The fields most states share for their query language: `QueryLanguage`, `Assign` and
+/// `Output` (whose meaning depends on the language; `Program` parses them).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryFields {
+    /// This state's query language, over the machine's.
+    #[serde(default)]
+    pub query_language: Option<QueryLanguage>,
+    /// Workflow variables to set (either language).
+    #[serde(default, deserialize_with = "present")]
+    pub assign: Option<Value>,
+    /// The state output (JSONata).
+    #[serde(default, deserialize_with = "present")]
+    pub output: Option<Value>,
 }
 
 /// `Next` or `End: true`. Validation guarantees exactly one of them.
@@ -193,15 +202,9 @@ pub struct Pass {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
-    /// This state's query language, over the machine's.
-    #[serde(default)]
-    pub query_language: Option<QueryLanguage>,
-    /// Workflow variables to set (either language).
-    #[serde(default)]
-    pub assign: Option<Value>,
-    /// The state output (JSONata).
-    #[serde(default)]
-    pub output: Option<Value>,
+    /// QueryLanguage, Assign and Output.
+    #[serde(flatten)]
+    pub query: QueryFields,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -226,17 +229,11 @@ pub struct Task {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
-    /// This state's query language, over the machine's.
-    #[serde(default)]
-    pub query_language: Option<QueryLanguage>,
-    /// Workflow variables to set (either language).
-    #[serde(default)]
-    pub assign: Option<Value>,
-    /// The state output (JSONata).
-    #[serde(default)]
-    pub output: Option<Value>,
+    /// QueryLanguage, Assign and Output.
+    #[serde(flatten)]
+    pub query: QueryFields,
     /// The task or branch input (JSONata).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub arguments: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
@@ -286,15 +283,9 @@ pub struct Choice {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
-    /// This state's query language, over the machine's.
-    #[serde(default)]
-    pub query_language: Option<QueryLanguage>,
-    /// Workflow variables to set (either language).
-    #[serde(default)]
-    pub assign: Option<Value>,
-    /// The state output (JSONata).
-    #[serde(default)]
-    pub output: Option<Value>,
+    /// QueryLanguage, Assign and Output.
+    #[serde(flatten)]
+    pub query: QueryFields,
     /// InputPath and OutputPath.
     #[serde(flatten)]
     pub io: InputOutput,
@@ -313,15 +304,9 @@ pub struct Wait {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
-    /// This state's query language, over the machine's.
-    #[serde(default)]
-    pub query_language: Option<QueryLanguage>,
-    /// Workflow variables to set (either language).
-    #[serde(default)]
-    pub assign: Option<Value>,
-    /// The state output (JSONata).
-    #[serde(default)]
-    pub output: Option<Value>,
+    /// QueryLanguage, Assign and Output.
+    #[serde(flatten)]
+    pub query: QueryFields,
     /// Next or End.
     #[serde(flatten)]
     pub transition: Transition,
@@ -353,7 +338,7 @@ pub struct Succeed {
     #[serde(default)]
     pub query_language: Option<QueryLanguage>,
     /// The state output (JSONata).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Value>,
     /// InputPath and OutputPath.
     #[serde(flatten)]
@@ -391,17 +376,11 @@ pub struct Parallel {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
-    /// This state's query language, over the machine's.
-    #[serde(default)]
-    pub query_language: Option<QueryLanguage>,
-    /// Workflow variables to set (either language).
-    #[serde(default)]
-    pub assign: Option<Value>,
-    /// The state output (JSONata).
-    #[serde(default)]
-    pub output: Option<Value>,
+    /// QueryLanguage, Assign and Output.
+    #[serde(flatten)]
+    pub query: QueryFields,
     /// The task or branch input (JSONata).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub arguments: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
@@ -436,17 +415,11 @@ pub struct Map {
     /// Free text.
     #[serde(default)]
     pub comment: Option<String>,
-    /// This state's query language, over the machine's.
-    #[serde(default)]
-    pub query_language: Option<QueryLanguage>,
-    /// Workflow variables to set (either language).
-    #[serde(default)]
-    pub assign: Option<Value>,
-    /// The state output (JSONata).
-    #[serde(default)]
-    pub output: Option<Value>,
+    /// QueryLanguage, Assign and Output.
+    #[serde(flatten)]
+    pub query: QueryFields,
     /// The items: an array or an expression giving one (JSONata).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub items: Option<Value>,
     /// Next or End.
     #[serde(flatten)]
@@ -636,10 +609,10 @@ pub struct Catcher {
     #[serde(default, deserialize_with = "result_path")]
     pub result_path: Option<ResultPath>,
     /// Workflow variables to set when it catches (either language).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub assign: Option<Value>,
     /// The state output when it catches (JSONata).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Value>,
     /// Free text.
     #[serde(default)]
@@ -697,6 +670,11 @@ impl<'de> Deserialize<'de> for ReferencePath {
         let text = String::deserialize(d)?;
         ReferencePath::parse(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// A field that is present, even as `null` (`"Output": null` outputs null).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 fn nullable_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NullablePath>, D::Error> {

@@ -207,6 +207,9 @@ impl Parser {
 
     fn lbp(&self) -> u32 {
         match self.node.token {
+            // Separators, not infix operators: they end the expression before them (an object
+            // constructor's key, a block's statement), as jsonata-js gives them no binding power.
+            Some(Token::Operator(":" | ";")) => 0,
             Some(Token::Operator(op)) => binding_power(op),
             _ => 0,
         }

@@ -275,6 +275,19 @@ fn shown(v: &Value) -> String {
     }
 }
 
+/// A number, or a string holding one: AWS reads these paths' values as text, so `"1"` works
+/// where `1` does (a variable assigned `"1"` is a common way to configure a Map).
+fn as_number<T>(
+    v: &Value,
+    number: impl Fn(&Value) -> Option<T>,
+    text: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    match v {
+        Value::String(s) => text(s),
+        other => number(other),
+    }
+}
+
 fn read(path: &ReferencePath, input: &Value, scope: &StateScope<'_>) -> Result<Value, Failure> {
     let ctx = scope.context();
     path.get_in(input, &ctx, scope)
@@ -289,7 +302,7 @@ fn read_count(
     scope: &StateScope<'_>,
 ) -> Result<u64, Failure> {
     let v = read(path, input, scope)?;
-    v.as_u64().ok_or_else(|| {
+    as_number(&v, Value::as_u64, |s| s.parse().ok()).ok_or_else(|| {
         scope.runtime(format!(
             "The {field} field refers to value \"{}\" which is not a valid integer: {}",
             shown(&v),
@@ -304,7 +317,7 @@ fn read_tolerated_count(
     scope: &StateScope<'_>,
 ) -> Result<u64, Failure> {
     let v = read(path, input, scope)?;
-    match v.as_i64() {
+    match as_number(&v, Value::as_i64, |s| s.parse().ok()) {
         Some(n) if n < 0 => Err(scope.runtime("ToleratedFailureCount cannot be negative.")),
         Some(n) => Ok(n as u64),
         None => v.as_u64().ok_or_else(|| {
@@ -323,7 +336,9 @@ fn read_tolerated_percentage(
     scope: &StateScope<'_>,
 ) -> Result<f64, Failure> {
     let v = read(path, input, scope)?;
-    let Some(p) = v.as_f64() else {
+    let Some(p) = as_number(&v, Value::as_f64, |s| {
+        s.parse().ok().filter(|p: &f64| p.is_finite())
+    }) else {
         return Err(scope.runtime(format!(
             "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
             shown(&v),
