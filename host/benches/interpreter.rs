@@ -36,6 +36,30 @@ fn pass_chain() -> Value {
     json!({"StartAt": "S0", "States": states})
 }
 
+/// The same ten steps written in JSONata, each also assigning a variable the next one reads.
+fn jsonata_chain() -> Value {
+    let mut states = serde_json::Map::new();
+    for i in 0..10 {
+        let mut state = json!({
+            "Type": "Pass",
+            "Assign": {"last": i},
+            "Output": {"data": {
+                "value": "{% $states.input.data.value %}",
+                "step": i,
+                "tags": "{% $states.input.data.tags %}",
+                "previous": "{% $exists($last) ? $last : -1 %}"
+            }},
+        });
+        if i == 9 {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(format!("S{}", i + 1));
+        }
+        states.insert(format!("S{i}"), state);
+    }
+    json!({"QueryLanguage": "JSONata", "StartAt": "S0", "States": states})
+}
+
 /// An inline Map over 100 items, each processed by one Pass state.
 fn inline_map() -> Value {
     json!({
@@ -90,6 +114,19 @@ fn bench(c: &mut Criterion) {
     ));
     group.throughput(Throughput::Elements(10));
     group.bench_function("pass_chain_10", |b| b.iter(|| run_once(&chain, &info)));
+
+    let jsonata = program(&jsonata_chain());
+    let info = ExecutionInfo::local(
+        "jsonata",
+        "bench",
+        json!({"data": {"value": 42, "tags": ["a", "b"]}}),
+        0,
+    );
+    assert!(matches!(
+        run_once(&jsonata, &info).status,
+        Status::Succeeded(_)
+    ));
+    group.bench_function("jsonata_chain_10", |b| b.iter(|| run_once(&jsonata, &info)));
 
     let map = program(&inline_map());
     let items: Vec<Value> = (0..100).map(|n| json!({"n": n})).collect();

@@ -277,3 +277,70 @@ async fn jsonpath_states_assign_and_read_variables_scoped_to_branches() {
     );
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_survive_a_restart_of_the_host() {
+    use std::sync::Arc;
+    use stepwise::store::sqlite::SqliteStore;
+
+    let dir = std::env::temp_dir().join(format!("stepwise-jsonata-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let open = || Arc::new(SqliteStore::open(&dir.join("db")).unwrap());
+    let host = Host::start(open(), None).await;
+    let machine = create_machine(
+        &host.sfn,
+        "durable-vars",
+        &json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "Remember",
+            "States": {
+                "Remember": {
+                    "Type": "Pass",
+                    "Assign": {"order": "{% $states.input.order %}", "id": "{% $uuid() %}"},
+                    "Next": "Sleep"
+                },
+                "Sleep": {"Type": "Wait", "Seconds": "{% $states.input.wait %}", "Next": "Recall"},
+                "Recall": {"Type": "Pass", "Output": {"order": "{% $order %}", "id": "{% $id %}"}, "End": true}
+            }
+        }),
+    )
+    .await;
+    let execution =
+        start_execution(&host.sfn, &machine, &json!({"order": {"n": 7}, "wait": 2})).await;
+    // Wait until the Pass state has assigned, then stop the host during the Wait.
+    loop {
+        let events = history(&host, &execution).await;
+        if events
+            .iter()
+            .any(|e| e.r#type() == &HistoryEventType::WaitStateEntered)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let assigned_id = history(&host, &execution)
+        .await
+        .iter()
+        .filter_map(|e| e.state_exited_event_details())
+        .find_map(|d| d.assigned_variables().and_then(|v| v.get("id").cloned()))
+        .expect("the id was assigned");
+    host.stop().await;
+
+    let host = Host::start(open(), None).await;
+    let described = ended(&host.sfn, &execution).await;
+    assert_eq!(
+        described.status,
+        ExecutionStatus::Succeeded,
+        "{described:?}"
+    );
+    let output: Value = serde_json::from_str(described.output().unwrap()).unwrap();
+    // The replayed execution has the same variables, the random $uuid() included.
+    assert_eq!(output["order"], json!({"n": 7}));
+    assert_eq!(
+        Value::String(output["id"].as_str().unwrap().to_owned()).to_string(),
+        assigned_id
+    );
+    host.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
