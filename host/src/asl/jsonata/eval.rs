@@ -28,15 +28,19 @@ pub struct Limits {
     pub max_items: usize,
     /// Nesting of arrays and objects in a value.
     pub max_value_depth: u32,
+    /// Bytes of native stack the evaluation may use below its entry point. The host runs on
+    /// threads with 2 MiB stacks (tokio's default); this leaves room for what runs above it.
+    pub max_stack_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_steps: 5_000_000,
-            max_depth: 400,
+            max_depth: 1000,
             max_items: 1_000_000,
             max_value_depth: 400,
+            max_stack_bytes: 768 * 1024,
         }
     }
 }
@@ -76,7 +80,16 @@ pub struct Evaluator<'x> {
     pub limits: Limits,
     steps: u64,
     depth: usize,
+    /// The address of a local of the outermost `eval`: stack use is measured from it.
+    stack_base: usize,
     pub frames: FrameRegistry,
+}
+
+/// The address of a local variable of the caller's frame: where the stack is now.
+#[inline(always)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
 }
 
 /// The error for an exhausted step budget.
@@ -98,6 +111,7 @@ impl<'x> Evaluator<'x> {
             limits,
             steps: 0,
             depth: 0,
+            stack_base: 0,
             frames: FrameRegistry::default(),
         }
     }
@@ -132,11 +146,16 @@ impl<'x> Evaluator<'x> {
 
     pub fn eval(&mut self, node: &Node, input: &Value, env: &Arc<Frame>) -> Result<Value> {
         self.charge(1)?;
-        self.depth += 1;
-        if self.depth > self.limits.max_depth {
-            self.depth -= 1;
+        let here = stack_position();
+        if self.depth == 0 {
+            self.stack_base = here;
+        }
+        if self.depth >= self.limits.max_depth
+            || self.stack_base.abs_diff(here) > self.limits.max_stack_bytes
+        {
             return Err(Failure::new("U1001").at(node.position));
         }
+        self.depth += 1;
         let result = self.eval_node(node, input, env);
         self.depth -= 1;
         let result = result?;

@@ -205,12 +205,16 @@ impl Parser {
         Ok(current)
     }
 
+    /// The left binding power of the current token: only the symbols jsonata-js registers as
+    /// infix operators have one (`;`, `:`, `..`, `|` and the closing brackets have none).
     fn lbp(&self) -> u32 {
         match self.node.token {
-            // Separators, not infix operators: they end the expression before them (an object
-            // constructor's key, a block's statement), as jsonata-js gives them no binding power.
-            Some(Token::Operator(":" | ";")) => 0,
-            Some(Token::Operator(op)) => binding_power(op),
+            Some(Token::Operator(op)) => match op {
+                "." | "+" | "-" | "*" | "/" | "%" | "=" | "<" | ">" | "!=" | "<=" | ">=" | "&"
+                | "and" | "or" | "in" | "~>" | "(" | "[" | "^" | "{" | ":=" | "@" | "#" | "?"
+                | "?:" | "??" => binding_power(op),
+                _ => 0,
+            },
             _ => 0,
         }
     }
