@@ -44,7 +44,9 @@ for path in sorted(cases.glob("*.json")):
             put("intrinsics", s + "\n" + document)
         elif s.startswith("$"):
             put("jsonpath", s + "\n" + document)
+        elif s.startswith("{%") and s.endswith("%}"):
+            put("jsonata", s[2:-2] + "\n" + document)
 
-for target in ("definition", "jsonpath", "intrinsics"):
+for target in ("definition", "jsonpath", "intrinsics", "jsonata"):
     print(f"{target}: {written.get(target, 0)} new seed files in {out / target}")
 PY

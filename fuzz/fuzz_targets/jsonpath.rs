@@ -8,7 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use stepwise::asl::choice;
-use stepwise::asl::path::{Query, ReferencePath};
+use stepwise::asl::path::{NoVariables, Query, ReferencePath, Variables};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -29,11 +29,12 @@ fuzz_target!(|data: &[u8]| {
                 let _ = query.invalid_path_cause(&e);
             }
         }
-        let _ = query.find(&document, &context);
+        let _ = query.find(&document, &context, &NoVariables);
+        let _ = query.select_in(&document, &context, &Sample(&document));
     }
     if let Ok(reference) = ReferencePath::parse(path) {
         let _ = reference.get(&document, &context);
-        let _ = reference.get_ref(&document, &context);
+        let _ = reference.get_ref(&document, &context, &Sample(&document));
         if let Err(e) = reference.set(document.clone(), json!({"written": true})) {
             let _ = e.error_name();
             let _ = e.to_string();
@@ -44,11 +45,23 @@ fuzz_target!(|data: &[u8]| {
     if let Some(branch) = choice::parse_branch(&document, "/States/C/Choices/0", &mut diags) {
         let mut resolve = |p: &str| -> Result<Option<Value>, String> {
             let q = Query::parse(p).map_err(|e| e.to_string())?;
-            q.find(&document, &context).map_err(|e| e.to_string())
+            q.find(&document, &context, &Sample(&document))
+                .map_err(|e| e.to_string())
         };
-        let _ = choice::evaluate(&branch.rule, &mut resolve);
+        if let Some(rule) = &branch.rule {
+            let _ = choice::evaluate(rule, &mut resolve);
+        }
     }
 });
+
+/// Every `$name` variable is the document itself.
+struct Sample<'a>(&'a Value);
+
+impl Variables for Sample<'_> {
+    fn variable(&self, _name: &str) -> Option<&Value> {
+        Some(self.0)
+    }
+}
 
 fn sample() -> Value {
     json!({
