@@ -11,6 +11,9 @@ use serde_json::Value;
 use super::dataflow::json_len;
 use crate::asl::path;
 
+/// What one `Assign` sets: names and values, in the order written.
+pub type Assigned = Vec<(String, Value)>;
+
 /// AWS limits one variable's value to 256 KiB of JSON text.
 pub const MAX_VARIABLE_BYTES: usize = 256 * 1024;
 

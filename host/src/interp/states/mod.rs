@@ -27,7 +27,7 @@ use crate::asl::query::QueryError;
 use crate::asl::query::{Assign, JsonataTemplate};
 use crate::history::EventDetails;
 use crate::interp::program::StateQuery;
-use crate::interp::variables::VariableScope;
+use crate::interp::variables::{Assigned, VariableScope};
 
 /// What a state's work came to.
 pub enum Flow {
@@ -39,7 +39,7 @@ pub enum Flow {
         /// The next state's index, None to end the thread.
         next: Option<usize>,
         /// The variables the state assigns (already checked against the limits).
-        assigned: Option<Vec<(String, Value)>>,
+        assigned: Option<Assigned>,
     },
     /// The state failed; Retry and Catch decide what follows.
     Error(Failure),
@@ -173,7 +173,7 @@ pub fn jsonata_exit(
     output: Option<&JsonataTemplate>,
     assign: Option<&Assign>,
     default: impl FnOnce() -> Value,
-) -> Result<(Value, Option<Vec<(String, Value)>>), Failure> {
+) -> Result<(Value, Option<Assigned>), Failure> {
     let evaluator = jsonata::Evaluator::new(scope, states);
     let output = match output {
         Some(t) => evaluator.field(t, "Output")?,
@@ -187,10 +187,7 @@ pub fn jsonata_exit(
 }
 
 /// A JSONPath state's `Assign`, reading `doc` as `$`.
-pub fn jsonpath_assign(
-    scope: &StateScope<'_>,
-    doc: &Value,
-) -> Result<Option<Vec<(String, Value)>>, Failure> {
+pub fn jsonpath_assign(scope: &StateScope<'_>, doc: &Value) -> Result<Option<Assigned>, Failure> {
     scope
         .query()
         .assign
