@@ -18,9 +18,13 @@ pub struct Error {
 }
 
 /// An error on its way out of the parser or evaluator. Fields are filled in as it unwinds, as
-/// jsonata-js fills in `position` and `token` on the thrown object.
+/// jsonata-js fills in `position` and `token` on the thrown object. Boxed: every evaluation
+/// level returns a `Result`, and a small error type keeps those frames small.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
+pub struct Failure(Box<Details>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
     pub code: &'static str,
     pub position: Option<usize>,
     pub token: Option<String>,
@@ -36,9 +40,22 @@ pub struct Failure {
 
 pub type Result<T> = std::result::Result<T, Failure>;
 
+impl std::ops::Deref for Failure {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Failure {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
 impl Failure {
     pub fn new(code: &'static str) -> Self {
-        Failure {
+        Failure(Box::new(Details {
             code,
             position: None,
             token: None,
@@ -47,7 +64,7 @@ impl Failure {
             index: None,
             type_name: None,
             message: None,
-        }
+        }))
     }
 
     pub fn at(mut self, position: usize) -> Self {

@@ -40,7 +40,7 @@ impl Default for Limits {
             max_depth: 1000,
             max_items: 1_000_000,
             max_value_depth: 400,
-            max_stack_bytes: 768 * 1024,
+            max_stack_bytes: 1024 * 1024,
         }
     }
 }
@@ -70,7 +70,8 @@ impl Rng {
 /// What a lambda body evaluates to: a value, or a call in tail position still to be made.
 enum Flow {
     Value(Value),
-    Tail(Value, Vec<Value>),
+    /// The function, its arguments, and the call's position and name for errors.
+    Tail(Value, Vec<Value>, usize, String),
 }
 
 pub struct Evaluator<'x> {
@@ -165,10 +166,80 @@ impl<'x> Evaluator<'x> {
         Ok(result)
     }
 
+    /// Dispatches on the node kind. Each arm calls out so that this function, which every level
+    /// of evaluation passes through, keeps a small stack frame (debug builds give every local of
+    /// every arm its own slot).
     fn eval_node(&mut self, node: &Node, input: &Value, env: &Arc<Frame>) -> Result<Value> {
-        let mut result = match &node.kind {
+        let result = match &node.kind {
             Kind::Path(steps) => self.eval_path(node, steps, input, env)?,
             Kind::Binary(op, lhs, rhs) => self.eval_binary(node, *op, lhs, rhs, input, env)?,
+            Kind::Call {
+                procedure, args, ..
+            } => self.eval_call(node, procedure, args, input, env, None)?,
+            Kind::Condition {
+                cond,
+                then,
+                otherwise,
+            } => self.eval_condition(cond, then, otherwise.as_deref(), input, env)?,
+            Kind::Block(exprs) => self.eval_block(exprs, input, env)?,
+            Kind::Variable(name) => eval_variable(name, input, env),
+            Kind::Name(name) => lookup_field(input, name),
+            _ => self.eval_other(node, input, env)?,
+        };
+        if node.predicate.is_empty() && node.group.is_none() && !node.keep_array {
+            return Ok(normalize(result, false));
+        }
+        self.post_process(node, result, env)
+    }
+
+    #[inline(never)]
+    fn eval_condition(
+        &mut self,
+        cond: &Node,
+        then: &Node,
+        otherwise: Option<&Node>,
+        input: &Value,
+        env: &Arc<Frame>,
+    ) -> Result<Value> {
+        let c = self.eval(cond, input, env)?;
+        if truthy(&c).unwrap_or(false) {
+            self.eval(then, input, env)
+        } else if let Some(o) = otherwise {
+            self.eval(o, input, env)
+        } else {
+            Ok(Value::Undefined)
+        }
+    }
+
+    #[inline(never)]
+    fn eval_block(&mut self, exprs: &[Node], input: &Value, env: &Arc<Frame>) -> Result<Value> {
+        let frame = self.new_frame(env);
+        let mut result = Value::Undefined;
+        for e in exprs {
+            result = self.eval(e, input, &frame)?;
+        }
+        Ok(result)
+    }
+
+    /// Predicates, grouping and `[]` on a node that is not a path step.
+    #[inline(never)]
+    fn post_process(&mut self, node: &Node, mut result: Value, env: &Arc<Frame>) -> Result<Value> {
+        for stage in &node.predicate {
+            if let Stage::Filter { expr, .. } = stage {
+                result = self.filter(expr, result, env)?;
+            }
+        }
+        if !matches!(node.kind, Kind::Path(_)) {
+            if let Some(group) = &node.group {
+                result = self.eval_group_by(group, result, env)?;
+            }
+        }
+        Ok(normalize(result, node.keep_array))
+    }
+
+    #[inline(never)]
+    fn eval_other(&mut self, node: &Node, input: &Value, env: &Arc<Frame>) -> Result<Value> {
+        Ok(match &node.kind {
             Kind::Negate(expr) => {
                 let v = self.eval(expr, input, env)?;
                 match v {
@@ -207,7 +278,6 @@ impl<'x> Evaluator<'x> {
                 Value::Array(Arc::new(arr))
             }
             Kind::ObjectCons(pairs) => self.eval_group(pairs, node.position, input, env)?,
-            Kind::Name(name) => lookup_field(input, name),
             Kind::String(s) => Value::string(s.as_str()),
             Kind::Number(n) => Value::Number(*n),
             Kind::Bool(b) => Value::Bool(*b),
@@ -231,20 +301,6 @@ impl<'x> Evaluator<'x> {
                 let label = self.labels.get(*slot).map(String::as_str).unwrap_or("");
                 env.lookup(label).unwrap_or_default()
             }
-            Kind::Condition {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let c = self.eval(cond, input, env)?;
-                if truthy(&c).unwrap_or(false) {
-                    self.eval(then, input, env)?
-                } else if let Some(o) = otherwise {
-                    self.eval(o, input, env)?
-                } else {
-                    Value::Undefined
-                }
-            }
             Kind::Elvis(lhs, rhs) => {
                 let v = self.eval(lhs, input, env)?;
                 if truthy(&v).unwrap_or(false) {
@@ -261,32 +317,12 @@ impl<'x> Evaluator<'x> {
                     v
                 }
             }
-            Kind::Block(exprs) => {
-                let frame = self.new_frame(env);
-                let mut result = Value::Undefined;
-                for e in exprs {
-                    result = self.eval(e, input, &frame)?;
-                }
-                result
-            }
             Kind::Bind(name, rhs) => {
                 let v = self.eval(rhs, input, env)?;
                 env.bind(name, v.clone());
                 v
             }
             Kind::Regex(re) => Value::function(Function::Regex(re.clone())),
-            Kind::Variable(name) => {
-                if name.is_empty() {
-                    match input {
-                        Value::Array(a) if a.outer_wrapper => {
-                            a.items.first().cloned().unwrap_or_default()
-                        }
-                        v => v.clone(),
-                    }
-                } else {
-                    lookup_variable(env, name)
-                }
-            }
             Kind::Lambda(def) => Value::function(Function::Lambda(Lambda {
                 def: def.clone(),
                 params: def.params.clone(),
@@ -294,9 +330,6 @@ impl<'x> Evaluator<'x> {
                 input: input.clone(),
                 env: env.clone(),
             })),
-            Kind::Call {
-                procedure, args, ..
-            } => self.eval_call(node, procedure, args, input, env, None)?,
             Kind::Partial { procedure, args } => {
                 self.eval_partial(node, procedure, args, input, env)?
             }
@@ -305,24 +338,17 @@ impl<'x> Evaluator<'x> {
                 def: def.clone(),
                 env: env.clone(),
             }),
-            Kind::Sort(_) => {
-                // A sort step only occurs inside a path.
-                self.eval_sort(node, input, env)?
-            }
+            // A sort step only occurs inside a path.
+            Kind::Sort(_) => self.eval_sort(node, input, env)?,
             Kind::Placeholder => return Err(Failure::new("S0201").at(node.position).token("?")),
-        };
-
-        for stage in &node.predicate {
-            if let Stage::Filter { expr, .. } = stage {
-                result = self.filter(expr, result, env)?;
-            }
-        }
-        if !matches!(node.kind, Kind::Path(_)) {
-            if let Some(group) = &node.group {
-                result = self.eval_group_by(group, result, env)?;
-            }
-        }
-        Ok(normalize(result, node.keep_array))
+            Kind::Path(_)
+            | Kind::Binary(..)
+            | Kind::Call { .. }
+            | Kind::Condition { .. }
+            | Kind::Block(_)
+            | Kind::Variable(_)
+            | Kind::Name(_) => Value::Undefined,
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -372,10 +398,14 @@ impl<'x> Evaluator<'x> {
                 input_seq = result.clone();
             }
         }
-        if is_tuple {
-            let tuples = tuples.unwrap_or_else(|| tuple_stream(Vec::new()));
+        let tuples = if is_tuple {
+            Some(tuples.unwrap_or_else(|| tuple_stream(Vec::new())))
+        } else {
+            None
+        };
+        if let Some(tuples) = &tuples {
             if node.tuple {
-                result = tuples;
+                result = tuples.clone();
             } else {
                 let items = tuples
                     .as_array()
@@ -393,11 +423,7 @@ impl<'x> Evaluator<'x> {
             result = result.with_array_flags(|a| a.keep_singleton = true);
         }
         if let Some(group) = &node.group {
-            let grouped_input = if is_tuple {
-                result_tuples_or(&result, node)
-            } else {
-                result.clone()
-            };
+            let grouped_input = tuples.unwrap_or_else(|| result.clone());
             result = self.eval_group_by(group, grouped_input, env)?;
         }
         Ok(result)
@@ -1010,9 +1036,11 @@ impl<'x> Evaluator<'x> {
         loop {
             match flow {
                 Flow::Value(v) => return Ok(v),
-                Flow::Tail(p, a) => {
+                Flow::Tail(p, a, position, name) => {
                     self.charge(1)?;
-                    flow = self.apply_inner(&p, a, input, env)?;
+                    flow = self
+                        .apply_inner(&p, a, input, env)
+                        .map_err(|e| decorate_call(e, position, &name))?;
                 }
             }
         }
@@ -1135,7 +1163,12 @@ impl<'x> Evaluator<'x> {
                     let name = procedure_name(procedure);
                     return Err(decorate_call(Failure::new("T1006"), node.position, &name));
                 }
-                Ok(Flow::Tail(proc, values))
+                Ok(Flow::Tail(
+                    proc,
+                    values,
+                    node.position,
+                    procedure_name(procedure),
+                ))
             }
             Kind::Condition {
                 cond,
@@ -1361,10 +1394,6 @@ fn tuple_at(v: &Value) -> Value {
     }
 }
 
-fn result_tuples_or(result: &Value, _node: &Node) -> Value {
-    result.clone()
-}
-
 /// Merges a group of tuples into one: each binding becomes the sequence of its values.
 fn reduce_tuples(data: &Value) -> Tuple {
     let items: &[Value] = match data {
@@ -1404,6 +1433,17 @@ pub fn lookup_field(input: &Value, key: &str) -> Value {
         }
         Value::Object(o) => o.get(key).cloned().unwrap_or_default(),
         _ => Value::Undefined,
+    }
+}
+
+fn eval_variable(name: &str, input: &Value, env: &Arc<Frame>) -> Value {
+    if name.is_empty() {
+        match input {
+            Value::Array(a) if a.outer_wrapper => a.items.first().cloned().unwrap_or_default(),
+            v => v.clone(),
+        }
+    } else {
+        lookup_variable(env, name)
     }
 }
 

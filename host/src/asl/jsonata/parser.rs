@@ -188,6 +188,10 @@ impl Parser {
                 token: None,
                 position: self.lexer.len(),
             },
+            Some((Token::Operator(op @ ("!" | "~")), position)) => {
+                // In the operator table but not a symbol of the grammar.
+                return Err(Failure::new("S0204").at(position).token(op));
+            }
             Some((token, position)) => {
                 let id = match &token {
                     Token::Name(_) | Token::Variable(_) => "(name)",
@@ -528,12 +532,9 @@ impl Parser {
                 sig.push_str(&tok.text());
             }
             self.advance(Some(">"), false)?;
-            signature = Some(Signature::parse(&sig).map_err(|e| {
-                let offset = e.position.unwrap_or(0);
-                Failure {
-                    position: Some(sig_pos + offset),
-                    ..e
-                }
+            signature = Some(Signature::parse(&sig).map_err(|mut e| {
+                e.position = Some(sig_pos + e.position.unwrap_or(0));
+                e
             })?);
         }
         self.advance(Some("{"), false)?;
