@@ -268,11 +268,11 @@ impl Processor {
             }
             "parent" => self.slots[slot].level += 1,
             "block" => {
-                if let Kind::Block(exprs) = &mut node.kind {
-                    if let Some(last) = exprs.last_mut() {
-                        self.seek_parent(last, slot)?;
-                        node.tuple = true;
-                    }
+                if let Kind::Block(exprs) = &mut node.kind
+                    && let Some(last) = exprs.last_mut()
+                {
+                    self.seek_parent(last, slot)?;
+                    node.tuple = true;
                 }
             }
             "path" => {
@@ -382,15 +382,15 @@ impl Processor {
                 if steps.iter().any(|s| s.keep_array) {
                     result.keep_singleton_array = true;
                 }
-                if let Some(first) = steps.first_mut() {
-                    if matches!(first.kind, Kind::ArrayCons(_)) {
-                        first.consarray = true;
-                    }
+                if let Some(first) = steps.first_mut()
+                    && matches!(first.kind, Kind::ArrayCons(_))
+                {
+                    first.consarray = true;
                 }
-                if let Some(last) = steps.last_mut() {
-                    if matches!(last.kind, Kind::ArrayCons(_)) {
-                        last.consarray = true;
-                    }
+                if let Some(last) = steps.last_mut()
+                    && matches!(last.kind, Kind::ArrayCons(_))
+                {
+                    last.consarray = true;
                 }
                 self.resolve_ancestry(&mut result)?;
                 result
@@ -507,15 +507,15 @@ impl Processor {
                     }
                     result = result.into_path();
                 }
-                if let Kind::Path(steps) = &mut result.kind {
-                    if let Some(step) = steps.last_mut() {
-                        if step.stages.is_empty() {
-                            step.index = Some(var);
-                        } else {
-                            step.stages.push(Stage::Index(var));
-                        }
-                        step.tuple = true;
+                if let Kind::Path(steps) = &mut result.kind
+                    && let Some(step) = steps.last_mut()
+                {
+                    if step.stages.is_empty() {
+                        step.index = Some(var);
+                    } else {
+                        step.stages.push(Stage::Index(var));
                     }
+                    step.tuple = true;
                 }
                 result
             }

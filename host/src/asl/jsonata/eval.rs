@@ -229,10 +229,10 @@ impl<'x> Evaluator<'x> {
                 result = self.filter(expr, result, env)?;
             }
         }
-        if !matches!(node.kind, Kind::Path(_)) {
-            if let Some(group) = &node.group {
-                result = self.eval_group_by(group, result, env)?;
-            }
+        if !matches!(node.kind, Kind::Path(_))
+            && let Some(group) = &node.group
+        {
+            result = self.eval_group_by(group, result, env)?;
         }
         Ok(normalize(result, node.keep_array))
     }
@@ -415,10 +415,11 @@ impl<'x> Evaluator<'x> {
             }
         }
         if node.keep_singleton_array {
-            if let Value::Array(a) = &result {
-                if a.cons && !a.sequence {
-                    result = Value::sequence(vec![result.clone()]);
-                }
+            if let Value::Array(a) = &result
+                && a.cons
+                && !a.sequence
+            {
+                result = Value::sequence(vec![result.clone()]);
             }
             result = result.with_array_flags(|a| a.keep_singleton = true);
         }
@@ -456,12 +457,12 @@ impl<'x> Evaluator<'x> {
                 results.push(res);
             }
         }
-        if last && results.len() == 1 {
-            if let Value::Array(a) = &results[0] {
-                if !a.sequence {
-                    return Ok(results.swap_remove(0));
-                }
-            }
+        if last
+            && results.len() == 1
+            && let Value::Array(a) = &results[0]
+            && !a.sequence
+        {
+            return Ok(results.swap_remove(0));
         }
         let mut out = Vec::with_capacity(results.len());
         for res in results {
@@ -626,13 +627,13 @@ impl<'x> Evaluator<'x> {
             if index < 0.0 {
                 index += items.len() as f64;
             }
-            if index >= 0.0 {
-                if let Some(item) = items.get(index as usize) {
-                    if let Value::Array(_) = item {
-                        return Ok(item.clone());
-                    }
-                    results.push(item.clone());
+            if index >= 0.0
+                && let Some(item) = items.get(index as usize)
+            {
+                if let Value::Array(_) = item {
+                    return Ok(item.clone());
                 }
+                results.push(item.clone());
             }
         } else {
             let len = items.len() as f64;
@@ -922,14 +923,12 @@ impl<'x> Evaluator<'x> {
         applied_to: Option<Value>,
     ) -> Result<(Value, Vec<Value>)> {
         let proc = self.eval(procedure, input, env)?;
-        if proc.is_undefined() {
-            if let Kind::Path(steps) = &procedure.kind {
-                if let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind) {
-                    if !lookup_variable(env, n).is_undefined() {
-                        return Err(Failure::new("T1005").at(node.position).token(n.clone()));
-                    }
-                }
-            }
+        if proc.is_undefined()
+            && let Kind::Path(steps) = &procedure.kind
+            && let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind)
+            && !lookup_variable(env, n).is_undefined()
+        {
+            return Err(Failure::new("T1005").at(node.position).token(n.clone()));
         }
         let mut values = Vec::with_capacity(args.len() + 1);
         if let Some(v) = applied_to {
@@ -958,14 +957,12 @@ impl<'x> Evaluator<'x> {
         }
         let proc = self.eval(procedure, input, env)?;
         let name = procedure_name(procedure);
-        if proc.is_undefined() {
-            if let Kind::Path(steps) = &procedure.kind {
-                if let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind) {
-                    if !lookup_variable(env, n).is_undefined() {
-                        return Err(Failure::new("T1007").at(node.position).token(n.clone()));
-                    }
-                }
-            }
+        if proc.is_undefined()
+            && let Kind::Path(steps) = &procedure.kind
+            && let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind)
+            && !lookup_variable(env, n).is_undefined()
+        {
+            return Err(Failure::new("T1007").at(node.position).token(n.clone()));
         }
         let Value::Function(f) = &proc else {
             return Err(Failure::new("T1008").at(node.position).token(name));
@@ -1125,10 +1122,10 @@ impl<'x> Evaluator<'x> {
                     return Ok(Flow::Value(Value::Undefined));
                 }
                 let next = functions::string::regex_match_object(regex, text, *from);
-                if let Value::Object(o) = &next {
-                    if o.get("match").and_then(Value::as_str) == Some("") {
-                        return Err(Failure::new("D1004"));
-                    }
+                if let Value::Object(o) = &next
+                    && o.get("match").and_then(Value::as_str) == Some("")
+                {
+                    return Err(Failure::new("D1004"));
                 }
                 Ok(Flow::Value(next))
             }

@@ -216,16 +216,14 @@ impl Lexer {
                         if (0xD800..0xDC00).contains(&unit)
                             && self.at(self.pos + 1) == Some('\\')
                             && self.at(self.pos + 2) == Some('u')
+                            && let Ok(low) = self.hex4(self.pos + 3)
+                            && (0xDC00..0xE000).contains(&low)
                         {
-                            if let Ok(low) = self.hex4(self.pos + 3) {
-                                if (0xDC00..0xE000).contains(&low) {
-                                    let cp = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                                    out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                                    self.pos += 6;
-                                    self.pos += 1;
-                                    continue;
-                                }
-                            }
+                            let cp = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                            self.pos += 6;
+                            self.pos += 1;
+                            continue;
                         }
                         out.push(char::from_u32(unit).unwrap_or('\u{FFFD}'));
                     }
@@ -299,9 +297,7 @@ impl Lexer {
             let escaped = self.pos > 0 && self.at(self.pos - 1) == Some('\\');
             if c == '/' && depth == 0 {
                 let mut backslashes = 0;
-                while self.pos >= backslashes + 1
-                    && self.at(self.pos - backslashes - 1) == Some('\\')
-                {
+                while self.pos > backslashes && self.at(self.pos - backslashes - 1) == Some('\\') {
                     backslashes += 1;
                 }
                 if backslashes % 2 == 0 {

@@ -168,18 +168,18 @@ pub fn parse(text: &str) -> Result<Syn> {
 
 impl Parser {
     fn advance(&mut self, expected: Option<&str>, infix: bool) -> Result<Node> {
-        if let Some(id) = expected {
-            if self.node.id != id {
-                let code = if self.node.id == "(end)" {
-                    "S0203"
-                } else {
-                    "S0202"
-                };
-                return Err(Failure::new(code)
-                    .at(self.node.position)
-                    .token(self.node.text())
-                    .value(serde_json::to_string(id).unwrap_or_default()));
-            }
+        if let Some(id) = expected
+            && self.node.id != id
+        {
+            let code = if self.node.id == "(end)" {
+                "S0203"
+            } else {
+                "S0202"
+            };
+            return Err(Failure::new(code)
+                .at(self.node.position)
+                .token(self.node.text())
+                .value(serde_json::to_string(id).unwrap_or_default()));
         }
         let current = self.node.clone();
         self.node = match self.lexer.next(infix)? {

@@ -325,10 +325,10 @@ pub fn first_match(
     text: &Arc<str>,
     env: &Arc<Frame>,
 ) -> Result<Option<MatchInfo>> {
-    if let Value::Function(f) = matcher {
-        if let Function::Regex(re) = &**f {
-            return Ok(native_match(re, text, 0));
-        }
+    if let Value::Function(f) = matcher
+        && let Function::Regex(re) = &**f
+    {
+        return Ok(native_match(re, text, 0));
     }
     let result = ev.apply(
         matcher,
@@ -523,10 +523,11 @@ fn substitute(replacement: &str, m: &MatchInfo) -> String {
                 }
                 match idx {
                     Some(i) => {
-                        if groups > 0 && i >= 1 {
-                            if let Some(Value::String(g)) = m.groups.get(i - 1) {
-                                out.push_str(g);
-                            }
+                        if groups > 0
+                            && i >= 1
+                            && let Some(Value::String(g)) = m.groups.get(i - 1)
+                        {
+                            out.push_str(g);
                         }
                         position += i.to_string().len();
                     }
