@@ -109,12 +109,12 @@ pub(crate) fn analyse_picture(picture: &str) -> Result<Vec<Part>, PictureError> 
             let marker = analyse_marker(&text)?;
             // jsonata-js 2.0: a numeric marker directly after another numeric marker makes the
             // first one's digits fixed-width for parsing ([Y0001][M01] reads "201803").
-            if marker.integer.is_some() && INTEGER_COMPONENTS.contains(marker.component) {
-                if let Some(Part::Marker(previous)) = parts.last_mut() {
-                    if let Some(format) = previous.integer.as_mut() {
-                        format.parse_width = Some(format.mandatory_digits);
-                    }
-                }
+            if marker.integer.is_some()
+                && INTEGER_COMPONENTS.contains(marker.component)
+                && let Some(Part::Marker(previous)) = parts.last_mut()
+                && let Some(format) = previous.integer.as_mut()
+            {
+                format.parse_width = Some(format.mandatory_digits);
             }
             parts.push(Part::Marker(marker));
             start = close + 1;

@@ -668,7 +668,8 @@ mod tests {
                 "{text}"
             );
         }
-        let cases: &[(&str, &str, Result<Option<i64>, &str>)] = &[
+        type Case<'a> = (&'a str, &'a str, Result<Option<i64>, &'a str>);
+        let cases: &[Case] = &[
             ("Hello", "Hello", Ok(None)),
             ("2018", "[Y1]", Ok(Some(1514764800000))),
             ("2018-03-27", "[Y1]-[M01]-[D01]", Ok(Some(1522108800000))),
@@ -889,7 +890,7 @@ mod tests {
         assert_eq!(to(&long, "[Y]"), Err("D3137"));
         // Many variable-length markers in a row cannot blow up the matcher.
         let text = "1".repeat(MAX_PARSE_CHARS - 1) + "x";
-        let picture = "[Y]".repeat(1) + &"[Mi]".repeat(200) + "[D]";
+        let picture = "[Y]".to_string() + &"[Mi]".repeat(200) + "[D]";
         assert_eq!(to(&text, &picture), Ok(None));
         let words = "one ".repeat(200) + "x";
         assert_eq!(to(&words, "[Yw][Mw][Dw]"), Ok(None));

@@ -307,7 +307,7 @@ pub(crate) fn group(digits: &[char], grouping: &Grouping) -> String {
         let right = len - i;
         match grouping {
             Grouping::Regular { every, separator } => {
-                if i > 0 && right % every == 0 {
+                if i > 0 && right.is_multiple_of(*every) {
                     out.push(*separator);
                 }
             }
@@ -324,15 +324,15 @@ pub(crate) fn group(digits: &[char], grouping: &Grouping) -> String {
         out.push(d);
     }
     // Separators at position 0 follow the last digit.
-    if let Grouping::Irregular(list) = grouping {
-        if len > 0 {
-            out.extend(
-                list[..pending]
-                    .iter()
-                    .rev()
-                    .map(|&(_, separator)| separator),
-            );
-        }
+    if let Grouping::Irregular(list) = grouping
+        && len > 0
+    {
+        out.extend(
+            list[..pending]
+                .iter()
+                .rev()
+                .map(|&(_, separator)| separator),
+        );
     }
     out
 }
