@@ -18,6 +18,11 @@ use super::integer::{self, Grouping, Primary};
 /// few dozen characters; the bound keeps the matcher's work small on hostile input.
 const MAX_PARSE_CHARS: usize = 1024;
 
+/// Most (part, position) pairs the matcher tries before giving up. Each try costs at most a
+/// walk over the text; real pictures need a few hundred, a hostile one (thousands of
+/// variable-length markers) would otherwise need millions of such walks.
+const MAX_MATCH_STEPS: usize = 20_000;
+
 /// `$toMillis(text, picture)` at the current time: a picture that leaves out the date takes
 /// today's (UTC). Evaluations that fix "now" once (as JSONata does for `$now()`) should call
 /// [`parse_datetime_at`].
@@ -322,7 +327,13 @@ fn run(text: &[char], from: usize, accept: impl Fn(char) -> bool) -> usize {
 
 /// The ends of every match of `matcher` starting at `pos`, in the order a regex engine would
 /// try them (longest first).
-fn candidates(matcher: &Matcher, text: &[char], pos: usize, words: &[Vec<char>]) -> Vec<usize> {
+/// `word_steps[q]` lists the lengths of the number words that match at `q`.
+fn candidates(
+    matcher: &Matcher,
+    text: &[char],
+    pos: usize,
+    word_steps: &[Vec<usize>],
+) -> Vec<usize> {
     let descending = |len: usize| (1..=len).rev().map(move |k| pos + k);
     match matcher {
         Matcher::Literal(literal) => {
@@ -360,16 +371,9 @@ fn candidates(matcher: &Matcher, text: &[char], pos: usize, words: &[Vec<char>])
             let mut reach = vec![false; text.len() + 1];
             reach[pos] = true;
             for q in pos..text.len() {
-                if !reach[q] {
-                    continue;
-                }
-                for word in words {
-                    let end = q + word.len();
-                    if text
-                        .get(q..end)
-                        .is_some_and(|t| t.iter().zip(word).all(|(&a, &b)| same_letter(a, b)))
-                    {
-                        reach[end] = true;
+                if reach[q] {
+                    for &len in word_steps.get(q).map_or(&[][..], Vec::as_slice) {
+                        reach[q + len] = true;
                     }
                 }
             }
@@ -409,43 +413,76 @@ fn candidates(matcher: &Matcher, text: &[char], pos: usize, words: &[Vec<char>])
     }
 }
 
-/// Matches the whole text against the slots; returns each slot's span. Depth-first over the
-/// slots' candidates with an explicit stack (pictures can have thousands of parts), remembering
-/// the (slot, position) pairs from which no match exists.
-fn match_slots(slots: &[Slot], text: &[char]) -> Option<Vec<(usize, usize)>> {
+/// For each position of the text, the lengths of the number words (and `-`, `,`, space)
+/// found there, case-insensitively. Computed once per text so that trying a words marker at
+/// every position costs no more than a walk over these lists.
+fn word_steps(text: &[char]) -> Vec<Vec<usize>> {
     let words: Vec<Vec<char>> = integer::number_words()
         .into_iter()
         .map(|w| w.chars().collect())
         .chain(["-", ",", " "].iter().map(|s| s.chars().collect()))
         .collect();
+    (0..text.len())
+        .map(|q| {
+            words
+                .iter()
+                .filter(|word| {
+                    text.get(q..q + word.len())
+                        .is_some_and(|t| t.iter().zip(*word).all(|(&a, &b)| same_letter(a, b)))
+                })
+                .map(Vec::len)
+                .collect()
+        })
+        .collect()
+}
+
+/// Matches the whole text against the slots; returns each slot's span. Depth-first over the
+/// slots' candidates with an explicit stack (pictures can have thousands of parts), remembering
+/// the (slot, position) pairs from which no match exists.
+fn match_slots(slots: &[Slot], text: &[char]) -> Result<Option<Vec<(usize, usize)>>, PictureError> {
+    let word_steps = if slots.iter().any(|s| matches!(s.matcher, Matcher::Words)) {
+        word_steps(text)
+    } else {
+        Vec::new()
+    };
     let mut failed: HashSet<(usize, usize)> = HashSet::new();
     // Each frame: start position, candidate ends, index of the next candidate to try.
     let mut frames: Vec<(usize, Vec<usize>, usize)> = Vec::new();
     let mut enter = Some(0);
+    let mut steps = 0;
     loop {
         if let Some(pos) = enter.take() {
             let index = frames.len();
             if index == slots.len() {
                 if pos == text.len() {
-                    return Some(
+                    return Ok(Some(
                         frames
                             .iter()
                             .map(|(start, ends, next)| (*start, ends[*next - 1]))
                             .collect(),
-                    );
+                    ));
                 }
             } else if !failed.contains(&(index, pos)) {
-                let ends = candidates(&slots[index].matcher, text, pos, &words);
+                steps += 1;
+                if steps > MAX_MATCH_STEPS {
+                    return Err(PictureError::limit(
+                        "The date/time picture string is too complex to match against the timestamp",
+                    ));
+                }
+                let ends = candidates(&slots[index].matcher, text, pos, &word_steps);
                 frames.push((pos, ends, 0));
             }
         }
-        let top = frames.last_mut()?;
+        let Some(top) = frames.last_mut() else {
+            return Ok(None);
+        };
         if top.2 < top.1.len() {
             enter = Some(top.1[top.2]);
             top.2 += 1;
         } else {
-            let (start, _, _) = frames.pop()?;
-            failed.insert((frames.len(), start));
+            if let Some((start, _, _)) = frames.pop() {
+                failed.insert((frames.len(), start));
+            }
         }
     }
 }
@@ -513,7 +550,7 @@ fn parse_with_picture(text: &str, picture: &str, now: i64) -> Result<Option<i64>
             "The timestamp to parse is longer than {MAX_PARSE_CHARS} characters"
         )));
     }
-    let Some(spans) = match_slots(&slots, &chars) else {
+    let Some(spans) = match_slots(&slots, &chars)? else {
         return Ok(None);
     };
 
@@ -896,6 +933,8 @@ mod tests {
         assert_eq!(to(&words, "[Yw][Mw][Dw]"), Ok(None));
         let many = "[H]:".repeat(10_000);
         assert_eq!(to("1:", &many), Ok(None));
+        let text = "one ".repeat(250);
+        assert_eq!(to(&text, &"[Yw]".repeat(1000)), Err("D3137"));
         assert_eq!(to("1", "[Y,1000]"), Err("D3137"));
         assert_eq!(to("xx", "[E]"), Err("D3133"));
     }
