@@ -61,6 +61,25 @@ impl<'a> Symbols<'a> {
                 ))
             })?;
         }
+        // F&O §4.7.1: these must all differ, or a picture cannot be read unambiguously (a zero
+        // digit that is also the decimal separator would be stripped as a leading zero).
+        let mut seen: HashSet<char> = family.iter().copied().collect();
+        let distinct = [
+            format.decimal_separator,
+            format.grouping_separator,
+            format.exponent_separator,
+            format.percent,
+            format.per_mille,
+            format.digit,
+            format.pattern_separator,
+        ]
+        .into_iter()
+        .all(|c| seen.insert(c));
+        if !distinct {
+            return Err(PictureError::limit(
+                "The decimal-separator, grouping-separator, exponent-separator, percent, per-mille, digit and pattern-separator characters and the ten digits must all be different",
+            ));
+        }
         Ok(Symbols { format, family })
     }
 
@@ -202,7 +221,9 @@ fn format_finite(adjusted: f64, pic: &Picture, symbols: &Symbols) -> String {
     let point = position_of(&s, f.decimal_separator);
     let pad_left = pic.min_integer.saturating_sub(point);
     s.splice(0..0, std::iter::repeat_n(zero, pad_left));
-    let fraction_len = s.len() - position_of(&s, f.decimal_separator) - 1;
+    let fraction_len = s
+        .len()
+        .saturating_sub(position_of(&s, f.decimal_separator) + 1);
     s.extend(std::iter::repeat_n(
         zero,
         pic.min_fraction.saturating_sub(fraction_len),
@@ -225,7 +246,7 @@ fn format_finite(adjusted: f64, pic: &Picture, symbols: &Symbols) -> String {
         }
     }
     let point = position_of(&s, f.decimal_separator);
-    let fraction_digits = s.len() - point - 1;
+    let fraction_digits = s.len().saturating_sub(point + 1);
     let mut inserted = 0;
     for &position in &pic.fractional_grouping {
         if position < fraction_digits {
