@@ -154,7 +154,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut text = |next: &mut dyn FnMut() -> u64| -> String {
+        let text = |next: &mut dyn FnMut() -> u64| -> String {
             let len = (next() % 16) as usize;
             (0..len)
                 .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
