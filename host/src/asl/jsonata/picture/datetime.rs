@@ -478,6 +478,7 @@ mod tests {
             (1521801216617, "Year: <[Y0001]>", "Year: <2018>"),
             (1521801216617, "Year: <[Y9,999,*]>", "Year: <2,018>"),
             (1521801216617, "[[Year: <[Y0001]>", "[Year: <2018>"),
+            (1521801216617, "[[Year]]: [[[Y0001]]]", "[Year]: [2018]"),
             (1521801216617, "Year]]: <[Y0001]>", "Year]: <2018>"),
             (1521801216617, "[D#1]/[M#1]/[Y0001]", "23/3/2018"),
             (1522616700000, "[F0] [FNn]", "7 Sunday"),
@@ -688,6 +689,19 @@ mod tests {
             format_datetime(1509380732935, None, None).unwrap(),
             "2017-10-30T16:25:32.935Z"
         );
+    }
+
+    /// jsonata-js test suite, group function-now (case000-003): `$now(picture, tz)` is
+    /// `$fromMillis` of the evaluation's timestamp. (case004, one timestamp per evaluation, is
+    /// the evaluator's.)
+    #[test]
+    fn now_suite() {
+        let now = 1_718_443_800_123;
+        let day = format_datetime(now, Some("[Y0001]-[M01]-[D01]"), None).unwrap();
+        let iso = format_datetime(now, None, None).unwrap();
+        assert_eq!(Some(day.as_str()), iso.split('T').next());
+        assert_eq!(day.chars().count(), 10);
+        assert_eq!(from_tz(now, "[H01]:[m01]", "-0500").unwrap(), "04:30");
     }
 
     #[test]
