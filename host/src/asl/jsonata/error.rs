@@ -40,6 +40,43 @@ pub struct Details {
 
 pub type Result<T> = std::result::Result<T, Failure>;
 
+/// Measures native stack use from where it was created, so recursive passes can refuse input
+/// nested too deeply for the thread's stack instead of overflowing it.
+#[derive(Clone, Copy)]
+pub struct StackGuard {
+    base: usize,
+    limit: usize,
+}
+
+impl StackGuard {
+    pub fn new(limit: usize) -> StackGuard {
+        StackGuard {
+            base: stack_position(),
+            limit,
+        }
+    }
+
+    /// An error (U1004) when more than the limit is in use.
+    #[inline(always)]
+    pub fn check(&self, position: usize) -> Result<()> {
+        if std::env::var("SPROBE").is_ok() {
+            eprintln!("diff {}", self.base.abs_diff(stack_position()));
+        }
+        if self.base.abs_diff(stack_position()) > self.limit {
+            Err(Failure::new("U1004").at(position))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The address of a local variable of the caller's frame: where the stack is now.
+#[inline(always)]
+pub fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
+}
+
 impl std::ops::Deref for Failure {
     type Target = Details;
     fn deref(&self) -> &Details {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::ast::{BinOp, Group, Kind, Node, SortTerm, Stage, TransformDef};
-use super::error::{Failure, Result};
+use super::error::{Failure, Result, stack_position};
 use super::functions;
 use super::value::{
     Array, Frame, FrameRegistry, Function, Lambda, Tuple, Value, deep_equal, describe, truthy,
@@ -84,13 +84,6 @@ pub struct Evaluator<'x> {
     /// The address of a local of the outermost `eval`: stack use is measured from it.
     stack_base: usize,
     pub frames: FrameRegistry,
-}
-
-/// The address of a local variable of the caller's frame: where the stack is now.
-#[inline(always)]
-fn stack_position() -> usize {
-    let marker = 0u8;
-    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
 }
 
 /// The error for an exhausted step budget.
@@ -1223,8 +1216,7 @@ impl<'x> Evaluator<'x> {
         // selects are recognised by address when the copy is rebuilt with the updates.
         let copy = deep_clone(&arg);
         let matches = self.eval(&def.pattern, &copy, env)?;
-        let mut updates: Vec<(*const (), Option<IndexMap<String, Value>>, Vec<String>)> =
-            Vec::new();
+        let mut updates: Vec<Update> = Vec::new();
         for m in matches.members() {
             let Value::Object(obj) = &m else {
                 // Only objects can be updated in place.
