@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::error::{Failure, Result};
+use super::error::{Failure, Result, StackGuard};
 use super::parser::{Syn, SynKind};
 use super::regex::RegexLiteral;
 use super::signature::Signature;
@@ -227,8 +227,12 @@ pub struct Processed {
     pub labels: Vec<String>,
 }
 
-pub fn process(syn: Syn) -> Result<Processed> {
-    let mut p = Processor { slots: Vec::new() };
+/// Processes the parser's tree, refusing nesting that would use more than `max_stack` bytes.
+pub fn process(syn: Syn, max_stack: usize) -> Result<Processed> {
+    let mut p = Processor {
+        slots: Vec::new(),
+        stack: StackGuard::new(max_stack),
+    };
     let root = p.process(syn)?;
     if matches!(root.kind, Kind::Parent(_)) || !root.seeking_parent.is_empty() {
         return Err(Failure::new("S0217").at(root.position).token("parent"));
@@ -241,6 +245,7 @@ pub fn process(syn: Syn) -> Result<Processed> {
 
 struct Processor {
     slots: Vec<Slot>,
+    stack: StackGuard,
 }
 
 fn push_ancestry(result: &mut Node, value: &Node) {
@@ -332,411 +337,793 @@ impl Processor {
         Ok(())
     }
 
+    /// jsonata-js `processAST`. Each construct is handled out of line (`process_*`): this
+    /// recurses once per level of nesting, and in debug builds a function's frame holds the
+    /// locals of all its branches.
     fn process(&mut self, syn: Syn) -> Result<Node> {
         let pos = syn.position;
+        self.stack.check(pos)?;
         let keep_array = syn.keep_array;
         let is_elvis = matches!(syn.kind, SynKind::Elvis { .. });
-        let mut result = match syn.kind {
-            SynKind::Binary { op: ".", lhs, rhs } => {
-                let lstep = self.process(*lhs)?;
-                let lparent = if let Kind::Parent(s) = lstep.kind {
-                    Some(s)
-                } else {
-                    None
-                };
-                let mut result = lstep.into_path();
-                if let Some(s) = lparent {
-                    result.seeking_parent = vec![s];
-                }
-                let mut rest = self.process(*rhs)?;
-                let Kind::Path(steps) = &mut result.kind else {
-                    return Err(Failure::new("S0201").at(pos));
-                };
-                if let Kind::Path(rsteps) = rest.kind {
-                    steps.extend(rsteps);
-                } else {
-                    if !rest.predicate.is_empty() {
-                        rest.stages = std::mem::take(&mut rest.predicate);
-                    }
-                    steps.push(rest);
-                }
-                for step in steps.iter_mut() {
-                    match &step.kind {
-                        Kind::Number(n) => {
-                            return Err(Failure::new("S0213")
-                                .at(step.position)
-                                .value(super::value::number_to_string(*n)));
-                        }
-                        Kind::Bool(b) => {
-                            return Err(Failure::new("S0213")
-                                .at(step.position)
-                                .value(b.to_string()));
-                        }
-                        Kind::Null => {
-                            return Err(Failure::new("S0213").at(step.position).value("null"));
-                        }
-                        Kind::String(s) => step.kind = Kind::Name(s.clone()),
-                        _ => {}
-                    }
-                }
-                if steps.iter().any(|s| s.keep_array) {
-                    result.keep_singleton_array = true;
-                }
-                if let Some(first) = steps.first_mut()
-                    && matches!(first.kind, Kind::ArrayCons(_))
-                {
-                    first.consarray = true;
-                }
-                if let Some(last) = steps.last_mut()
-                    && matches!(last.kind, Kind::ArrayCons(_))
-                {
-                    last.consarray = true;
-                }
-                self.resolve_ancestry(&mut result)?;
-                result
+        let mut result = match &syn.kind {
+            SynKind::Binary { op: ".", .. } => {
+                self.process_path(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::Filter { lhs, rhs } => {
-                let mut result = self.process(*lhs)?;
-                let is_path = matches!(result.kind, Kind::Path(_));
-                let predicate = self.process(*rhs)?;
-                {
-                    let step: &mut Node = match &mut result.kind {
-                        Kind::Path(steps) if is_path => match steps.last_mut() {
-                            Some(s) => s,
-                            None => return Err(Failure::new("S0201").at(pos)),
-                        },
-                        _ => &mut result,
-                    };
-                    if step.group.is_some() {
-                        return Err(Failure::new("S0209").at(pos));
-                    }
-                    if !predicate.seeking_parent.is_empty() {
-                        for &slot in &predicate.seeking_parent {
-                            if self.slots[slot].level == 1 {
-                                self.seek_parent(step, slot)?;
-                            } else {
-                                self.slots[slot].level -= 1;
-                            }
-                        }
-                        push_ancestry(step, &predicate);
-                    }
-                    let stage = Stage::Filter {
-                        expr: predicate,
-                        position: pos,
-                    };
-                    if is_path {
-                        step.stages.push(stage);
-                    } else {
-                        step.predicate.push(stage);
-                    }
-                }
-                result
+            SynKind::Filter { .. } => {
+                self.process_predicate(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::GroupBy { lhs, pairs } => {
-                let mut result = self.process(*lhs)?;
-                if result.group.is_some() {
-                    return Err(Failure::new("S0210").at(pos));
-                }
-                let mut processed = Vec::with_capacity(pairs.len());
-                for (k, v) in pairs {
-                    processed.push((self.process(k)?, self.process(v)?));
-                }
-                result.group = Some(Box::new(Group {
-                    pairs: processed,
-                    position: pos,
-                }));
-                result
+            SynKind::GroupBy { .. } => {
+                self.process_group_by(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::OrderBy { lhs, terms } => {
-                let mut result = self.process(*lhs)?.into_path();
-                let mut sort = Node::new(Kind::Sort(Vec::new()), pos);
-                let mut processed = Vec::with_capacity(terms.len());
-                for term in terms {
-                    let expr = self.process(term.expr)?;
-                    push_ancestry(&mut sort, &expr);
-                    processed.push(SortTerm {
-                        descending: term.descending,
-                        expr,
-                    });
-                }
-                sort.kind = Kind::Sort(processed);
-                if let Kind::Path(steps) = &mut result.kind {
-                    steps.push(sort);
-                }
-                self.resolve_ancestry(&mut result)?;
-                result
+            SynKind::OrderBy { .. } => {
+                self.process_order_by(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::Bind { var, rhs } => {
-                let rhs = self.process(*rhs)?;
-                let mut result =
-                    Node::new(Kind::Bind(var, Box::new(Node::new(Kind::Null, pos))), pos);
-                push_ancestry(&mut result, &rhs);
-                result.kind = match result.kind {
-                    Kind::Bind(v, _) => Kind::Bind(v, Box::new(rhs)),
-                    k => k,
-                };
-                result
+            SynKind::Bind { .. } => self.process_bind(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Focus { .. } => self.process_focus(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::IndexBind { .. } => {
+                self.process_index_bind(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::Focus { lhs, var } => {
-                let mut result = self.process(*lhs)?;
-                let step: &mut Node = match &mut result.kind {
-                    Kind::Path(steps) => match steps.last_mut() {
-                        Some(s) => s,
-                        None => return Err(Failure::new("S0201").at(pos)),
-                    },
-                    _ => &mut result,
-                };
-                if !step.stages.is_empty() || !step.predicate.is_empty() {
-                    return Err(Failure::new("S0215").at(pos));
-                }
-                if matches!(step.kind, Kind::Sort(_)) {
-                    return Err(Failure::new("S0216").at(pos));
-                }
-                if keep_array {
-                    step.keep_array = true;
-                }
-                step.focus = Some(var);
-                step.tuple = true;
-                result
+            SynKind::Apply { .. } => self.process_apply(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Binary { .. } => self.process_binary(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::ArrayCons(..) => {
+                self.process_array_constructor(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::IndexBind { lhs, var } => {
-                let mut result = self.process(*lhs)?;
-                if !matches!(result.kind, Kind::Path(_)) {
-                    if !result.predicate.is_empty() {
-                        result.stages = std::mem::take(&mut result.predicate);
-                    }
-                    result = result.into_path();
-                }
-                if let Kind::Path(steps) = &mut result.kind
-                    && let Some(step) = steps.last_mut()
-                {
-                    if step.stages.is_empty() {
-                        step.index = Some(var);
-                    } else {
-                        step.stages.push(Stage::Index(var));
-                    }
-                    step.tuple = true;
-                }
-                result
+            SynKind::ObjectCons(..) => {
+                self.process_object_constructor(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::Apply { lhs, rhs } => {
-                let lhs = self.process(*lhs)?;
-                let rhs = self.process(*rhs)?;
-                let mut result = Node::new(Kind::Null, pos);
-                result.keep_array = lhs.keep_array || rhs.keep_array;
-                result.kind = Kind::Apply(Box::new(lhs), Box::new(rhs));
-                result
+            SynKind::Negate(..) => self.process_negate(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Call { .. } => self.process_call(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Lambda { .. } => self.process_lambda(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Condition { .. } => {
+                self.process_condition(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::Binary { op, lhs, rhs } => {
-                let Some(bop) = BinOp::from_symbol(op) else {
-                    return Err(Failure::new("S0201").at(pos).token(op));
-                };
-                let lhs = self.process(*lhs)?;
-                let rhs = self.process(*rhs)?;
-                let mut result = Node::new(Kind::Null, pos);
-                push_ancestry(&mut result, &lhs);
-                push_ancestry(&mut result, &rhs);
-                result.kind = Kind::Binary(bop, Box::new(lhs), Box::new(rhs));
-                result
+            SynKind::Elvis { .. } | SynKind::Coalesce { .. } => {
+                self.process_elvis_or_coalesce(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::ArrayCons(items) => {
-                let mut result = Node::new(Kind::Null, pos);
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    let v = self.process(item)?;
-                    push_ancestry(&mut result, &v);
-                    out.push(v);
-                }
-                result.kind = Kind::ArrayCons(out);
-                result
+            SynKind::Transform { .. } => {
+                self.process_transform(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::ObjectCons(pairs) => {
-                let mut result = Node::new(Kind::Null, pos);
-                let mut out = Vec::with_capacity(pairs.len());
-                for (k, v) in pairs {
-                    let k = self.process(k)?;
-                    push_ancestry(&mut result, &k);
-                    let v = self.process(v)?;
-                    push_ancestry(&mut result, &v);
-                    out.push((k, v));
-                }
-                result.kind = Kind::ObjectCons(out);
-                result
+            SynKind::Block(..) => self.process_block(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Name(..) => self.process_name(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::OperatorName(..) => {
+                self.process_operator_name(syn.kind, pos, keep_array, is_elvis)?
             }
-            SynKind::Negate(expr) => {
-                let expr = self.process(*expr)?;
-                if let Kind::Number(n) = expr.kind {
-                    Node::new(Kind::Number(-n), expr.position)
-                } else {
-                    let mut result = Node::new(Kind::Null, pos);
-                    push_ancestry(&mut result, &expr);
-                    result.kind = Kind::Negate(Box::new(expr));
-                    result
-                }
-            }
-            SynKind::Call {
-                procedure,
-                args,
-                partial,
-            } => {
-                let mut result = Node::new(Kind::Null, pos);
-                let mut out = Vec::with_capacity(args.len());
-                for arg in args {
-                    if matches!(arg.kind, SynKind::Placeholder) {
-                        out.push(None);
-                        continue;
-                    }
-                    let a = self.process(arg)?;
-                    push_ancestry(&mut result, &a);
-                    out.push(Some(a));
-                }
-                let procedure = Box::new(self.process(*procedure)?);
-                result.kind = if partial {
-                    Kind::Partial {
-                        procedure,
-                        args: out,
-                    }
-                } else {
-                    Kind::Call {
-                        procedure,
-                        args: out.into_iter().flatten().collect(),
-                        tail: false,
-                    }
-                };
-                result
-            }
-            SynKind::Lambda {
-                params,
-                signature,
-                body,
-            } => {
-                let mut body = self.process(*body)?;
-                mark_tail_calls(&mut body);
-                Node::new(
-                    Kind::Lambda(Arc::new(LambdaDef {
-                        params: params.into(),
-                        signature: signature.map(Arc::new),
-                        body,
-                        position: pos,
-                    })),
-                    pos,
-                )
-            }
-            SynKind::Condition {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let mut result = Node::new(Kind::Null, pos);
-                let cond = self.process(*cond)?;
-                push_ancestry(&mut result, &cond);
-                let then = self.process(*then)?;
-                push_ancestry(&mut result, &then);
-                let otherwise = match otherwise {
-                    Some(o) => {
-                        let o = self.process(*o)?;
-                        push_ancestry(&mut result, &o);
-                        Some(Box::new(o))
-                    }
-                    None => None,
-                };
-                result.kind = Kind::Condition {
-                    cond: Box::new(cond),
-                    then: Box::new(then),
-                    otherwise,
-                };
-                result
-            }
-            SynKind::Elvis { lhs, rhs } | SynKind::Coalesce { lhs, rhs } => {
-                let elvis = is_elvis;
-                let mut result = Node::new(Kind::Null, pos);
-                let lhs = self.process(*lhs)?;
-                push_ancestry(&mut result, &lhs);
-                let rhs = self.process(*rhs)?;
-                push_ancestry(&mut result, &rhs);
-                result.kind = if elvis {
-                    Kind::Elvis(Box::new(lhs), Box::new(rhs))
-                } else {
-                    Kind::Coalesce(Box::new(lhs), Box::new(rhs))
-                };
-                result
-            }
-            SynKind::Transform {
-                pattern,
-                update,
-                delete,
-            } => {
-                let pattern = self.process(*pattern)?;
-                let update = self.process(*update)?;
-                let delete = match delete {
-                    Some(d) => Some(self.process(*d)?),
-                    None => None,
-                };
-                Node::new(
-                    Kind::Transform(Arc::new(TransformDef {
-                        pattern,
-                        update,
-                        delete,
-                        position: pos,
-                    })),
-                    pos,
-                )
-            }
-            SynKind::Block(exprs) => {
-                let mut result = Node::new(Kind::Null, pos);
-                let mut out = Vec::with_capacity(exprs.len());
-                for e in exprs {
-                    let part = self.process(e)?;
-                    push_ancestry(&mut result, &part);
-                    let cons = part.consarray
-                        || matches!(&part.kind, Kind::Path(steps) if steps.first().is_some_and(|s| s.consarray));
-                    if cons {
-                        result.consarray = true;
-                    }
-                    out.push(part);
-                }
-                result.kind = Kind::Block(out);
-                result
-            }
-            SynKind::Name(name) => {
-                let mut step = Node::new(Kind::Name(name), pos);
-                step.keep_array = keep_array;
-                let mut path = step.into_path();
-                path.keep_singleton_array = keep_array;
-                path
-            }
-            SynKind::OperatorName(op) => {
-                let mut step = Node::new(Kind::Name(op.to_string()), pos);
-                step.keep_array = keep_array;
-                let mut path = step.into_path();
-                path.keep_singleton_array = keep_array;
-                path
-            }
-            SynKind::Parent => {
-                let index = self.slots.len();
-                self.slots.push(Slot {
-                    label: format!("!{index}"),
-                    level: 1,
-                });
-                Node::new(Kind::Parent(index), pos)
-            }
-            SynKind::Variable(v) => Node::new(Kind::Variable(v), pos),
-            SynKind::String(s) => Node::new(Kind::String(s), pos),
-            SynKind::Number(n) => Node::new(Kind::Number(n), pos),
-            SynKind::Bool(b) => Node::new(Kind::Bool(b), pos),
+            SynKind::Parent => self.process_parent(syn.kind, pos, keep_array, is_elvis)?,
+            SynKind::Variable(v) => Node::new(Kind::Variable(v.clone()), pos),
+            SynKind::String(s) => Node::new(Kind::String(s.clone()), pos),
+            SynKind::Number(n) => Node::new(Kind::Number(*n), pos),
+            SynKind::Bool(b) => Node::new(Kind::Bool(*b), pos),
             SynKind::Null => Node::new(Kind::Null, pos),
             SynKind::Wildcard => Node::new(Kind::Wildcard, pos),
             SynKind::Descendant => Node::new(Kind::Descendant, pos),
-            SynKind::Regex { pattern, flags } => {
-                let re = RegexLiteral::new(&pattern, &flags).map_err(|f| f.at(pos))?;
-                Node::new(Kind::Regex(Arc::new(re)), pos)
-            }
+            SynKind::Regex { .. } => self.process_regex(syn.kind, pos, keep_array, is_elvis)?,
             SynKind::Placeholder => Node::new(Kind::Placeholder, pos),
         };
         if keep_array {
             result.keep_array = true;
         }
         Ok(result)
+    }
+
+    // The constructs. Each takes the whole `SynKind` (already known to be its variant) and the
+    // facts about the node `process` extracted.
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_path(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Binary { op: ".", lhs, rhs } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let lstep = self.process(*lhs)?;
+            let lparent = if let Kind::Parent(s) = lstep.kind {
+                Some(s)
+            } else {
+                None
+            };
+            let mut result = lstep.into_path();
+            if let Some(s) = lparent {
+                result.seeking_parent = vec![s];
+            }
+            let mut rest = self.process(*rhs)?;
+            let Kind::Path(steps) = &mut result.kind else {
+                return Err(Failure::new("S0201").at(pos));
+            };
+            if let Kind::Path(rsteps) = rest.kind {
+                steps.extend(rsteps);
+            } else {
+                if !rest.predicate.is_empty() {
+                    rest.stages = std::mem::take(&mut rest.predicate);
+                }
+                steps.push(rest);
+            }
+            for step in steps.iter_mut() {
+                match &step.kind {
+                    Kind::Number(n) => {
+                        return Err(Failure::new("S0213")
+                            .at(step.position)
+                            .value(super::value::number_to_string(*n)));
+                    }
+                    Kind::Bool(b) => {
+                        return Err(Failure::new("S0213").at(step.position).value(b.to_string()));
+                    }
+                    Kind::Null => {
+                        return Err(Failure::new("S0213").at(step.position).value("null"));
+                    }
+                    Kind::String(s) => step.kind = Kind::Name(s.clone()),
+                    _ => {}
+                }
+            }
+            if steps.iter().any(|s| s.keep_array) {
+                result.keep_singleton_array = true;
+            }
+            if let Some(first) = steps.first_mut()
+                && matches!(first.kind, Kind::ArrayCons(_))
+            {
+                first.consarray = true;
+            }
+            if let Some(last) = steps.last_mut()
+                && matches!(last.kind, Kind::ArrayCons(_))
+            {
+                last.consarray = true;
+            }
+            self.resolve_ancestry(&mut result)?;
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_predicate(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Filter { lhs, rhs } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = self.process(*lhs)?;
+            let is_path = matches!(result.kind, Kind::Path(_));
+            let predicate = self.process(*rhs)?;
+            {
+                let step: &mut Node = match &mut result.kind {
+                    Kind::Path(steps) if is_path => match steps.last_mut() {
+                        Some(s) => s,
+                        None => return Err(Failure::new("S0201").at(pos)),
+                    },
+                    _ => &mut result,
+                };
+                if step.group.is_some() {
+                    return Err(Failure::new("S0209").at(pos));
+                }
+                if !predicate.seeking_parent.is_empty() {
+                    for &slot in &predicate.seeking_parent {
+                        if self.slots[slot].level == 1 {
+                            self.seek_parent(step, slot)?;
+                        } else {
+                            self.slots[slot].level -= 1;
+                        }
+                    }
+                    push_ancestry(step, &predicate);
+                }
+                let stage = Stage::Filter {
+                    expr: predicate,
+                    position: pos,
+                };
+                if is_path {
+                    step.stages.push(stage);
+                } else {
+                    step.predicate.push(stage);
+                }
+            }
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_group_by(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::GroupBy { lhs, pairs } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = self.process(*lhs)?;
+            if result.group.is_some() {
+                return Err(Failure::new("S0210").at(pos));
+            }
+            let mut processed = Vec::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                processed.push((self.process(k)?, self.process(v)?));
+            }
+            result.group = Some(Box::new(Group {
+                pairs: processed,
+                position: pos,
+            }));
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_order_by(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::OrderBy { lhs, terms } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = self.process(*lhs)?.into_path();
+            let mut sort = Node::new(Kind::Sort(Vec::new()), pos);
+            let mut processed = Vec::with_capacity(terms.len());
+            for term in terms {
+                let expr = self.process(term.expr)?;
+                push_ancestry(&mut sort, &expr);
+                processed.push(SortTerm {
+                    descending: term.descending,
+                    expr,
+                });
+            }
+            sort.kind = Kind::Sort(processed);
+            if let Kind::Path(steps) = &mut result.kind {
+                steps.push(sort);
+            }
+            self.resolve_ancestry(&mut result)?;
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_bind(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Bind { var, rhs } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let rhs = self.process(*rhs)?;
+            let mut result = Node::new(Kind::Bind(var, Box::new(Node::new(Kind::Null, pos))), pos);
+            push_ancestry(&mut result, &rhs);
+            result.kind = match result.kind {
+                Kind::Bind(v, _) => Kind::Bind(v, Box::new(rhs)),
+                k => k,
+            };
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_focus(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Focus { lhs, var } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = self.process(*lhs)?;
+            let step: &mut Node = match &mut result.kind {
+                Kind::Path(steps) => match steps.last_mut() {
+                    Some(s) => s,
+                    None => return Err(Failure::new("S0201").at(pos)),
+                },
+                _ => &mut result,
+            };
+            if !step.stages.is_empty() || !step.predicate.is_empty() {
+                return Err(Failure::new("S0215").at(pos));
+            }
+            if matches!(step.kind, Kind::Sort(_)) {
+                return Err(Failure::new("S0216").at(pos));
+            }
+            if keep_array {
+                step.keep_array = true;
+            }
+            step.focus = Some(var);
+            step.tuple = true;
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_index_bind(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::IndexBind { lhs, var } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = self.process(*lhs)?;
+            if !matches!(result.kind, Kind::Path(_)) {
+                if !result.predicate.is_empty() {
+                    result.stages = std::mem::take(&mut result.predicate);
+                }
+                result = result.into_path();
+            }
+            if let Kind::Path(steps) = &mut result.kind
+                && let Some(step) = steps.last_mut()
+            {
+                if step.stages.is_empty() {
+                    step.index = Some(var);
+                } else {
+                    step.stages.push(Stage::Index(var));
+                }
+                step.tuple = true;
+            }
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_apply(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Apply { lhs, rhs } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let lhs = self.process(*lhs)?;
+            let rhs = self.process(*rhs)?;
+            let mut result = Node::new(Kind::Null, pos);
+            result.keep_array = lhs.keep_array || rhs.keep_array;
+            result.kind = Kind::Apply(Box::new(lhs), Box::new(rhs));
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_binary(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Binary { op, lhs, rhs } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let Some(bop) = BinOp::from_symbol(op) else {
+                return Err(Failure::new("S0201").at(pos).token(op));
+            };
+            let lhs = self.process(*lhs)?;
+            let rhs = self.process(*rhs)?;
+            let mut result = Node::new(Kind::Null, pos);
+            push_ancestry(&mut result, &lhs);
+            push_ancestry(&mut result, &rhs);
+            result.kind = Kind::Binary(bop, Box::new(lhs), Box::new(rhs));
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_array_constructor(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::ArrayCons(items) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = Node::new(Kind::Null, pos);
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let v = self.process(item)?;
+                push_ancestry(&mut result, &v);
+                out.push(v);
+            }
+            result.kind = Kind::ArrayCons(out);
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_object_constructor(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::ObjectCons(pairs) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = Node::new(Kind::Null, pos);
+            let mut out = Vec::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                let k = self.process(k)?;
+                push_ancestry(&mut result, &k);
+                let v = self.process(v)?;
+                push_ancestry(&mut result, &v);
+                out.push((k, v));
+            }
+            result.kind = Kind::ObjectCons(out);
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_negate(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Negate(expr) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let expr = self.process(*expr)?;
+            if let Kind::Number(n) = expr.kind {
+                Node::new(Kind::Number(-n), expr.position)
+            } else {
+                let mut result = Node::new(Kind::Null, pos);
+                push_ancestry(&mut result, &expr);
+                result.kind = Kind::Negate(Box::new(expr));
+                result
+            }
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_call(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Call {
+            procedure,
+            args,
+            partial,
+        } = kind
+        else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = Node::new(Kind::Null, pos);
+            let mut out = Vec::with_capacity(args.len());
+            for arg in args {
+                if matches!(arg.kind, SynKind::Placeholder) {
+                    out.push(None);
+                    continue;
+                }
+                let a = self.process(arg)?;
+                push_ancestry(&mut result, &a);
+                out.push(Some(a));
+            }
+            let procedure = Box::new(self.process(*procedure)?);
+            result.kind = if partial {
+                Kind::Partial {
+                    procedure,
+                    args: out,
+                }
+            } else {
+                Kind::Call {
+                    procedure,
+                    args: out.into_iter().flatten().collect(),
+                    tail: false,
+                }
+            };
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_lambda(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Lambda {
+            params,
+            signature,
+            body,
+        } = kind
+        else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut body = self.process(*body)?;
+            mark_tail_calls(&mut body);
+            Node::new(
+                Kind::Lambda(Arc::new(LambdaDef {
+                    params: params.into(),
+                    signature: signature.map(|s| Arc::new(*s)),
+                    body,
+                    position: pos,
+                })),
+                pos,
+            )
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_condition(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Condition {
+            cond,
+            then,
+            otherwise,
+        } = kind
+        else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = Node::new(Kind::Null, pos);
+            let cond = self.process(*cond)?;
+            push_ancestry(&mut result, &cond);
+            let then = self.process(*then)?;
+            push_ancestry(&mut result, &then);
+            let otherwise = match otherwise {
+                Some(o) => {
+                    let o = self.process(*o)?;
+                    push_ancestry(&mut result, &o);
+                    Some(Box::new(o))
+                }
+                None => None,
+            };
+            result.kind = Kind::Condition {
+                cond: Box::new(cond),
+                then: Box::new(then),
+                otherwise,
+            };
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_elvis_or_coalesce(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let (SynKind::Elvis { lhs, rhs } | SynKind::Coalesce { lhs, rhs }) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let elvis = is_elvis;
+            let mut result = Node::new(Kind::Null, pos);
+            let lhs = self.process(*lhs)?;
+            push_ancestry(&mut result, &lhs);
+            let rhs = self.process(*rhs)?;
+            push_ancestry(&mut result, &rhs);
+            result.kind = if elvis {
+                Kind::Elvis(Box::new(lhs), Box::new(rhs))
+            } else {
+                Kind::Coalesce(Box::new(lhs), Box::new(rhs))
+            };
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_transform(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Transform {
+            pattern,
+            update,
+            delete,
+        } = kind
+        else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let pattern = self.process(*pattern)?;
+            let update = self.process(*update)?;
+            let delete = match delete {
+                Some(d) => Some(self.process(*d)?),
+                None => None,
+            };
+            Node::new(
+                Kind::Transform(Arc::new(TransformDef {
+                    pattern,
+                    update,
+                    delete,
+                    position: pos,
+                })),
+                pos,
+            )
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_block(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Block(exprs) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut result = Node::new(Kind::Null, pos);
+            let mut out = Vec::with_capacity(exprs.len());
+            for e in exprs {
+                let part = self.process(e)?;
+                push_ancestry(&mut result, &part);
+                let cons = part.consarray
+                    || matches!(&part.kind, Kind::Path(steps) if steps.first().is_some_and(|s| s.consarray));
+                if cons {
+                    result.consarray = true;
+                }
+                out.push(part);
+            }
+            result.kind = Kind::Block(out);
+            result
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_name(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Name(name) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut step = Node::new(Kind::Name(name), pos);
+            step.keep_array = keep_array;
+            let mut path = step.into_path();
+            path.keep_singleton_array = keep_array;
+            path
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_operator_name(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::OperatorName(op) = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let mut step = Node::new(Kind::Name(op.to_string()), pos);
+            step.keep_array = keep_array;
+            let mut path = step.into_path();
+            path.keep_singleton_array = keep_array;
+            path
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_parent(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Parent = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let index = self.slots.len();
+            self.slots.push(Slot {
+                label: format!("!{index}"),
+                level: 1,
+            });
+            Node::new(Kind::Parent(index), pos)
+        };
+        Ok(out)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    fn process_regex(
+        &mut self,
+        kind: SynKind,
+        pos: usize,
+        keep_array: bool,
+        is_elvis: bool,
+    ) -> Result<Node> {
+        let SynKind::Regex { pattern, flags } = kind else {
+            return Err(Failure::new("S0201").at(pos));
+        };
+        let out = {
+            let re = RegexLiteral::new(&pattern, &flags).map_err(|f| f.at(pos))?;
+            Node::new(Kind::Regex(Arc::new(re)), pos)
+        };
+        Ok(out)
     }
 }
 

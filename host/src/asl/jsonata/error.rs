@@ -18,9 +18,13 @@ pub struct Error {
 }
 
 /// An error on its way out of the parser or evaluator. Fields are filled in as it unwinds, as
-/// jsonata-js fills in `position` and `token` on the thrown object.
+/// jsonata-js fills in `position` and `token` on the thrown object. Boxed: every evaluation
+/// level returns a `Result`, and a small error type keeps those frames small.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
+pub struct Failure(Box<Details>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
     pub code: &'static str,
     pub position: Option<usize>,
     pub token: Option<String>,
@@ -36,9 +40,59 @@ pub struct Failure {
 
 pub type Result<T> = std::result::Result<T, Failure>;
 
+/// Measures native stack use from where it was created, so recursive passes can refuse input
+/// nested too deeply for the thread's stack instead of overflowing it.
+#[derive(Clone, Copy)]
+pub struct StackGuard {
+    base: usize,
+    limit: usize,
+}
+
+impl StackGuard {
+    pub fn new(limit: usize) -> StackGuard {
+        StackGuard {
+            base: stack_position(),
+            limit,
+        }
+    }
+
+    /// An error (U1004) when more than the limit is in use.
+    #[inline(always)]
+    pub fn check(&self, position: usize) -> Result<()> {
+        if std::env::var("SPROBE").is_ok() {
+            eprintln!("diff {}", self.base.abs_diff(stack_position()));
+        }
+        if self.base.abs_diff(stack_position()) > self.limit {
+            Err(Failure::new("U1004").at(position))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The address of a local variable of the caller's frame: where the stack is now.
+#[inline(always)]
+pub fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
+}
+
+impl std::ops::Deref for Failure {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Failure {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
 impl Failure {
     pub fn new(code: &'static str) -> Self {
-        Failure {
+        Failure(Box::new(Details {
             code,
             position: None,
             token: None,
@@ -47,7 +101,7 @@ impl Failure {
             index: None,
             type_name: None,
             message: None,
-        }
+        }))
     }
 
     pub fn at(mut self, position: usize) -> Self {

@@ -11,15 +11,11 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::ast::{BinOp, Group, Kind, Node, SortTerm, Stage, TransformDef};
-use super::error::{Failure, Result};
+use super::error::{Failure, Result, stack_position};
 use super::functions;
 use super::value::{
     Array, Frame, FrameRegistry, Function, Lambda, Tuple, Value, deep_equal, describe, truthy,
 };
-
-/// A transform's update of one matched object: the object (by address), the fields to merge
-/// and the fields to delete.
-type ObjectUpdate = (*const (), Option<IndexMap<String, Value>>, Vec<String>);
 
 /// The bounds of one evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +40,7 @@ impl Default for Limits {
             max_depth: 1000,
             max_items: 1_000_000,
             max_value_depth: 400,
-            max_stack_bytes: 768 * 1024,
+            max_stack_bytes: 1024 * 1024,
         }
     }
 }
@@ -74,7 +70,8 @@ impl Rng {
 /// What a lambda body evaluates to: a value, or a call in tail position still to be made.
 enum Flow {
     Value(Value),
-    Tail(Value, Vec<Value>),
+    /// The function, its arguments, and the call's position and name for errors.
+    Tail(Value, Vec<Value>, usize, String),
 }
 
 pub struct Evaluator<'x> {
@@ -87,13 +84,6 @@ pub struct Evaluator<'x> {
     /// The address of a local of the outermost `eval`: stack use is measured from it.
     stack_base: usize,
     pub frames: FrameRegistry,
-}
-
-/// The address of a local variable of the caller's frame: where the stack is now.
-#[inline(always)]
-fn stack_position() -> usize {
-    let marker = 0u8;
-    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
 }
 
 /// The error for an exhausted step budget.
@@ -169,10 +159,80 @@ impl<'x> Evaluator<'x> {
         Ok(result)
     }
 
+    /// Dispatches on the node kind. Each arm calls out so that this function, which every level
+    /// of evaluation passes through, keeps a small stack frame (debug builds give every local of
+    /// every arm its own slot).
     fn eval_node(&mut self, node: &Node, input: &Value, env: &Arc<Frame>) -> Result<Value> {
-        let mut result = match &node.kind {
+        let result = match &node.kind {
             Kind::Path(steps) => self.eval_path(node, steps, input, env)?,
             Kind::Binary(op, lhs, rhs) => self.eval_binary(node, *op, lhs, rhs, input, env)?,
+            Kind::Call {
+                procedure, args, ..
+            } => self.eval_call(node, procedure, args, input, env, None)?,
+            Kind::Condition {
+                cond,
+                then,
+                otherwise,
+            } => self.eval_condition(cond, then, otherwise.as_deref(), input, env)?,
+            Kind::Block(exprs) => self.eval_block(exprs, input, env)?,
+            Kind::Variable(name) => eval_variable(name, input, env),
+            Kind::Name(name) => lookup_field(input, name),
+            _ => self.eval_other(node, input, env)?,
+        };
+        if node.predicate.is_empty() && node.group.is_none() && !node.keep_array {
+            return Ok(normalize(result, false));
+        }
+        self.post_process(node, result, env)
+    }
+
+    #[inline(never)]
+    fn eval_condition(
+        &mut self,
+        cond: &Node,
+        then: &Node,
+        otherwise: Option<&Node>,
+        input: &Value,
+        env: &Arc<Frame>,
+    ) -> Result<Value> {
+        let c = self.eval(cond, input, env)?;
+        if truthy(&c).unwrap_or(false) {
+            self.eval(then, input, env)
+        } else if let Some(o) = otherwise {
+            self.eval(o, input, env)
+        } else {
+            Ok(Value::Undefined)
+        }
+    }
+
+    #[inline(never)]
+    fn eval_block(&mut self, exprs: &[Node], input: &Value, env: &Arc<Frame>) -> Result<Value> {
+        let frame = self.new_frame(env);
+        let mut result = Value::Undefined;
+        for e in exprs {
+            result = self.eval(e, input, &frame)?;
+        }
+        Ok(result)
+    }
+
+    /// Predicates, grouping and `[]` on a node that is not a path step.
+    #[inline(never)]
+    fn post_process(&mut self, node: &Node, mut result: Value, env: &Arc<Frame>) -> Result<Value> {
+        for stage in &node.predicate {
+            if let Stage::Filter { expr, .. } = stage {
+                result = self.filter(expr, result, env)?;
+            }
+        }
+        if !matches!(node.kind, Kind::Path(_))
+            && let Some(group) = &node.group
+        {
+            result = self.eval_group_by(group, result, env)?;
+        }
+        Ok(normalize(result, node.keep_array))
+    }
+
+    #[inline(never)]
+    fn eval_other(&mut self, node: &Node, input: &Value, env: &Arc<Frame>) -> Result<Value> {
+        Ok(match &node.kind {
             Kind::Negate(expr) => {
                 let v = self.eval(expr, input, env)?;
                 match v {
@@ -211,7 +271,6 @@ impl<'x> Evaluator<'x> {
                 Value::Array(Arc::new(arr))
             }
             Kind::ObjectCons(pairs) => self.eval_group(pairs, node.position, input, env)?,
-            Kind::Name(name) => lookup_field(input, name),
             Kind::String(s) => Value::string(s.as_str()),
             Kind::Number(n) => Value::Number(*n),
             Kind::Bool(b) => Value::Bool(*b),
@@ -235,20 +294,6 @@ impl<'x> Evaluator<'x> {
                 let label = self.labels.get(*slot).map(String::as_str).unwrap_or("");
                 env.lookup(label).unwrap_or_default()
             }
-            Kind::Condition {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let c = self.eval(cond, input, env)?;
-                if truthy(&c).unwrap_or(false) {
-                    self.eval(then, input, env)?
-                } else if let Some(o) = otherwise {
-                    self.eval(o, input, env)?
-                } else {
-                    Value::Undefined
-                }
-            }
             Kind::Elvis(lhs, rhs) => {
                 let v = self.eval(lhs, input, env)?;
                 if truthy(&v).unwrap_or(false) {
@@ -265,32 +310,12 @@ impl<'x> Evaluator<'x> {
                     v
                 }
             }
-            Kind::Block(exprs) => {
-                let frame = self.new_frame(env);
-                let mut result = Value::Undefined;
-                for e in exprs {
-                    result = self.eval(e, input, &frame)?;
-                }
-                result
-            }
             Kind::Bind(name, rhs) => {
                 let v = self.eval(rhs, input, env)?;
                 env.bind(name, v.clone());
                 v
             }
             Kind::Regex(re) => Value::function(Function::Regex(re.clone())),
-            Kind::Variable(name) => {
-                if name.is_empty() {
-                    match input {
-                        Value::Array(a) if a.outer_wrapper => {
-                            a.items.first().cloned().unwrap_or_default()
-                        }
-                        v => v.clone(),
-                    }
-                } else {
-                    lookup_variable(env, name)
-                }
-            }
             Kind::Lambda(def) => Value::function(Function::Lambda(Lambda {
                 def: def.clone(),
                 params: def.params.clone(),
@@ -298,9 +323,6 @@ impl<'x> Evaluator<'x> {
                 input: input.clone(),
                 env: env.clone(),
             })),
-            Kind::Call {
-                procedure, args, ..
-            } => self.eval_call(node, procedure, args, input, env, None)?,
             Kind::Partial { procedure, args } => {
                 self.eval_partial(node, procedure, args, input, env)?
             }
@@ -309,24 +331,17 @@ impl<'x> Evaluator<'x> {
                 def: def.clone(),
                 env: env.clone(),
             }),
-            Kind::Sort(_) => {
-                // A sort step only occurs inside a path.
-                self.eval_sort(node, input, env)?
-            }
+            // A sort step only occurs inside a path.
+            Kind::Sort(_) => self.eval_sort(node, input, env)?,
             Kind::Placeholder => return Err(Failure::new("S0201").at(node.position).token("?")),
-        };
-
-        for stage in &node.predicate {
-            if let Stage::Filter { expr, .. } = stage {
-                result = self.filter(expr, result, env)?;
-            }
-        }
-        if !matches!(node.kind, Kind::Path(_))
-            && let Some(group) = &node.group
-        {
-            result = self.eval_group_by(group, result, env)?;
-        }
-        Ok(normalize(result, node.keep_array))
+            Kind::Path(_)
+            | Kind::Binary(..)
+            | Kind::Call { .. }
+            | Kind::Condition { .. }
+            | Kind::Block(_)
+            | Kind::Variable(_)
+            | Kind::Name(_) => Value::Undefined,
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -376,10 +391,14 @@ impl<'x> Evaluator<'x> {
                 input_seq = result.clone();
             }
         }
-        if is_tuple {
-            let tuples = tuples.unwrap_or_else(|| tuple_stream(Vec::new()));
+        let tuples = if is_tuple {
+            Some(tuples.unwrap_or_else(|| tuple_stream(Vec::new())))
+        } else {
+            None
+        };
+        if let Some(tuples) = &tuples {
             if node.tuple {
-                result = tuples;
+                result = tuples.clone();
             } else {
                 let items = tuples
                     .as_array()
@@ -398,11 +417,7 @@ impl<'x> Evaluator<'x> {
             result = result.with_array_flags(|a| a.keep_singleton = true);
         }
         if let Some(group) = &node.group {
-            let grouped_input = if is_tuple {
-                result_tuples_or(&result, node)
-            } else {
-                result.clone()
-            };
+            let grouped_input = tuples.unwrap_or_else(|| result.clone());
             result = self.eval_group_by(group, grouped_input, env)?;
         }
         Ok(result)
@@ -1011,9 +1026,11 @@ impl<'x> Evaluator<'x> {
         loop {
             match flow {
                 Flow::Value(v) => return Ok(v),
-                Flow::Tail(p, a) => {
+                Flow::Tail(p, a, position, name) => {
                     self.charge(1)?;
-                    flow = self.apply_inner(&p, a, input, env)?;
+                    flow = self
+                        .apply_inner(&p, a, input, env)
+                        .map_err(|e| decorate_call(e, position, &name))?;
                 }
             }
         }
@@ -1136,7 +1153,12 @@ impl<'x> Evaluator<'x> {
                     let name = procedure_name(procedure);
                     return Err(decorate_call(Failure::new("T1006"), node.position, &name));
                 }
-                Ok(Flow::Tail(proc, values))
+                Ok(Flow::Tail(
+                    proc,
+                    values,
+                    node.position,
+                    procedure_name(procedure),
+                ))
             }
             Kind::Condition {
                 cond,
@@ -1194,7 +1216,7 @@ impl<'x> Evaluator<'x> {
         // selects are recognised by address when the copy is rebuilt with the updates.
         let copy = deep_clone(&arg);
         let matches = self.eval(&def.pattern, &copy, env)?;
-        let mut updates: Vec<ObjectUpdate> = Vec::new();
+        let mut updates: Vec<Update> = Vec::new();
         for m in matches.members() {
             let Value::Object(obj) = &m else {
                 // Only objects can be updated in place.
@@ -1361,10 +1383,6 @@ fn tuple_at(v: &Value) -> Value {
     }
 }
 
-fn result_tuples_or(result: &Value, _node: &Node) -> Value {
-    result.clone()
-}
-
 /// Merges a group of tuples into one: each binding becomes the sequence of its values.
 fn reduce_tuples(data: &Value) -> Tuple {
     let items: &[Value] = match data {
@@ -1404,6 +1422,17 @@ pub fn lookup_field(input: &Value, key: &str) -> Value {
         }
         Value::Object(o) => o.get(key).cloned().unwrap_or_default(),
         _ => Value::Undefined,
+    }
+}
+
+fn eval_variable(name: &str, input: &Value, env: &Arc<Frame>) -> Value {
+    if name.is_empty() {
+        match input {
+            Value::Array(a) if a.outer_wrapper => a.items.first().cloned().unwrap_or_default(),
+            v => v.clone(),
+        }
+    } else {
+        lookup_variable(env, name)
     }
 }
 

@@ -87,7 +87,7 @@ impl Lexer {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub fn text_len(&self) -> usize {
         self.chars.len()
     }
 

@@ -36,6 +36,9 @@ pub use eval::Limits;
 use ast::Node;
 use value::{Frame, NotJson, Value};
 
+/// The stack of the thread expressions are parsed on.
+const PARSE_THREAD_STACK: usize = 16 * 1024 * 1024;
+
 /// A parsed JSONata expression. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Expression {
@@ -102,9 +105,33 @@ pub enum Evaluated {
 
 impl Expression {
     /// Parses the text between `{%` and `%}`.
+    ///
+    /// Parsing recurses once per level of nesting, so it runs on a thread of its own with a
+    /// large stack: nesting up to [`parser::MAX_PARSE_DEPTH`] then parses whatever the caller's
+    /// stack. Parsing happens once per expression, so the thread's cost does not matter. Should
+    /// no thread be available, it runs here with a smaller nesting allowance.
     pub fn parse(text: &str) -> Result<Expression, Error> {
-        let syn = parser::parse(text).map_err(|e| e.into_error())?;
-        let processed = ast::process(syn).map_err(|e| e.into_error())?;
+        let owned = text.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("jsonata-parse".into())
+            .stack_size(PARSE_THREAD_STACK)
+            .spawn(move || Expression::parse_here(&owned, PARSE_THREAD_STACK / 4 * 3));
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(Error {
+                    code: "S0201".into(),
+                    position: None,
+                    message: "The parser failed".into(),
+                })
+            }),
+            Err(_) => Expression::parse_here(text, parser::MAX_PARSE_STACK),
+        }
+    }
+
+    /// Parses on the current thread, with `max_stack` bytes of stack for the nesting.
+    pub fn parse_here(text: &str, max_stack: usize) -> Result<Expression, Error> {
+        let syn = parser::parse(text, max_stack).map_err(|e| e.into_error())?;
+        let processed = ast::process(syn, max_stack).map_err(|e| e.into_error())?;
         Ok(Expression {
             text: Arc::from(text),
             root: Arc::new(processed.root),

@@ -2,7 +2,7 @@
 //! jsonata-js parses. It produces the raw syntax tree ([`Syn`]); [`super::ast::process`] turns
 //! that into the evaluated form (paths, stages, tuple steps).
 
-use super::error::{Failure, Result};
+use super::error::{Failure, Result, StackGuard};
 use super::lexer::{Lexer, Token, binding_power};
 use super::signature::Signature;
 
@@ -91,7 +91,7 @@ pub enum SynKind {
     },
     Lambda {
         params: Vec<String>,
-        signature: Option<Signature>,
+        signature: Option<Box<Signature>>,
         body: Box<Syn>,
     },
     Condition {
@@ -144,9 +144,15 @@ pub struct Parser {
     lexer: Lexer,
     node: Node,
     depth: usize,
+    stack: StackGuard,
 }
 
-pub fn parse(text: &str) -> Result<Syn> {
+/// Native stack the parser and the post-processing may use when they run on the caller's
+/// thread (see [`super::Expression::parse`] for the dedicated thread they normally run on).
+pub const MAX_PARSE_STACK: usize = 512 * 1024;
+
+/// Parses `text`, refusing nesting that would use more than `max_stack` bytes of stack.
+pub fn parse(text: &str, max_stack: usize) -> Result<Syn> {
     let mut p = Parser {
         lexer: Lexer::new(text),
         node: Node {
@@ -155,6 +161,7 @@ pub fn parse(text: &str) -> Result<Syn> {
             position: 0,
         },
         depth: 0,
+        stack: StackGuard::new(max_stack),
     };
     p.advance(None, false)?;
     let expr = p.expression(0)?;
@@ -186,8 +193,12 @@ impl Parser {
             None => Node {
                 id: "(end)",
                 token: None,
-                position: self.lexer.len(),
+                position: self.lexer.text_len(),
             },
+            Some((Token::Operator(op @ ("!" | "~")), position)) => {
+                // In the operator table but not a symbol of the grammar.
+                return Err(Failure::new("S0204").at(position).token(op));
+            }
             Some((token, position)) => {
                 let id = match &token {
                     Token::Name(_) | Token::Variable(_) => "(name)",
@@ -224,6 +235,10 @@ impl Parser {
         if self.depth > MAX_PARSE_DEPTH {
             return Err(Failure::new("U1004").at(self.node.position));
         }
+        if std::env::var("SPROBE").is_ok() {
+            eprintln!("parser depth {}", self.depth);
+        }
+        self.stack.check(self.node.position)?;
         let t = self.advance(None, true)?;
         let mut left = self.nud(t)?;
         while rbp < self.lbp() {
@@ -242,6 +257,10 @@ impl Parser {
         }
     }
 
+    // The grammar's functions each handle one construct and are kept out of line: in debug
+    // builds a function's frame holds every local of every branch, and these recurse once per
+    // level of nesting.
+
     fn nud(&mut self, t: Node) -> Result<Syn> {
         let pos = t.position;
         let kind = match t.token {
@@ -253,76 +272,91 @@ impl Parser {
             Some(Token::Bool(b)) => SynKind::Bool(b),
             Some(Token::Null) => SynKind::Null,
             Some(Token::Regex { pattern, flags }) => SynKind::Regex { pattern, flags },
-            Some(Token::Operator(op)) => match op {
-                "and" | "or" | "in" => SynKind::OperatorName(op),
-                "-" => SynKind::Negate(Box::new(self.expression(70)?)),
-                "*" => SynKind::Wildcard,
-                "**" => SynKind::Descendant,
-                "%" => SynKind::Parent,
-                "(" => {
-                    let mut exprs = Vec::new();
-                    while self.node.id != ")" {
-                        exprs.push(self.expression(0)?);
-                        if self.node.id != ";" {
-                            break;
-                        }
-                        self.advance(Some(";"), false)?;
-                    }
-                    self.advance(Some(")"), true)?;
-                    SynKind::Block(exprs)
-                }
-                "[" => {
-                    let mut items = Vec::new();
-                    if self.node.id != "]" {
-                        loop {
-                            let mut item = self.expression(0)?;
-                            if self.node.id == ".." {
-                                let rpos = self.node.position;
-                                self.advance(Some(".."), false)?;
-                                let rhs = self.expression(0)?;
-                                item = Self::syn(
-                                    SynKind::Binary {
-                                        op: "..",
-                                        lhs: Box::new(item),
-                                        rhs: Box::new(rhs),
-                                    },
-                                    rpos,
-                                );
-                            }
-                            items.push(item);
-                            if self.node.id != "," {
-                                break;
-                            }
-                            self.advance(Some(","), false)?;
-                        }
-                    }
-                    self.advance(Some("]"), true)?;
-                    SynKind::ArrayCons(items)
-                }
-                "{" => SynKind::ObjectCons(self.object_pairs()?),
-                "|" => {
-                    let pattern = self.expression(0)?;
-                    self.advance(Some("|"), false)?;
-                    let update = self.expression(0)?;
-                    let delete = if self.node.id == "," {
-                        self.advance(Some(","), false)?;
-                        Some(Box::new(self.expression(0)?))
-                    } else {
-                        None
-                    };
-                    self.advance(Some("|"), false)?;
-                    SynKind::Transform {
-                        pattern: Box::new(pattern),
-                        update: Box::new(update),
-                        delete,
-                    }
-                }
-                _ => return Err(Failure::new("S0211").at(pos).token(op)),
-            },
+            Some(Token::Operator(op)) => self.prefix(op, pos)?,
         };
         Ok(Self::syn(kind, pos))
     }
 
+    #[inline(never)]
+    fn prefix(&mut self, op: &'static str, pos: usize) -> Result<SynKind> {
+        Ok(match op {
+            "and" | "or" | "in" => SynKind::OperatorName(op),
+            "-" => SynKind::Negate(Box::new(self.expression(70)?)),
+            "*" => SynKind::Wildcard,
+            "**" => SynKind::Descendant,
+            "%" => SynKind::Parent,
+            "(" => self.block()?,
+            "[" => self.array_constructor()?,
+            "{" => SynKind::ObjectCons(self.object_pairs()?),
+            "|" => self.transform()?,
+            _ => return Err(Failure::new("S0211").at(pos).token(op)),
+        })
+    }
+
+    #[inline(never)]
+    fn block(&mut self) -> Result<SynKind> {
+        let mut exprs = Vec::new();
+        while self.node.id != ")" {
+            exprs.push(self.expression(0)?);
+            if self.node.id != ";" {
+                break;
+            }
+            self.advance(Some(";"), false)?;
+        }
+        self.advance(Some(")"), true)?;
+        Ok(SynKind::Block(exprs))
+    }
+
+    #[inline(never)]
+    fn array_constructor(&mut self) -> Result<SynKind> {
+        let mut items = Vec::new();
+        if self.node.id != "]" {
+            loop {
+                let mut item = self.expression(0)?;
+                if self.node.id == ".." {
+                    let rpos = self.node.position;
+                    self.advance(Some(".."), false)?;
+                    let rhs = self.expression(0)?;
+                    item = Self::syn(
+                        SynKind::Binary {
+                            op: "..",
+                            lhs: Box::new(item),
+                            rhs: Box::new(rhs),
+                        },
+                        rpos,
+                    );
+                }
+                items.push(item);
+                if self.node.id != "," {
+                    break;
+                }
+                self.advance(Some(","), false)?;
+            }
+        }
+        self.advance(Some("]"), true)?;
+        Ok(SynKind::ArrayCons(items))
+    }
+
+    #[inline(never)]
+    fn transform(&mut self) -> Result<SynKind> {
+        let pattern = self.expression(0)?;
+        self.advance(Some("|"), false)?;
+        let update = self.expression(0)?;
+        let delete = if self.node.id == "," {
+            self.advance(Some(","), false)?;
+            Some(Box::new(self.expression(0)?))
+        } else {
+            None
+        };
+        self.advance(Some("|"), false)?;
+        Ok(SynKind::Transform {
+            pattern: Box::new(pattern),
+            update: Box::new(update),
+            delete,
+        })
+    }
+
+    #[inline(never)]
     fn object_pairs(&mut self) -> Result<Vec<(Syn, Syn)>> {
         let mut pairs = Vec::new();
         if self.node.id != "}" {
@@ -353,8 +387,25 @@ impl Parser {
         let Some(Token::Operator(op)) = t.token else {
             return Err(Failure::new("S0201").at(pos).token(t.text()));
         };
-        let bp = binding_power(op);
         let kind = match op {
+            "(" => return self.call(left, pos),
+            "[" => return self.filter(left, pos),
+            "^" => self.order_by(left)?,
+            "{" => SynKind::GroupBy {
+                lhs: Box::new(left),
+                pairs: self.object_pairs()?,
+            },
+            ":=" | "@" | "#" => self.binding(op, left)?,
+            "?" => self.condition(left)?,
+            _ => self.infix(op, left, pos)?,
+        };
+        Ok(Self::syn(kind, pos))
+    }
+
+    #[inline(never)]
+    fn infix(&mut self, op: &'static str, left: Syn, pos: usize) -> Result<SynKind> {
+        let bp = binding_power(op);
+        Ok(match op {
             "." | "+" | "-" | "*" | "/" | "%" | "=" | "<" | ">" | "!=" | "<=" | ">=" | "&"
             | "and" | "or" | "in" => {
                 let rhs = self.expression(bp)?;
@@ -371,91 +422,6 @@ impl Parser {
                     rhs: Box::new(rhs),
                 }
             }
-            "(" => return self.call(left, pos),
-            "[" => {
-                if self.node.id == "]" {
-                    // `[]`: keep singleton arrays; marks the innermost step of a predicate chain.
-                    let mut left = left;
-                    mark_keep_array(&mut left);
-                    self.advance(Some("]"), true)?;
-                    return Ok(left);
-                }
-                let rhs = self.expression(binding_power("]"))?;
-                self.advance(Some("]"), true)?;
-                SynKind::Filter {
-                    lhs: Box::new(left),
-                    rhs: Box::new(rhs),
-                }
-            }
-            "^" => {
-                self.advance(Some("("), false)?;
-                let mut terms = Vec::new();
-                loop {
-                    let mut descending = false;
-                    if self.node.id == "<" {
-                        self.advance(Some("<"), false)?;
-                    } else if self.node.id == ">" {
-                        descending = true;
-                        self.advance(Some(">"), false)?;
-                    }
-                    let expr = self.expression(0)?;
-                    terms.push(SortTermSyn { descending, expr });
-                    if self.node.id != "," {
-                        break;
-                    }
-                    self.advance(Some(","), false)?;
-                }
-                self.advance(Some(")"), true)?;
-                SynKind::OrderBy {
-                    lhs: Box::new(left),
-                    terms,
-                }
-            }
-            "{" => SynKind::GroupBy {
-                lhs: Box::new(left),
-                pairs: self.object_pairs()?,
-            },
-            ":=" => {
-                let Some(var) = Self::variable_name(&left) else {
-                    return Err(Failure::new("S0212").at(left.position));
-                };
-                let rhs = self.expression(bp - 1)?;
-                SynKind::Bind {
-                    var,
-                    rhs: Box::new(rhs),
-                }
-            }
-            "@" | "#" => {
-                let rhs = self.expression(bp)?;
-                let Some(var) = Self::variable_name(&rhs) else {
-                    return Err(Failure::new("S0214").at(rhs.position).token(op));
-                };
-                if op == "@" {
-                    SynKind::Focus {
-                        lhs: Box::new(left),
-                        var,
-                    }
-                } else {
-                    SynKind::IndexBind {
-                        lhs: Box::new(left),
-                        var,
-                    }
-                }
-            }
-            "?" => {
-                let then = self.expression(0)?;
-                let otherwise = if self.node.id == ":" {
-                    self.advance(Some(":"), false)?;
-                    Some(Box::new(self.expression(0)?))
-                } else {
-                    None
-                };
-                SynKind::Condition {
-                    cond: Box::new(left),
-                    then: Box::new(then),
-                    otherwise,
-                }
-            }
             "?:" => SynKind::Elvis {
                 lhs: Box::new(left),
                 rhs: Box::new(self.expression(0)?),
@@ -465,10 +431,102 @@ impl Parser {
                 rhs: Box::new(self.expression(0)?),
             },
             _ => return Err(Failure::new("S0201").at(pos).token(op)),
-        };
-        Ok(Self::syn(kind, pos))
+        })
     }
 
+    #[inline(never)]
+    fn filter(&mut self, left: Syn, pos: usize) -> Result<Syn> {
+        if self.node.id == "]" {
+            // `[]`: keep singleton arrays; marks the innermost step of a predicate chain.
+            let mut left = left;
+            mark_keep_array(&mut left);
+            self.advance(Some("]"), true)?;
+            return Ok(left);
+        }
+        let rhs = self.expression(binding_power("]"))?;
+        self.advance(Some("]"), true)?;
+        Ok(Self::syn(
+            SynKind::Filter {
+                lhs: Box::new(left),
+                rhs: Box::new(rhs),
+            },
+            pos,
+        ))
+    }
+
+    #[inline(never)]
+    fn order_by(&mut self, left: Syn) -> Result<SynKind> {
+        self.advance(Some("("), false)?;
+        let mut terms = Vec::new();
+        loop {
+            let mut descending = false;
+            if self.node.id == "<" {
+                self.advance(Some("<"), false)?;
+            } else if self.node.id == ">" {
+                descending = true;
+                self.advance(Some(">"), false)?;
+            }
+            let expr = self.expression(0)?;
+            terms.push(SortTermSyn { descending, expr });
+            if self.node.id != "," {
+                break;
+            }
+            self.advance(Some(","), false)?;
+        }
+        self.advance(Some(")"), true)?;
+        Ok(SynKind::OrderBy {
+            lhs: Box::new(left),
+            terms,
+        })
+    }
+
+    #[inline(never)]
+    fn binding(&mut self, op: &'static str, left: Syn) -> Result<SynKind> {
+        let bp = binding_power(op);
+        if op == ":=" {
+            let Some(var) = Self::variable_name(&left) else {
+                return Err(Failure::new("S0212").at(left.position));
+            };
+            let rhs = self.expression(bp - 1)?;
+            return Ok(SynKind::Bind {
+                var,
+                rhs: Box::new(rhs),
+            });
+        }
+        let rhs = self.expression(bp)?;
+        let Some(var) = Self::variable_name(&rhs) else {
+            return Err(Failure::new("S0214").at(rhs.position).token(op));
+        };
+        Ok(if op == "@" {
+            SynKind::Focus {
+                lhs: Box::new(left),
+                var,
+            }
+        } else {
+            SynKind::IndexBind {
+                lhs: Box::new(left),
+                var,
+            }
+        })
+    }
+
+    #[inline(never)]
+    fn condition(&mut self, left: Syn) -> Result<SynKind> {
+        let then = self.expression(0)?;
+        let otherwise = if self.node.id == ":" {
+            self.advance(Some(":"), false)?;
+            Some(Box::new(self.expression(0)?))
+        } else {
+            None
+        };
+        Ok(SynKind::Condition {
+            cond: Box::new(left),
+            then: Box::new(then),
+            otherwise,
+        })
+    }
+
+    #[inline(never)]
     fn call(&mut self, left: Syn, pos: usize) -> Result<Syn> {
         let mut args = Vec::new();
         let mut partial = false;
@@ -528,13 +586,10 @@ impl Parser {
                 sig.push_str(&tok.text());
             }
             self.advance(Some(">"), false)?;
-            signature = Some(Signature::parse(&sig).map_err(|e| {
-                let offset = e.position.unwrap_or(0);
-                Failure {
-                    position: Some(sig_pos + offset),
-                    ..e
-                }
-            })?);
+            signature = Some(Box::new(Signature::parse(&sig).map_err(|mut e| {
+                e.position = Some(sig_pos + e.position.unwrap_or(0));
+                e
+            })?));
         }
         self.advance(Some("{"), false)?;
         let body = self.expression(0)?;
@@ -563,7 +618,7 @@ mod tests {
     use super::*;
 
     fn code(text: &str) -> Option<&'static str> {
-        parse(text).err().map(|e| e.code)
+        parse(text, MAX_PARSE_STACK).err().map(|e| e.code)
     }
 
     #[test]
@@ -593,7 +648,7 @@ mod tests {
             "[1..5]",
             "a.b@$x#$i[$x > 1]",
         ] {
-            assert!(parse(text).is_ok(), "{text}");
+            assert!(parse(text, MAX_PARSE_STACK).is_ok(), "{text}");
         }
     }
 }

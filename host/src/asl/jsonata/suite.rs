@@ -74,7 +74,11 @@ fn run_case(case: &serde_json::Value, dir: &Path, case_dir: &Path) -> Outcome {
         Ok(other) => format!("{other:?}"),
         Err(e) => format!("error {}: {}", e.code, e.message),
     };
-    if let Some(code) = case.get("code").and_then(|c| c.as_str()) {
+    let code = case
+        .get("code")
+        .or_else(|| case.get("error").and_then(|e| e.get("code")))
+        .and_then(|c| c.as_str());
+    if let Some(code) = code {
         return match &result {
             Err(e) if e.code == code => Outcome::Pass,
             r => Outcome::Fail(format!(
