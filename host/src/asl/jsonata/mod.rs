@@ -8,10 +8,6 @@
 //! Evaluation does no I/O, reads no clock and draws no OS randomness, and it is bounded (see
 //! [`Limits`]) so that no expression can hang the host or overflow its stack.
 
-// A JSONata failure carries its code, position, token and value, as jsonata-js reports them,
-// which makes it large; it travels only on the rare failing path, never in a loop's Ok case.
-#![allow(clippy::result_large_err)]
-
 pub mod ast;
 mod error;
 pub mod eval;
@@ -106,11 +102,15 @@ pub enum Evaluated {
 impl Expression {
     /// Parses the text between `{%` and `%}`.
     ///
-    /// Parsing recurses once per level of nesting, so it runs on a thread of its own with a
-    /// large stack: nesting up to [`parser::MAX_PARSE_DEPTH`] then parses whatever the caller's
-    /// stack. Parsing happens once per expression, so the thread's cost does not matter. Should
-    /// no thread be available, it runs here with a smaller nesting allowance.
+    /// Parsing recurses once per level of nesting. It runs on the caller's thread within a
+    /// stack allowance; an expression nested too deeply for it is parsed again on a thread of
+    /// its own with a large stack, so nesting up to [`parser::MAX_PARSE_DEPTH`] parses
+    /// whatever the caller's stack (such expressions are rare and parsed once).
     pub fn parse(text: &str) -> Result<Expression, Error> {
+        match Expression::parse_here(text, parser::MAX_PARSE_STACK) {
+            Err(e) if e.code == "U1004" => {}
+            done => return done,
+        }
         let owned = text.to_string();
         let spawned = std::thread::Builder::new()
             .name("jsonata-parse".into())

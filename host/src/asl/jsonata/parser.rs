@@ -8,7 +8,7 @@ use super::signature::Signature;
 
 /// Deepest nesting the parser accepts before refusing the expression: each level costs stack in
 /// the parser, the post-processing and the evaluator.
-pub const MAX_PARSE_DEPTH: usize = 64;
+pub const MAX_PARSE_DEPTH: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct Syn {

@@ -331,6 +331,8 @@ fn deep_nesting_is_refused() {
     );
     let ok = format!("{}1{}", "[".repeat(60), "]".repeat(60));
     assert!(Expression::parse(&ok).is_ok());
+    let ok = format!("{}1{}", "(".repeat(190), ")".repeat(190));
+    assert!(Expression::parse(&ok).is_ok());
     // Values nested by recursion stop at the value depth bound.
     let r = run(
         "($f := function($x, $n){ $n = 0 ? $x : $f({'a': $x}, $n - 1) }; $f(1, 5000))",
@@ -751,4 +753,104 @@ fn expressions_are_shareable() {
     fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
     assert_send_sync::<Expression>();
     assert_send_sync::<Bindings>();
+}
+
+/// A cheap stand-in for the fuzz target: token soup, parsed and evaluated, must never panic.
+#[test]
+fn random_token_soup_never_panics() {
+    const TOKENS: &[&str] = &[
+        "a",
+        "b",
+        "$",
+        "$$",
+        "$x",
+        "$f",
+        ".",
+        "[",
+        "]",
+        "{",
+        "}",
+        "(",
+        ")",
+        ",",
+        ";",
+        ":",
+        "?",
+        "?:",
+        "??",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "&",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "..",
+        ":=",
+        "~>",
+        "@",
+        "#",
+        "^",
+        "|",
+        "**",
+        "and",
+        "or",
+        "in",
+        "1",
+        "0",
+        "-1",
+        "2.5",
+        "'s'",
+        "\"t\"",
+        "true",
+        "null",
+        "function($x){$x}",
+        "$map",
+        "$sum",
+        "$string",
+        "$substring",
+        "$sort",
+        "$reduce",
+        "$match",
+        "/a+/",
+        "$replace",
+        "$keys",
+        "$each",
+        "$zip",
+        "$range",
+        "$partition",
+        "$hash",
+        "%",
+        "`n`",
+        "$lookup",
+        "$spread",
+        "$append",
+        "$count",
+        "[1,2,3]",
+    ];
+    let input = json!({"a": [1, {"b": 2}, "x"], "b": {"a": [3, 4]}});
+    let env = Environment { now_ms: 0, seed: 3 };
+    let limits = Limits {
+        max_steps: 5_000,
+        max_items: 1_000,
+        ..Limits::default()
+    };
+    let mut rng = super::eval::Rng::new(99);
+    for _ in 0..5000 {
+        let n = 1 + (rng.next_u64() % 12) as usize;
+        let text: Vec<&str> = (0..n)
+            .map(|_| TOKENS[(rng.next_u64() % TOKENS.len() as u64) as usize])
+            .collect();
+        let text = text.join(" ");
+        let outcome = std::panic::catch_unwind(|| {
+            if let Ok(e) = Expression::parse_here(&text, parser::MAX_PARSE_STACK) {
+                let _ = e.free_variables();
+                let _ = e.evaluate_with_limits(Some(&input), &Bindings::new(), &env, limits);
+            }
+        });
+        assert!(outcome.is_ok(), "panicked on {text}");
+    }
 }
