@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::errors::{Failure, names};
 use super::states::StateScope;
 use crate::asl::jsonata::{Bindings, Environment};
-use crate::asl::query::{self, Assign, JsonataTemplate, QueryError};
+use crate::asl::query::{self, Assign, Evaluable, JsonataTemplate, QueryError};
 use crate::asl::template::EvalError;
 
 /// The parts of `$states` a state defines at the point of evaluation.
@@ -109,8 +109,21 @@ impl<'s, 'a> Evaluator<'s, 'a> {
         Ok(value)
     }
 
-    /// A non-negative whole number (seconds, counts), as the number fields take it.
-    pub fn count_field(&self, template: &JsonataTemplate, field: &str) -> Result<u64, Failure> {
+    /// A non-negative whole number field (seconds, counts), written as a literal or an
+    /// expression; `None` when the state does not have it.
+    pub fn count(
+        &self,
+        value: &Option<Evaluable<u64>>,
+        field: &str,
+    ) -> Result<Option<u64>, Failure> {
+        match value {
+            Some(Evaluable::Literal(n)) => Ok(Some(*n)),
+            Some(Evaluable::Expression(t)) => self.count_field(t, field).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn count_field(&self, template: &JsonataTemplate, field: &str) -> Result<u64, Failure> {
         let value = self.typed_field(template, field, "number")?;
         value
             .as_u64()

@@ -177,11 +177,9 @@ fn jsonata_items(
             )),
         ));
     };
-    let max_concurrency = match &s.max_concurrency {
-        Some(Evaluable::Literal(n)) => *n,
-        Some(Evaluable::Expression(t)) => evaluator.count_field(t, "MaxConcurrency")?,
-        None => 0,
-    };
+    let max_concurrency = evaluator
+        .count(&s.max_concurrency, "MaxConcurrency")?
+        .unwrap_or(0);
     Ok((raw.clone(), items, max_concurrency as usize))
 }
 
@@ -192,11 +190,7 @@ fn jsonata_tolerance(
     scope: &StateScope<'_>,
 ) -> Result<(Option<u64>, Option<f64>), Failure> {
     let evaluator = Evaluator::new(scope, States::input(raw));
-    let count = match &s.tolerated_failure_count {
-        Some(Evaluable::Literal(n)) => Some(*n),
-        Some(Evaluable::Expression(t)) => Some(evaluator.count_field(t, "ToleratedFailureCount")?),
-        None => None,
-    };
+    let count = evaluator.count(&s.tolerated_failure_count, "ToleratedFailureCount")?;
     let percentage = match &s.tolerated_failure_percentage {
         Some(Evaluable::Literal(p)) => Some(*p),
         Some(Evaluable::Expression(t)) => {

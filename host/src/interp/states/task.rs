@@ -9,7 +9,6 @@ use serde_json::Value;
 use super::{Flow, StateScope, follow};
 use crate::asl::model::Task;
 use crate::asl::path::ReferencePath;
-use crate::asl::query::Evaluable;
 use crate::history::{ErrorDetails, EventDetails};
 use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Phase, ThreadId, TimerPurpose};
@@ -103,13 +102,8 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
     let prepared = (|| {
         if node.query.is_jsonata() {
             let evaluator = Evaluator::new(scope, States::input(raw));
-            let limit = |field: &Option<Evaluable<u64>>, name: &str| match field {
-                Some(Evaluable::Literal(n)) => Ok(Some(*n)),
-                Some(Evaluable::Expression(t)) => evaluator.count_field(t, name).map(Some),
-                None => Ok(None),
-            };
-            let timeout = limit(&s.timeout_seconds, "TimeoutSeconds")?;
-            let heartbeat = limit(&s.heartbeat_seconds, "HeartbeatSeconds")?;
+            let timeout = evaluator.count(&s.timeout_seconds, "TimeoutSeconds")?;
+            let heartbeat = evaluator.count(&s.heartbeat_seconds, "HeartbeatSeconds")?;
             let input = match &node.query.arguments {
                 Some(arguments) => evaluator.field(arguments, "Arguments")?,
                 None => (**raw).clone(),

@@ -81,12 +81,7 @@ fn jsonata_deadline(
     scope: &StateScope<'_>,
 ) -> Result<i64, Failure> {
     let evaluator = Evaluator::new(scope, States::input(input));
-    let seconds = match &s.seconds {
-        Some(Evaluable::Literal(n)) => Some(*n),
-        Some(Evaluable::Expression(t)) => Some(evaluator.count_field(t, "Seconds")?),
-        None => None,
-    };
-    if let Some(secs) = seconds {
+    if let Some(secs) = evaluator.count(&s.seconds, "Seconds")? {
         return Ok(after(now_ms, secs));
     }
     let timestamp = match &s.timestamp {
