@@ -91,7 +91,8 @@ async fn callback() {
     let (status, body) = conn.call("CreateStateMachine", &create.to_string()).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
     let machine = server
-        .machine("arn:aws:states:us-east-1:123456789012:stateMachine:parked")
+        .machines
+        .get("arn:aws:states:us-east-1:123456789012:stateMachine:parked")
         .expect("machine");
 
     // Park executions: start them, and take each task as a worker would (its token is then
@@ -107,12 +108,8 @@ async fn callback() {
                     async move {
                         let input = json!({"order": i});
                         server
-                            .start_execution(
-                                &machine,
-                                &format!("run-{i}"),
-                                input.to_string(),
-                                input,
-                            )
+                            .executions
+                            .start(&machine, &format!("run-{i}"), input.to_string(), input)
                             .await
                             .expect("start");
                     }
@@ -120,8 +117,8 @@ async fn callback() {
                 futures_join_all(starts).await;
                 for _ in chunk {
                     let task = server
-                        .resources
                         .activities
+                        .queues()
                         .take("parked", Some("bench".into()), Duration::from_secs(10))
                         .await
                         .expect("activity")
@@ -157,7 +154,7 @@ async fn callback() {
         after as f64 / 1e6,
         (after.saturating_sub(before)) as f64 / PARKED as f64,
     );
-    assert_eq!(server.running_count(), PARKED + 2_000);
+    assert_eq!(server.executions.running_count(), PARKED + 2_000);
 
     // Round trips: one keep-alive connection, one SendTaskSuccess at a time.
     let mut p50s = Vec::new();

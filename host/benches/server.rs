@@ -181,7 +181,7 @@ async fn standard() {
         for w in workers {
             w.await.expect("worker");
         }
-        while server.running_count() > 0 {
+        while server.executions.running_count() > 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let elapsed = began.elapsed().as_secs_f64();

@@ -10,13 +10,13 @@
 //! as later layers on top of these (see `design.md`).
 
 pub mod api;
+pub mod arn;
 pub mod asl;
 pub mod executor;
 pub mod history;
+pub mod host;
 pub mod integrations;
 pub mod interp;
 pub mod runtime;
-pub mod server;
 pub mod store;
 pub mod tokens;
-pub mod workers;

@@ -213,7 +213,7 @@ fn run_command(
         input,
         clock.now_ms(),
     );
-    let mut exec = Execution::new(program, info, stepwise::server::rand_seed());
+    let mut exec = Execution::new(program, info, stepwise::host::rand_seed());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;

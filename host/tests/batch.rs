@@ -11,7 +11,7 @@ use aws_sdk_batch::types::{JobStatus, RetryStrategy};
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{Value, json};
 
-use stepwise::server::HostConfig;
+use stepwise::host::HostConfig;
 use stepwise::store::memory::MemoryStore;
 use stepwise_test_artifacts as guest;
 

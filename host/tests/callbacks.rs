@@ -651,9 +651,13 @@ async fn parked_executions_wake_for_a_token_a_stop_and_a_timer() {
 async fn lambda_invoke_wait_for_task_token_records_the_submission_and_waits() {
     let host = Host::in_memory().await;
     let code = std::fs::read(stepwise_test_artifacts::ECHO).unwrap();
-    stepwise::api::lambda::deploy_code(&host.server, "echo", code)
-        .await
-        .unwrap();
+    stepwise::api::lambda::deploy_code(
+        &axum::extract::FromRef::from_ref(&host.server),
+        "echo",
+        code,
+    )
+    .await
+    .unwrap();
     let m = machine(
         &host,
         "lambda-token",

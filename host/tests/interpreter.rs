@@ -150,7 +150,7 @@ impl ScriptedRunner {
         let arn = lambda(name);
         self.calls()
             .into_iter()
-            .filter(|c| c.request.resource == arn)
+            .filter(|c| c.request.resource.as_str() == arn)
             .collect()
     }
 
@@ -199,7 +199,7 @@ impl TaskRunner for ScriptedRunner {
     fn run(&self, request: TaskRequest, heartbeat: Heartbeat) -> TaskFuture {
         let script = self
             .scripts
-            .get(&request.resource)
+            .get(request.resource.as_str())
             .unwrap_or_else(|| panic!("no script for {}", request.resource))
             .clone();
         let mut record = self.record.lock().unwrap();
@@ -1508,7 +1508,7 @@ fn busy_definition() -> Value {
 /// How the scripted world answers a task: after how many milliseconds, with what outcome.
 fn busy_world(req: &TaskRequest) -> (i64, Result<Value, Failure>) {
     let retry = req.context["State"]["RetryCount"].as_u64().unwrap();
-    if req.resource == lambda("slow") {
+    if req.resource.as_str() == lambda("slow") {
         return (60_000, Ok(json!("never")));
     }
     let v = req.input["v"].as_i64().unwrap();

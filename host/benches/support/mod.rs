@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use stepwise::server::{HostConfig, Server};
+use stepwise::host::{Host, HostConfig};
 use stepwise::store::Store;
 
 /// A keep-alive HTTP/1.1 connection that writes requests as bytes and reads just enough of
@@ -99,9 +99,9 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// The host on `store` with the echo guest deployed as `echo`, serving on a free port.
-pub async fn start_server(store: Arc<dyn Store>) -> (Arc<Server>, String) {
+pub async fn start_server(store: Arc<dyn Store>) -> (Host, String) {
     let cache = std::env::temp_dir().join("stepwise-bench-components");
-    let server = Server::start(
+    let server = Host::start(
         store,
         HostConfig {
             cache_dir: Some(cache),
@@ -111,7 +111,7 @@ pub async fn start_server(store: Arc<dyn Store>) -> (Arc<Server>, String) {
     .await
     .expect("server");
     let code = std::fs::read(stepwise_test_artifacts::ECHO).expect("the echo guest");
-    stepwise::api::lambda::deploy_code(&server, "echo", code)
+    stepwise::api::lambda::deploy_code(&axum::extract::FromRef::from_ref(&server), "echo", code)
         .await
         .expect("deploy");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

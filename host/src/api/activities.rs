@@ -11,9 +11,32 @@ use super::input::{
     MAX_TAGS, Tag, check_max_chars, check_name, check_tags, decode_token, encode_token, page_after,
     page_size, parse, states_arn, timestamp,
 };
+use crate::arn::Identity;
+use crate::executor::Clock;
+use crate::host::{Activities, Host};
 use crate::integrations::activity::MAX_POLL;
-use crate::server::Server;
 use crate::store::ActivityRecord;
+
+/// What the activity actions use.
+#[derive(Clone)]
+pub struct ActivitiesApi {
+    /// The activities.
+    pub activities: Arc<Activities>,
+    /// Region and account of new ARNs.
+    pub identity: Identity,
+    /// Creation times.
+    pub clock: Clock,
+}
+
+impl axum::extract::FromRef<Host> for ActivitiesApi {
+    fn from_ref(host: &Host) -> Self {
+        ActivitiesApi {
+            activities: host.activities.clone(),
+            identity: host.identity.clone(),
+            clock: host.clock,
+        }
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,14 +67,14 @@ struct ListInput {
 }
 
 /// The activity an ARN names, or AWS's errors.
-pub fn find(server: &Server, arn: &str) -> Result<ActivityRecord, ApiError> {
+pub fn find(api: &ActivitiesApi, arn: &str) -> Result<ActivityRecord, ApiError> {
     states_arn(arn, &["activity"])?;
-    server
-        .activity(arn)
+    api.activities
+        .get(arn)
         .ok_or_else(|| ApiError::ActivityDoesNotExist(format!("Activity Does Not Exist: '{arn}'")))
 }
 
-pub(super) async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn create(api: &ActivitiesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: CreateInput = parse(input)?;
     check_name(&input.name)?;
     check_tags(&input.tags)?;
@@ -60,8 +83,9 @@ pub(super) async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, 
         .iter()
         .map(|t| (t.key.clone(), t.value.clone()))
         .collect();
-    crate::workers::pool_of(&tags).map_err(ApiError::ValidationException)?;
-    let arn = server.identity.states_arn("activity", &input.name);
+    crate::host::activities::pool_of(&tags)
+        .map_err(|e| ApiError::ValidationException(e.to_string()))?;
+    let arn = api.identity.states_arn("activity", &input.name);
     if input.tags.len() > MAX_TAGS {
         return Err(ApiError::TooManyTags {
             message: format!("Too many tags: {} (at most {MAX_TAGS})", input.tags.len()),
@@ -69,34 +93,34 @@ pub(super) async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, 
         });
     }
     // As AWS: CreateActivity is idempotent; an existing activity is returned as it is.
-    if let Some(existing) = server.activity(&arn) {
+    if let Some(existing) = api.activities.get(&arn) {
         return Ok(json!({"activityArn": arn, "creationDate": timestamp(existing.created_ms)}));
     }
     let record = ActivityRecord {
         arn: arn.clone(),
         name: input.name,
-        created_ms: server.clock.now_ms(),
+        created_ms: api.clock.now_ms(),
         tags,
     };
     let created = record.created_ms;
-    server.put_activity(record).await?;
+    api.activities.put(record).await?;
     Ok(json!({"activityArn": arn, "creationDate": timestamp(created)}))
 }
 
-pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn describe(api: &ActivitiesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
-    let a = find(server, &input.activity_arn)?;
+    let a = find(api, &input.activity_arn)?;
     Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": timestamp(a.created_ms)}))
 }
 
-pub(super) async fn delete(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn delete(api: &ActivitiesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     states_arn(&input.activity_arn, &["activity"])?;
-    server.delete_activity(&input.activity_arn).await?;
+    api.activities.delete(&input.activity_arn).await?;
     Ok(json!({}))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn list(api: &ActivitiesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     let size = page_size(input.max_results)?;
     let after = input
@@ -104,7 +128,7 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
         .as_deref()
         .map(|t| decode_token("activities", t))
         .transpose()?;
-    let all = server.activities();
+    let all = api.activities.list();
     let (page, next) = page_after(&all, |a| &a.arn, after.as_deref(), size);
     let items: Vec<Value> = page
         .iter()
@@ -119,15 +143,15 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
 
 /// GetActivityTask: waits up to 60 s for a task of the activity; an empty answer when none
 /// came, as AWS.
-pub(super) async fn get_task(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn get_task(api: &ActivitiesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: GetTaskInput = parse(input)?;
     if let Some(worker) = &input.worker_name {
         check_max_chars("workerName", Some(worker), 80)?;
     }
-    let activity = find(server, &input.activity_arn)?;
-    let task = server
-        .resources
+    let activity = find(api, &input.activity_arn)?;
+    let task = api
         .activities
+        .queues()
         .take(&activity.name, input.worker_name, MAX_POLL)
         .await
         .map_err(|e| ApiError::ActivityDoesNotExist(e.to_string()))?;

@@ -18,8 +18,9 @@ use axum::routing::post;
 use serde_json::{Map, Value, json};
 
 use super::read_body;
+use crate::host::Host;
+use crate::integrations::batch::Jobs;
 use crate::integrations::batch::{BatchError, JobStatus};
-use crate::server::Server;
 
 /// Largest request: a SubmitJob with its parameters and overrides is a few KiB; Batch caps
 /// a job's whole submission at 30 KiB, so 1 MiB is generous.
@@ -30,7 +31,7 @@ const MAX_DESCRIBE: usize = 100;
 const MAX_LIST: usize = 1000;
 
 /// The Batch routes.
-pub fn routes() -> Router<Arc<Server>> {
+pub fn routes() -> Router<Host> {
     Router::new()
         .route("/v1/submitjob", post(submit))
         .route("/v1/describejobs", post(describe))
@@ -84,9 +85,9 @@ fn string<'a>(o: &'a Map<String, Value>, name: &str, required: bool) -> Result<O
     }
 }
 
-async fn submit(State(server): State<Arc<Server>>, body: Body) -> Result<axum::Json<Value>> {
+async fn submit(State(jobs): State<Arc<Jobs>>, body: Body) -> Result<axum::Json<Value>> {
     let request = Value::Object(object(body).await?);
-    let job = server.batch.submit(&request).await?;
+    let job = jobs.submit(&request).await?;
     Ok(axum::Json(json!({
         "jobArn": job.job_arn,
         "jobId": job.job_id,
@@ -94,7 +95,7 @@ async fn submit(State(server): State<Arc<Server>>, body: Body) -> Result<axum::J
     })))
 }
 
-async fn describe(State(server): State<Arc<Server>>, body: Body) -> Result<axum::Json<Value>> {
+async fn describe(State(jobs): State<Arc<Jobs>>, body: Body) -> Result<axum::Json<Value>> {
     let o = object(body).await?;
     let Some(Value::Array(ids)) = o.get("jobs") else {
         return Err(client("jobs is required: a list of job ids"));
@@ -112,14 +113,14 @@ async fn describe(State(server): State<Arc<Server>>, body: Body) -> Result<axum:
         };
         // Batch takes ids or job ARNs, and leaves unknown ones out of the answer.
         let id = id.rsplit_once(":job/").map_or(id, |(_, id)| id);
-        if let Some(job) = server.batch.job(id) {
+        if let Some(job) = jobs.job(id) {
             found.push(job.describe());
         }
     }
     Ok(axum::Json(json!({ "jobs": found })))
 }
 
-async fn list(State(server): State<Arc<Server>>, body: Body) -> Result<axum::Json<Value>> {
+async fn list(State(jobs): State<Arc<Jobs>>, body: Body) -> Result<axum::Json<Value>> {
     let o = object(body).await?;
     let Some(queue) = string(&o, "jobQueue", false)? else {
         return Err(client(
@@ -150,7 +151,7 @@ async fn list(State(server): State<Arc<Server>>, body: Body) -> Result<axum::Jso
             .parse::<usize>()
             .map_err(|_| client(format!("nextToken '{t}' is not one this host gave")))?,
     };
-    let jobs = server.batch.list(queue, status);
+    let jobs = jobs.list(queue, status);
     let page: Vec<Value> = jobs
         .iter()
         .skip(start)
@@ -171,16 +172,22 @@ fn stop_request(o: &Map<String, Value>) -> Result<(&str, &str)> {
     Ok((id.rsplit_once(":job/").map_or(id, |(_, id)| id), reason))
 }
 
-async fn terminate(State(server): State<Arc<Server>>, body: Body) -> Result<axum::Json<Value>> {
+async fn terminate(State(jobs): State<Arc<Jobs>>, body: Body) -> Result<axum::Json<Value>> {
     let o = object(body).await?;
     let (id, reason) = stop_request(&o)?;
-    server.batch.terminate(id, reason).await?;
+    jobs.terminate(id, reason).await?;
     Ok(axum::Json(json!({})))
 }
 
-async fn cancel(State(server): State<Arc<Server>>, body: Body) -> Result<axum::Json<Value>> {
+async fn cancel(State(jobs): State<Arc<Jobs>>, body: Body) -> Result<axum::Json<Value>> {
     let o = object(body).await?;
     let (id, reason) = stop_request(&o)?;
-    server.batch.cancel(id, reason).await?;
+    jobs.cancel(id, reason).await?;
     Ok(axum::Json(json!({})))
+}
+
+impl axum::extract::FromRef<Host> for Arc<Jobs> {
+    fn from_ref(host: &Host) -> Self {
+        host.services.batch.clone()
+    }
 }

@@ -8,104 +8,74 @@ use serde_json::json;
 
 use crate::store::StoreError;
 
-/// A Step Functions API error. Each variant is the AWS error of that name.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[allow(missing_docs)]
-pub enum ApiError {
-    #[error("{0}")]
-    InvalidName(String),
-    #[error("{0}")]
-    InvalidArn(String),
-    #[error("{0}")]
-    InvalidDefinition(String),
-    #[error("{0}")]
-    InvalidExecutionInput(String),
-    #[error("{0}")]
-    InvalidToken(String),
-    #[error("{0}")]
-    InvalidLoggingConfiguration(String),
-    #[error("{0}")]
-    InvalidTracingConfiguration(String),
-    #[error("{0}")]
-    MissingRequiredParameter(String),
-    #[error("{0}")]
-    StateMachineDoesNotExist(String),
-    #[error("{0}")]
-    StateMachineAlreadyExists(String),
-    #[error("{0}")]
-    StateMachineTypeNotSupported(String),
-    #[error("{0}")]
-    ExecutionDoesNotExist(String),
-    #[error("{0}")]
-    ExecutionAlreadyExists(String),
-    #[error("{0}")]
-    ActivityDoesNotExist(String),
-    #[error("{0}")]
-    ResourceNotFound(String),
-    #[error("{0}")]
-    TaskDoesNotExist(String),
-    #[error("{0}")]
-    TaskTimedOut(String),
-    #[error("{0}")]
-    InvalidOutput(String),
-    /// TooManyTags names the resource.
-    #[error("{message}")]
-    TooManyTags {
-        message: String,
-        resource_name: String,
-    },
+/// Declares [`ApiError`] and its AWS error names in one table: each variant carries its
+/// message and is sent as the `__type` written beside it.
+macro_rules! api_errors {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
+        /// A Step Functions API error. Each variant is the AWS error of its name.
+        #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+        #[allow(missing_docs)]
+        pub enum ApiError {
+            $( $(#[$doc])* #[error("{0}")] $variant(String), )*
+            /// TooManyTags names the resource.
+            #[error("{message}")]
+            TooManyTags {
+                message: String,
+                resource_name: String,
+            },
+        }
+
+        impl ApiError {
+            /// The AWS error name, sent as `__type`.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( ApiError::$variant(_) => $name, )*
+                    ApiError::TooManyTags { .. } => "TooManyTags",
+                }
+            }
+        }
+    };
+}
+
+api_errors! {
+    InvalidName => "InvalidName",
+    InvalidArn => "InvalidArn",
+    InvalidDefinition => "InvalidDefinition",
+    InvalidExecutionInput => "InvalidExecutionInput",
+    InvalidToken => "InvalidToken",
+    InvalidLoggingConfiguration => "InvalidLoggingConfiguration",
+    InvalidTracingConfiguration => "InvalidTracingConfiguration",
+    MissingRequiredParameter => "MissingRequiredParameter",
+    StateMachineDoesNotExist => "StateMachineDoesNotExist",
+    StateMachineAlreadyExists => "StateMachineAlreadyExists",
+    StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
+    ExecutionDoesNotExist => "ExecutionDoesNotExist",
+    ExecutionAlreadyExists => "ExecutionAlreadyExists",
+    ActivityDoesNotExist => "ActivityDoesNotExist",
+    ResourceNotFound => "ResourceNotFound",
+    TaskDoesNotExist => "TaskDoesNotExist",
+    TaskTimedOut => "TaskTimedOut",
+    InvalidOutput => "InvalidOutput",
     /// A request field out of its constraints.
-    #[error("{0}")]
-    ValidationException(String),
+    ValidationException => "ValidationException",
     /// The body is not the JSON the action takes.
-    #[error("{0}")]
-    SerializationException(String),
+    SerializationException => "SerializationException",
     /// X-Amz-Target names no action.
-    #[error("{0}")]
-    UnknownOperationException(String),
+    UnknownOperationException => "UnknownOperationException",
     /// The request body is larger than the API takes.
-    #[error("{0}")]
-    RequestEntityTooLarge(String),
+    RequestEntityTooLarge => "RequestEntityTooLargeException",
+    /// The host cannot do it now (it is shutting down, or does not hold the execution):
+    /// HTTP 503, worth retrying.
+    ServiceUnavailable => "ServiceUnavailable",
     /// The host's own fault (the store failed, ...): HTTP 500.
-    #[error("{0}")]
-    InternalFailure(String),
+    InternalFailure => "InternalFailure",
 }
 
 impl ApiError {
-    /// The AWS error name, sent as `__type`.
-    pub fn name(&self) -> &'static str {
-        use ApiError::*;
-        match self {
-            InvalidName(_) => "InvalidName",
-            InvalidArn(_) => "InvalidArn",
-            InvalidDefinition(_) => "InvalidDefinition",
-            InvalidExecutionInput(_) => "InvalidExecutionInput",
-            InvalidToken(_) => "InvalidToken",
-            InvalidLoggingConfiguration(_) => "InvalidLoggingConfiguration",
-            InvalidTracingConfiguration(_) => "InvalidTracingConfiguration",
-            MissingRequiredParameter(_) => "MissingRequiredParameter",
-            StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
-            StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
-            StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
-            ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
-            ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
-            ActivityDoesNotExist(_) => "ActivityDoesNotExist",
-            ResourceNotFound(_) => "ResourceNotFound",
-            TaskDoesNotExist(_) => "TaskDoesNotExist",
-            TaskTimedOut(_) => "TaskTimedOut",
-            InvalidOutput(_) => "InvalidOutput",
-            TooManyTags { .. } => "TooManyTags",
-            ValidationException(_) => "ValidationException",
-            SerializationException(_) => "SerializationException",
-            UnknownOperationException(_) => "UnknownOperationException",
-            RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
-            InternalFailure(_) => "InternalFailure",
-        }
-    }
-
     fn status(&self) -> StatusCode {
         match self {
             ApiError::InternalFailure(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RequestEntityTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         }

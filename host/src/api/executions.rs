@@ -11,11 +11,32 @@ use super::input::{
     check_max_chars, check_name, decode_token, encode_token, page_size, parse, states_arn,
     timestamp,
 };
-use super::machines;
-use crate::executor;
-use crate::interp::{Execution, MAX_PAYLOAD_BYTES, Status};
-use crate::server::{Machine, Server, StartExecutionError, StopError, rand_seed};
-use crate::store::{ExecutionQuery, ExecutionRecord, ExecutionStatus, MachineType};
+use super::lookup;
+use crate::host::executions::billed_memory_mb;
+use crate::host::{Executions, Host, Machines, StartExecutionError, StopError};
+use crate::interp::{MAX_PAYLOAD_BYTES, Status};
+use crate::store::{ExecutionQuery, ExecutionRecord, ExecutionStatus, MachineType, Store};
+
+/// What the execution actions use.
+#[derive(Clone)]
+pub struct ExecutionsApi {
+    /// The machines executions are started from.
+    pub machines: Arc<Machines>,
+    /// The running executions.
+    pub executions: Arc<Executions>,
+    /// Records and histories, for Describe, List and GetExecutionHistory.
+    pub store: Arc<dyn Store>,
+}
+
+impl axum::extract::FromRef<Host> for ExecutionsApi {
+    fn from_ref(host: &Host) -> Self {
+        ExecutionsApi {
+            machines: host.machines.clone(),
+            executions: host.executions.clone(),
+            store: host.store.clone(),
+        }
+    }
+}
 
 /// Longest `error` StopExecution takes.
 const MAX_ERROR_CHARS: usize = 256;
@@ -65,17 +86,6 @@ struct HistoryInput {
     include_execution_data: Option<bool>,
 }
 
-/// A Standard execution by ARN, or AWS's errors.
-pub fn find(server: &Server, arn: &str) -> Result<ExecutionRecord, ApiError> {
-    let parsed = states_arn(arn, &["execution", "express"])?;
-    let missing = || ApiError::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'"));
-    if parsed.kind == "express" {
-        // Express executions keep no record to describe, as on AWS.
-        return Err(missing());
-    }
-    server.store.execution(arn)?.ok_or_else(missing)
-}
-
 /// The input text of a start request, checked: at most 256 KiB, and JSON.
 fn execution_input(text: Option<String>) -> Result<(String, Value), ApiError> {
     let text = text.unwrap_or_else(|| "{}".to_owned());
@@ -101,24 +111,17 @@ fn execution_name(name: Option<String>) -> Result<String, ApiError> {
     }
 }
 
-pub(super) async fn start(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
-    let machine = machines::find(server, &input.state_machine_arn)?;
+    let machine = lookup::machine(&api.machines, &input.state_machine_arn)?;
     let name = execution_name(input.name)?;
     let (text, value) = execution_input(input.input)?;
     if machine.record.kind == MachineType::Express {
         // An asynchronous Express execution: run in memory, nothing kept.
-        let start_ms = server.clock.now_ms();
-        let arn = express_arn(server, &machine, &name);
-        let server = server.clone();
-        let express = arn.clone();
-        tokio::spawn(async move {
-            let (exec, _) = run_express(&server, &machine, &express, &name, value, start_ms).await;
-            tracing::debug!(execution = %express, status = ?exec.status, "express execution ended");
-        });
+        let (arn, start_ms) = api.executions.start_express(&machine, &name, value);
         return Ok(json!({"executionArn": arn, "startDate": timestamp(start_ms)}));
     }
-    match server.start_execution(&machine, &name, text, value).await {
+    match api.executions.start(&machine, &name, text, value).await {
         Ok(started) => Ok(json!({
             "executionArn": started.arn,
             "startDate": timestamp(started.start_ms),
@@ -130,33 +133,9 @@ pub(super) async fn start(server: &Arc<Server>, input: &[u8]) -> Result<Value, A
     }
 }
 
-fn express_arn(server: &Server, machine: &Machine, name: &str) -> String {
-    server.identity.states_arn(
-        "express",
-        &format!("{}:{name}:{}", machine.record.name, uuid::Uuid::new_v4()),
-    )
-}
-
-/// Runs an Express execution to its end in memory; returns it and its end time.
-async fn run_express(
-    server: &Arc<Server>,
-    machine: &Machine,
-    arn: &str,
-    name: &str,
-    input: Value,
-    start_ms: i64,
-) -> (Execution, i64) {
-    let info = server.execution_info(&machine.record, arn, name, input, start_ms);
-    let mut exec = Execution::new(machine.program.clone(), info, rand_seed());
-    if let Err(e) = executor::run(&mut exec, server.runner.clone(), server.clock).await {
-        tracing::error!(execution = %arn, error = %e, "express execution stopped");
-    }
-    (exec, server.clock.now_ms())
-}
-
-pub(super) async fn start_sync(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn start_sync(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
-    let machine = machines::find(server, &input.state_machine_arn)?;
+    let machine = lookup::machine(&api.machines, &input.state_machine_arn)?;
     if machine.record.kind != MachineType::Express {
         return Err(ApiError::StateMachineTypeNotSupported(
             "This operation is not supported by this type of state machine".into(),
@@ -164,11 +143,15 @@ pub(super) async fn start_sync(server: &Arc<Server>, input: &[u8]) -> Result<Val
     }
     let name = execution_name(input.name)?;
     let (text, value) = execution_input(input.input)?;
-    let start_ms = server.clock.now_ms();
-    let arn = express_arn(server, &machine, &name);
-    let (exec, stop_ms) = run_express(server, &machine, &arn, &name, value, start_ms).await;
+    let run = api
+        .executions
+        .run_express(&machine, &name, value)
+        .await
+        .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
+    let (start_ms, stop_ms, exec) = (run.start_ms, run.stop_ms, &run.exec);
+    let billed_mb = billed_memory_mb(machine.record.definition.len(), text.len(), exec);
     let mut out = json!({
-        "executionArn": arn,
+        "executionArn": run.arn,
         "stateMachineArn": machine.record.arn,
         "name": name,
         "startDate": timestamp(start_ms),
@@ -176,7 +159,7 @@ pub(super) async fn start_sync(server: &Arc<Server>, input: &[u8]) -> Result<Val
         "input": text,
         "inputDetails": {"included": true},
         "billingDetails": {
-            "billedMemoryUsedInMB": 64,
+            "billedMemoryUsedInMB": billed_mb,
             // Express bills in 100 ms units, rounded up.
             "billedDurationInMilliseconds": ((stop_ms - start_ms).max(1) + 99) / 100 * 100,
         },
@@ -205,19 +188,21 @@ pub(super) async fn start_sync(server: &Arc<Server>, input: &[u8]) -> Result<Val
     Ok(out)
 }
 
-pub(super) async fn stop(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn stop(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StopInput = parse(input)?;
     states_arn(&input.execution_arn, &["execution", "express"])?;
     check_max_chars("error", input.error.as_deref(), MAX_ERROR_CHARS)?;
     check_max_chars("cause", input.cause.as_deref(), MAX_CAUSE_CHARS)?;
-    match server
-        .stop_execution(&input.execution_arn, input.error, input.cause)
+    match api
+        .executions
+        .stop(&input.execution_arn, input.error, input.cause)
         .await
     {
         Ok(stop_ms) => Ok(json!({"stopDate": timestamp(stop_ms)})),
         Err(StopError::DoesNotExist(arn)) => Err(ApiError::ExecutionDoesNotExist(format!(
             "Execution Does Not Exist: '{arn}'"
         ))),
+        Err(e @ StopError::NotHeld(_)) => Err(ApiError::ServiceUnavailable(e.to_string())),
         Err(StopError::Store(e)) => Err(e.into()),
     }
 }
@@ -235,9 +220,9 @@ fn summary(e: &ExecutionRecord) -> Map<String, Value> {
     m
 }
 
-pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
-    let e = find(server, &input.execution_arn)?;
+    let e = lookup::execution(&*api.store, &input.execution_arn)?;
     let mut out = summary(&e);
     out.insert("input".into(), e.input.clone().into());
     out.insert("inputDetails".into(), json!({"included": true}));
@@ -256,7 +241,7 @@ pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiE
     Ok(Value::Object(out))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     if input.map_run_arn.is_some() {
         return Err(ApiError::ValidationException(
@@ -268,7 +253,7 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
             "Must specify either stateMachineArn or mapRunArn".into(),
         ));
     };
-    let machine = machines::find(server, &machine_arn)?;
+    let machine = lookup::machine(&api.machines, &machine_arn)?;
     if machine.record.kind == MachineType::Express {
         return Err(ApiError::StateMachineTypeNotSupported(
             "This operation is not supported by this type of state machine".into(),
@@ -299,7 +284,7 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
                 .map_err(|_| ApiError::InvalidToken(format!("Invalid Token: '{t}'")))
         })
         .transpose()?;
-    let mut page = server.store.executions(&ExecutionQuery {
+    let mut page = api.store.executions(&ExecutionQuery {
         machine_arn,
         status,
         before_seq,
@@ -334,12 +319,12 @@ fn without_data(mut event: Value) -> Value {
     event
 }
 
-pub(super) fn history(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn history(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: HistoryInput = parse(input)?;
-    let execution = find(server, &input.execution_arn)?;
+    let execution = lookup::execution(&*api.store, &input.execution_arn)?;
     let size = page_size(input.max_results)?;
     let list = format!("history {} {}", input.execution_arn, input.reverse_order);
-    let mut events = server.store.history(execution.seq)?;
+    let mut events = api.store.history(execution.seq)?;
     if input.reverse_order {
         events.reverse();
     }

@@ -6,10 +6,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::integrations::resource::Arn;
+use crate::arn::Arn;
 
-/// Longest name of a state machine, execution or activity.
-pub const MAX_NAME_CHARS: usize = 80;
+pub use crate::arn::MAX_NAME_CHARS;
 /// Largest definition, in bytes (1 MiB).
 pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
 /// Most results a page holds, and the default.
@@ -35,14 +34,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// none of whitespace, brackets, wildcards, the special characters
 /// `" # % \ ^ | ~ ` $ & , ; : /`, or control characters.
 pub fn check_name(name: &str) -> Result<(), ApiError> {
-    let forbidden = |c: char| {
-        c.is_whitespace()
-            || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
-            || ('\u{0}'..='\u{1f}').contains(&c)
-            || ('\u{7f}'..='\u{9f}').contains(&c)
-    };
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(forbidden) {
+    if !crate::arn::is_valid_name(name) {
         return Err(ApiError::InvalidName(format!("Invalid Name: '{name}'")));
     }
     Ok(())

@@ -21,9 +21,42 @@ use serde_json::{Value, json};
 use super::error::LambdaError;
 use super::input::page_after;
 use super::read_body;
+use crate::arn::Identity;
+use crate::executor::Clock;
+use crate::host::{Functions, Host, function_config};
 use crate::integrations::lambda::{FunctionRef, LATEST};
 use crate::runtime::{ConfigError, DeployError, FunctionConfig, Invocation, InvokeError};
-use crate::server::{Server, function_config};
+use crate::runtime::{GuestCalls, Runtime};
+
+/// What Lambda's actions use: the functions, and where invoked functions' calls go.
+#[derive(Clone)]
+pub struct LambdaApi {
+    /// The deployed functions' Lambda fields (and their runtime).
+    pub functions: Arc<Functions>,
+    /// Where a function's calls to service integrations go.
+    pub calls: Arc<dyn GuestCalls>,
+    /// Region and account of function ARNs.
+    pub identity: Identity,
+    /// LastModified times.
+    pub clock: Clock,
+}
+
+impl LambdaApi {
+    fn runtime(&self) -> &Arc<Runtime> {
+        self.functions.runtime()
+    }
+}
+
+impl axum::extract::FromRef<Host> for LambdaApi {
+    fn from_ref(host: &Host) -> Self {
+        LambdaApi {
+            functions: host.functions.clone(),
+            calls: host.services.resources.clone(),
+            identity: host.identity.clone(),
+            clock: host.clock,
+        }
+    }
+}
 
 /// Largest CreateFunction or UpdateFunctionCode request: Lambda takes 50 MB zipped, which is
 /// about 67 MB as base64.
@@ -34,7 +67,7 @@ pub const MAX_INVOKE_BYTES: usize = 6 * 1024 * 1024;
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// The Lambda routes.
-pub fn routes() -> Router<Arc<Server>> {
+pub fn routes() -> Router<Host> {
     Router::new()
         .route("/2015-03-31/functions", post(create).get(list))
         .route("/2015-03-31/functions/", post(create).get(list))
@@ -125,10 +158,10 @@ fn function_name(raw: &str) -> Result<String> {
         })
 }
 
-fn not_found(server: &Server, name: &str) -> LambdaError {
+fn not_found(api: &LambdaApi, name: &str) -> LambdaError {
     LambdaError::ResourceNotFound(format!(
         "Function not found: {}",
-        server.identity.function_arn(name)
+        api.identity.function_arn(name)
     ))
 }
 
@@ -185,15 +218,15 @@ fn last_modified(ms: i64) -> String {
 }
 
 /// The FunctionConfiguration Lambda returns, from what is stored and what is deployed.
-fn configuration(server: &Server, meta: &Value) -> Value {
+fn configuration(api: &LambdaApi, meta: &Value) -> Value {
     let name = function_name_of(meta);
     let mut out = meta.clone();
-    out["FunctionArn"] = server.identity.function_arn(name).into();
+    out["FunctionArn"] = api.identity.function_arn(name).into();
     out["Version"] = LATEST.into();
     out["State"] = "Active".into();
     out["LastUpdateStatus"] = "Successful".into();
     out["PackageType"] = "Zip".into();
-    if let Some(f) = server.runtime.function(name) {
+    if let Some(f) = api.runtime().function(name) {
         out["CodeSize"] = f.code_size().into();
         out["CodeSha256"] = base64::engine::general_purpose::STANDARD
             .encode(f.code_sha256())
@@ -204,12 +237,12 @@ fn configuration(server: &Server, meta: &Value) -> Value {
 
 /// Deploys `code` (compiling it off the async threads) as function `name`.
 async fn deploy(
-    server: &Arc<Server>,
+    api: &LambdaApi,
     name: &str,
     code: Vec<u8>,
     config: FunctionConfig,
 ) -> Result<Vec<u8>> {
-    let runtime = server.runtime.clone();
+    let runtime = api.runtime().clone();
     let owned = name.to_owned();
     tokio::task::spawn_blocking(move || {
         runtime
@@ -244,19 +277,19 @@ fn set_text(meta: &mut Value, key: &str, value: Option<String>) {
     }
 }
 
-async fn create(State(server): State<Arc<Server>>, body: Body) -> Response {
+async fn create(State(api): State<LambdaApi>, body: Body) -> Response {
     let result: Result<Value> = async {
         let input: CreateInput = json_body(body, MAX_CODE_REQUEST_BYTES).await?;
         let code = component_bytes(input.code.zip_file.as_deref())?;
-        create_function(&server, input, code).await
+        create_function(&api, input, code).await
     }
     .await;
     respond(result, StatusCode::CREATED)
 }
 
-async fn create_function(server: &Arc<Server>, input: CreateInput, code: Vec<u8>) -> Result<Value> {
+async fn create_function(api: &LambdaApi, input: CreateInput, code: Vec<u8>) -> Result<Value> {
     let name = function_name(&input.function_name)?;
-    if server.function_meta(&name).is_some() {
+    if api.functions.meta(&name).is_some() {
         return Err(LambdaError::ResourceConflict(format!(
             "Function already exist: {name}"
         )));
@@ -279,17 +312,17 @@ async fn create_function(server: &Arc<Server>, input: CreateInput, code: Vec<u8>
     );
     let config = function_config(&meta);
     config.validate().map_err(config_error)?;
-    let code = deploy(server, &name, code, config).await?;
-    server.put_function(&name, Some(code), meta.clone()).await?;
+    let code = deploy(api, &name, code, config).await?;
+    api.functions.put(&name, Some(code), meta.clone()).await?;
     tracing::info!(function = %name, "function created");
-    Ok(configuration(server, &meta))
+    Ok(configuration(api, &meta))
 }
 
 /// Deploys `code` as function `name`: created with Lambda's defaults, or, if it exists, with
 /// its code replaced and its configuration kept. What `stepwise serve --function` does.
-pub async fn deploy_code(server: &Arc<Server>, name: &str, code: Vec<u8>) -> Result<Value> {
-    if let Some(meta) = server.function_meta(name) {
-        return replace_code(server, name, meta, code).await;
+pub async fn deploy_code(api: &LambdaApi, name: &str, code: Vec<u8>) -> Result<Value> {
+    if let Some(meta) = api.functions.meta(name) {
+        return replace_code(api, name, meta, code).await;
     }
     let input = CreateInput {
         function_name: name.to_owned(),
@@ -302,26 +335,26 @@ pub async fn deploy_code(server: &Arc<Server>, name: &str, code: Vec<u8>) -> Res
         environment: None,
         code: Code::default(),
     };
-    create_function(server, input, code).await
+    create_function(api, input, code).await
 }
 
 /// Replaces the code of function `name`, whose stored fields are `meta`.
 async fn replace_code(
-    server: &Arc<Server>,
+    api: &LambdaApi,
     name: &str,
     mut meta: Value,
     code: Vec<u8>,
 ) -> Result<Value> {
-    let code = deploy(server, name, code, function_config(&meta)).await?;
-    touch(server, &mut meta);
-    server.put_function(name, Some(code), meta.clone()).await?;
+    let code = deploy(api, name, code, function_config(&meta)).await?;
+    touch(api, &mut meta);
+    api.functions.put(name, Some(code), meta.clone()).await?;
     tracing::info!(function = %name, "function code updated");
-    Ok(configuration(server, &meta))
+    Ok(configuration(api, &meta))
 }
 
 /// Marks a function as changed now: a new LastModified and RevisionId.
-fn touch(server: &Server, meta: &mut Value) {
-    meta["LastModified"] = last_modified(server.clock.now_ms()).into();
+fn touch(api: &LambdaApi, meta: &mut Value) {
+    meta["LastModified"] = last_modified(api.clock.now_ms()).into();
     meta["RevisionId"] = uuid::Uuid::new_v4().to_string().into();
 }
 
@@ -332,37 +365,38 @@ fn respond(result: Result<Value>, status: StatusCode) -> Response {
     }
 }
 
-fn existing(server: &Server, raw: &str) -> Result<(String, Value)> {
+fn existing(api: &LambdaApi, raw: &str) -> Result<(String, Value)> {
     let name = function_name(raw)?;
-    let meta = server
-        .function_meta(&name)
-        .ok_or_else(|| not_found(server, &name))?;
+    let meta = api
+        .functions
+        .meta(&name)
+        .ok_or_else(|| not_found(api, &name))?;
     Ok((name, meta))
 }
 
 async fn update_code(
-    State(server): State<Arc<Server>>,
+    State(api): State<LambdaApi>,
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
     let result: Result<Value> = async {
         // Found before the (large) body is read, as Lambda answers 404 first.
-        let (name, meta) = existing(&server, &raw)?;
+        let (name, meta) = existing(&api, &raw)?;
         let input: UpdateCodeInput = json_body(body, MAX_CODE_REQUEST_BYTES).await?;
         let code = component_bytes(input.zip_file.as_deref())?;
-        replace_code(&server, &name, meta, code).await
+        replace_code(&api, &name, meta, code).await
     }
     .await;
     respond(result, StatusCode::OK)
 }
 
 async fn update_configuration(
-    State(server): State<Arc<Server>>,
+    State(api): State<LambdaApi>,
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
     let result: Result<Value> = async {
-        let (name, mut meta) = existing(&server, &raw)?;
+        let (name, mut meta) = existing(&api, &raw)?;
         let input: UpdateConfigInput = json_body(body, MAX_REQUEST_BYTES).await?;
         set_text(&mut meta, "Role", input.role);
         set_text(&mut meta, "Runtime", input.runtime);
@@ -374,25 +408,24 @@ async fn update_configuration(
             input.memory_size,
             input.environment,
         );
-        server
-            .runtime
+        api.runtime()
             .reconfigure(&name, function_config(&meta))
             .map_err(|e| match e {
                 DeployError::Config(c) => config_error(c),
                 other => deploy_error(other),
             })?;
-        touch(&server, &mut meta);
-        server.put_function(&name, None, meta.clone()).await?;
-        Ok(configuration(&server, &meta))
+        touch(&api, &mut meta);
+        api.functions.put(&name, None, meta.clone()).await?;
+        Ok(configuration(&api, &meta))
     }
     .await;
     respond(result, StatusCode::OK)
 }
 
-async fn get_function(State(server): State<Arc<Server>>, Path(raw): Path<String>) -> Response {
-    let result = existing(&server, &raw).map(|(_, meta)| {
+async fn get_function(State(api): State<LambdaApi>, Path(raw): Path<String>) -> Response {
+    let result = existing(&api, &raw).map(|(_, meta)| {
         json!({
-            "Configuration": configuration(&server, &meta),
+            "Configuration": configuration(&api, &meta),
             // The code lives in this host, not in S3: there is nothing to download.
             "Code": {"RepositoryType": "S3", "Location": ""},
         })
@@ -400,8 +433,8 @@ async fn get_function(State(server): State<Arc<Server>>, Path(raw): Path<String>
     respond(result, StatusCode::OK)
 }
 
-async fn get_configuration(State(server): State<Arc<Server>>, Path(raw): Path<String>) -> Response {
-    let result = existing(&server, &raw).map(|(_, meta)| configuration(&server, &meta));
+async fn get_configuration(State(api): State<LambdaApi>, Path(raw): Path<String>) -> Response {
+    let result = existing(&api, &raw).map(|(_, meta)| configuration(&api, &meta));
     respond(result, StatusCode::OK)
 }
 
@@ -409,7 +442,7 @@ fn function_name_of(meta: &Value) -> &str {
     meta["FunctionName"].as_str().unwrap_or_default()
 }
 
-async fn list(State(server): State<Arc<Server>>, Query(query): Query<ListQuery>) -> Response {
+async fn list(State(api): State<LambdaApi>, Query(query): Query<ListQuery>) -> Response {
     let size = match query.max_items.as_deref().map(str::parse::<usize>) {
         None => 50,
         Some(Ok(n)) if (1..=10_000).contains(&n) => n.min(50),
@@ -420,9 +453,9 @@ async fn list(State(server): State<Arc<Server>>, Query(query): Query<ListQuery>)
             .into_response();
         }
     };
-    let metas = server.function_metas();
+    let metas = api.functions.metas();
     let (page, next) = page_after(&metas, function_name_of, query.marker.as_deref(), size);
-    let functions: Vec<Value> = page.iter().map(|m| configuration(&server, m)).collect();
+    let functions: Vec<Value> = page.iter().map(|m| configuration(&api, m)).collect();
     let mut out = json!({ "Functions": functions });
     if let Some(last) = next {
         out["NextMarker"] = last.into();
@@ -430,10 +463,10 @@ async fn list(State(server): State<Arc<Server>>, Query(query): Query<ListQuery>)
     (StatusCode::OK, axum::Json(out)).into_response()
 }
 
-async fn delete(State(server): State<Arc<Server>>, Path(raw): Path<String>) -> Response {
+async fn delete(State(api): State<LambdaApi>, Path(raw): Path<String>) -> Response {
     let result: Result<()> = async {
-        let (name, _) = existing(&server, &raw)?;
-        server.delete_function(&name).await?;
+        let (name, _) = existing(&api, &raw)?;
+        api.functions.delete(&name).await?;
         tracing::info!(function = %name, "function deleted");
         Ok(())
     }
@@ -445,17 +478,17 @@ async fn delete(State(server): State<Arc<Server>>, Path(raw): Path<String>) -> R
 }
 
 async fn invoke(
-    State(server): State<Arc<Server>>,
+    State(api): State<LambdaApi>,
     Path(raw): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let result: Result<Response> = async {
-        let (name, _) = existing(&server, &raw)?;
-        let function = server
-            .runtime
+        let (name, _) = existing(&api, &raw)?;
+        let function = api
+            .runtime()
             .function(&name)
-            .ok_or_else(|| not_found(&server, &name))?;
+            .ok_or_else(|| not_found(&api, &name))?;
         let bytes = read_body(body, MAX_INVOKE_BYTES).await.map_err(|limit| {
             LambdaError::RequestTooLarge(format!(
                 "Request must be smaller than {limit} bytes for the InvokeFunction operation"
@@ -478,11 +511,11 @@ async fn invoke(
             .get("x-amz-invocation-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("RequestResponse");
-        let resources: Arc<dyn crate::runtime::GuestCalls> = server.resources.clone();
+        let resources = api.calls.clone();
         match kind {
             "DryRun" => Ok(StatusCode::NO_CONTENT.into_response()),
             "Event" => {
-                let runtime = server.runtime.clone();
+                let runtime = api.runtime().clone();
                 tokio::spawn(async move {
                     let invocation = Invocation::new(&payload, "{}").calls(resources, 0);
                     if let Err(e) = runtime.invoke(&function, invocation).await {
@@ -493,7 +526,7 @@ async fn invoke(
             }
             "RequestResponse" => {
                 let invocation = Invocation::new(&payload, "{}").calls(resources, 0);
-                let outcome = server.runtime.invoke(&function, invocation).await;
+                let outcome = api.runtime().invoke(&function, invocation).await;
                 Ok(invoke_response(outcome))
             }
             other => Err(LambdaError::InvalidParameterValue(format!(

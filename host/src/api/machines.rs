@@ -11,9 +11,13 @@ use super::input::{
     MAX_DEFINITION_BYTES, Tag, check_name, check_tags, decode_token, encode_token, page_after,
     page_size, parse, states_arn, timestamp,
 };
+use super::lookup;
+use crate::arn::Identity;
 use crate::asl::validate;
+use crate::executor::Clock;
+use crate::host::{Executions, Host, Machine, Machines};
 use crate::integrations::Pattern;
-use crate::server::{Machine, Server};
+use crate::integrations::TaskResources;
 use crate::store::{MachineRecord, MachineType};
 
 #[derive(Deserialize)]
@@ -145,22 +149,44 @@ fn check_tracing(tracing: Option<&Value>) -> Result<(), ApiError> {
     }
 }
 
-/// The machine an ARN names, or AWS's errors.
-pub fn find(server: &Server, arn: &str) -> Result<Arc<Machine>, ApiError> {
-    states_arn(arn, &["stateMachine"])?;
-    server.machine(arn).ok_or_else(|| {
-        ApiError::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'"))
-    })
+/// What the state machine actions use.
+#[derive(Clone)]
+pub struct MachinesApi {
+    /// The machines.
+    pub machines: Arc<Machines>,
+    /// Their executions, stopped when a machine is deleted.
+    pub executions: Arc<Executions>,
+    /// What a Task can run, to check each Resource.
+    pub resources: Arc<TaskResources>,
+    /// Stored definitions, for DescribeStateMachineForExecution.
+    pub store: Arc<dyn crate::store::Store>,
+    /// Region and account of new ARNs.
+    pub identity: Identity,
+    /// Creation and update times.
+    pub clock: Clock,
+}
+
+impl axum::extract::FromRef<Host> for MachinesApi {
+    fn from_ref(host: &Host) -> Self {
+        MachinesApi {
+            machines: host.machines.clone(),
+            executions: host.executions.clone(),
+            resources: host.services.resources.clone(),
+            store: host.store.clone(),
+            identity: host.identity.clone(),
+            clock: host.clock,
+        }
+    }
 }
 
 /// Compiles a machine whose definition passed the static checks, after checking that this
 /// host can run every Task's Resource in the pattern it asks for (and, for an Express machine,
 /// that it asks for none that Express workflows do not support).
-fn compile(server: &Server, record: MachineRecord) -> Result<Machine, ApiError> {
+fn compile(api: &MachinesApi, record: MachineRecord) -> Result<Machine, ApiError> {
     let definition: Value = serde_json::from_str(&record.definition).unwrap_or_default();
     let mut problems = Vec::new();
     for (location, resource) in task_resources(&definition) {
-        if let Err(e) = server.resources.check(resource) {
+        if let Err(e) = api.resources.check(resource) {
             problems.push(format!("SCHEMA_VALIDATION_FAILED: {e} at {location}"));
         } else if record.kind == MachineType::Express
             && let Some(what) = unsupported_by_express(resource)
@@ -233,7 +259,7 @@ fn revision_id() -> String {
 }
 
 /// CreateStateMachine.
-pub async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub async fn create(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: CreateInput = parse(input)?;
     check_name(&input.name)?;
     check_role(&input.role_arn)?;
@@ -242,7 +268,7 @@ pub async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiErro
     check_logging(input.logging_configuration.as_ref())?;
     check_tracing(input.tracing_configuration.as_ref())?;
     check_tags(&input.tags)?;
-    let arn = server.identity.states_arn("stateMachine", &input.name);
+    let arn = api.identity.states_arn("stateMachine", &input.name);
     if input.tags.len() > super::input::MAX_TAGS {
         return Err(ApiError::TooManyTags {
             message: format!("Too many tags: {} (at most 50)", input.tags.len()),
@@ -255,7 +281,7 @@ pub async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiErro
         definition: input.definition,
         role_arn: input.role_arn,
         kind,
-        created_ms: server.clock.now_ms(),
+        created_ms: api.clock.now_ms(),
         updated_ms: None,
         revision_id: revision_id(),
         description: input.description,
@@ -263,14 +289,14 @@ pub async fn create(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiErro
         tracing: input.tracing_configuration,
         tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
     };
-    let machine = compile(server, record)?;
+    let machine = compile(api, record)?;
     let created_ms = machine.record.created_ms;
     let (definition, role, kind) = (
         machine.record.definition.clone(),
         machine.record.role_arn.clone(),
         machine.record.kind,
     );
-    if let Some(existing) = server.put_machine(machine, true).await? {
+    if let Some(existing) = api.machines.put(machine, true).await? {
         // As AWS: creating the same machine again is idempotent; a different one conflicts.
         let same = existing.record.definition == definition
             && existing.record.role_arn == role
@@ -305,9 +331,9 @@ fn tracing_of(record: &MachineRecord) -> Value {
         .unwrap_or_else(|| json!({"enabled": false}))
 }
 
-pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn describe(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
-    let m = &find(server, &input.state_machine_arn)?.record;
+    let m = &lookup::machine(&api.machines, &input.state_machine_arn)?.record;
     let mut out = json!({
         "stateMachineArn": m.arn,
         "name": m.name,
@@ -327,9 +353,11 @@ pub(super) fn describe(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiE
 }
 
 /// UpdateStateMachine.
-pub async fn update(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub async fn update(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: UpdateInput = parse(input)?;
-    let mut record = find(server, &input.state_machine_arn)?.record.clone();
+    let mut record = lookup::machine(&api.machines, &input.state_machine_arn)?
+        .record
+        .clone();
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -359,23 +387,28 @@ pub async fn update(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiErro
     if input.description.is_some() {
         record.description = input.description;
     }
-    let now = server.clock.now_ms();
+    let now = api.clock.now_ms();
     record.updated_ms = Some(now);
     record.revision_id = revision_id();
     let revision = record.revision_id.clone();
-    server.put_machine(compile(server, record)?, false).await?;
+    api.machines.put(compile(api, record)?, false).await?;
     Ok(json!({"updateDate": timestamp(now), "revisionId": revision}))
 }
 
-pub(super) async fn delete(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn delete(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ArnInput = parse(input)?;
     states_arn(&input.state_machine_arn, &["stateMachine"])?;
     // As AWS: deleting a machine that does not exist succeeds.
-    server.delete_machine(&input.state_machine_arn).await?;
+    // Its running executions are stopped, as AWS does.
+    if api.machines.delete(&input.state_machine_arn).await? {
+        api.executions
+            .stop_all_of(&input.state_machine_arn, "The state machine was deleted")
+            .await;
+    }
     Ok(json!({}))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn list(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
     let size = page_size(input.max_results)?;
     let after = input
@@ -383,7 +416,7 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
         .as_deref()
         .map(|t| decode_token("stateMachines", t))
         .transpose()?;
-    let machines = server.machines();
+    let machines = api.machines.list();
     let (page, next) = page_after(&machines, |m| &m.record.arn, after.as_deref(), size);
     let items: Vec<Value> = page
         .iter()
@@ -403,18 +436,16 @@ pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError
     Ok(out)
 }
 
-pub(super) fn describe_for_execution(
-    server: &Arc<Server>,
-    input: &[u8],
-) -> Result<Value, ApiError> {
+pub(super) fn describe_for_execution(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ExecutionArnInput = parse(input)?;
-    let record = super::executions::find(server, &input.execution_arn)?;
-    let definition = server
+    let record = lookup::execution(&*api.store, &input.execution_arn)?;
+    let definition = api
         .store
         .definition(&record.definition_id)?
         .unwrap_or_default();
-    let machine = server
-        .machine(&record.machine_arn)
+    let machine = api
+        .machines
+        .get(&record.machine_arn)
         .map(|m| m.record.clone());
     let mut out = json!({
         "stateMachineArn": record.machine_arn,

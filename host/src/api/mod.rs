@@ -3,7 +3,7 @@
 //! REST API that deploys and invokes functions under `/2015-03-31/functions`, and AWS Batch's
 //! job operations under `/v1`. One module per resource; errors in AWS's shapes.
 //!
-//! The server answers whatever the Host header says: AWS SDKs send StartSyncExecution to
+//! The api answers whatever the Host header says: AWS SDKs send StartSyncExecution to
 //! `sync-<endpoint host>`, and a hosts entry pointing that name here just works.
 
 pub mod activities;
@@ -12,6 +12,7 @@ pub mod error;
 pub mod executions;
 pub mod input;
 pub mod lambda;
+pub mod lookup;
 pub mod machines;
 pub mod sns;
 pub mod sqs;
@@ -19,70 +20,76 @@ pub mod tags;
 pub mod tasks;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::Value;
 
-use crate::server::Server;
+use crate::host::Host;
 pub use error::{AMZ_JSON, ApiError, LambdaError, json_response};
 
 /// Largest Step Functions request body: a 1 MiB definition, escaped, with room to spare.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
-/// The API's routes over `server`.
-pub fn router(server: Arc<Server>) -> Router {
+/// The API's routes over `host`.
+pub fn router(host: Host) -> Router {
     Router::new()
         .route("/", post(dispatch))
         .merge(lambda::routes())
         .merge(batch::routes())
-        .with_state(server)
+        .with_state(host)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    server: Arc<Server>,
+    host: Host,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Long polls (SQS ReceiveMessage) would hold a graceful shutdown up to 20 s.
-    let queues = server.sqs.clone();
+    // Long polls (SQS ReceiveMessage) would hold a graceful shutdown up to 20 s, and a
+    // StartSyncExecution as long as its Express execution runs.
+    let queues = host.services.sqs.clone();
+    let executions = host.executions.clone();
     let shutdown = async move {
         shutdown.await;
         queues.close();
+        tokio::spawn(async move { executions.drain_express(EXPRESS_GRACE).await });
     };
-    axum::serve(listener, router(server))
+    axum::serve(listener, router(host))
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// How long Express executions in progress get to end when the server shuts down, before
+/// they are aborted (StartSyncExecution then answers ServiceUnavailable).
+pub const EXPRESS_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Reads a request body of at most `limit` bytes.
 pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, usize> {
     axum::body::to_bytes(body, limit).await.map_err(|_| limit)
 }
 
-async fn dispatch(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
+async fn dispatch(State(host): State<Host>, headers: HeaderMap, body: Body) -> Response {
     // SQS (JSON 1.0 by X-Amz-Target) and SNS (the form-encoded Query protocol) share the
     // endpoint and answer in their own shapes.
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
     if let Some(action) = target.and_then(|t| t.strip_prefix("AmazonSQS.")) {
-        return sqs::handle(&server, &headers, action, body).await;
+        return sqs::handle(&host.services.sqs, &headers, action, body).await;
     }
     if target.is_none() && sns::is_query(&headers) {
-        return sns::handle(&server, body).await;
+        return sns::handle(&host.services.sns, body).await;
     }
-    match handle(&server, &headers, body).await {
+    match handle(&host, &headers, body).await {
         Ok(output) => json_response(StatusCode::OK, &output),
         Err(e) => e.into_response(),
     }
 }
 
-async fn handle(server: &Arc<Server>, headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
+async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -96,31 +103,37 @@ async fn handle(server: &Arc<Server>, headers: &HeaderMap, body: Body) -> Result
         ApiError::RequestEntityTooLarge(format!("the request body is larger than {limit} bytes"))
     })?;
     let input: &[u8] = &bytes;
+    // Each resource's actions take the components they use.
+    let m = || machines::MachinesApi::from_ref(host);
+    let e = || executions::ExecutionsApi::from_ref(host);
+    let a = || activities::ActivitiesApi::from_ref(host);
+    let t = || tags::TagsApi::from_ref(host);
+    let callbacks = &*host.callbacks;
     match action {
-        "CreateStateMachine" => machines::create(server, input).await,
-        "DescribeStateMachine" => machines::describe(server, input),
-        "UpdateStateMachine" => machines::update(server, input).await,
-        "DeleteStateMachine" => machines::delete(server, input).await,
-        "ListStateMachines" => machines::list(server, input),
-        "DescribeStateMachineForExecution" => machines::describe_for_execution(server, input),
+        "CreateStateMachine" => machines::create(&m(), input).await,
+        "DescribeStateMachine" => machines::describe(&m(), input),
+        "UpdateStateMachine" => machines::update(&m(), input).await,
+        "DeleteStateMachine" => machines::delete(&m(), input).await,
+        "ListStateMachines" => machines::list(&m(), input),
+        "DescribeStateMachineForExecution" => machines::describe_for_execution(&m(), input),
         "ValidateStateMachineDefinition" => machines::validate(input),
-        "StartExecution" => executions::start(server, input).await,
-        "StartSyncExecution" => executions::start_sync(server, input).await,
-        "StopExecution" => executions::stop(server, input).await,
-        "DescribeExecution" => executions::describe(server, input),
-        "ListExecutions" => executions::list(server, input),
-        "GetExecutionHistory" => executions::history(server, input),
-        "CreateActivity" => activities::create(server, input).await,
-        "DescribeActivity" => activities::describe(server, input),
-        "DeleteActivity" => activities::delete(server, input).await,
-        "ListActivities" => activities::list(server, input),
-        "GetActivityTask" => activities::get_task(server, input).await,
-        "SendTaskSuccess" => tasks::success(server, input).await,
-        "SendTaskFailure" => tasks::failure(server, input).await,
-        "SendTaskHeartbeat" => tasks::heartbeat(server, input).await,
-        "TagResource" => tags::tag(server, input).await,
-        "UntagResource" => tags::untag(server, input).await,
-        "ListTagsForResource" => tags::list(server, input),
+        "StartExecution" => executions::start(&e(), input).await,
+        "StartSyncExecution" => executions::start_sync(&e(), input).await,
+        "StopExecution" => executions::stop(&e(), input).await,
+        "DescribeExecution" => executions::describe(&e(), input),
+        "ListExecutions" => executions::list(&e(), input),
+        "GetExecutionHistory" => executions::history(&e(), input),
+        "CreateActivity" => activities::create(&a(), input).await,
+        "DescribeActivity" => activities::describe(&a(), input),
+        "DeleteActivity" => activities::delete(&a(), input).await,
+        "ListActivities" => activities::list(&a(), input),
+        "GetActivityTask" => activities::get_task(&a(), input).await,
+        "SendTaskSuccess" => tasks::success(callbacks, input).await,
+        "SendTaskFailure" => tasks::failure(callbacks, input).await,
+        "SendTaskHeartbeat" => tasks::heartbeat(callbacks, input).await,
+        "TagResource" => tags::tag(&t(), input).await,
+        "UntagResource" => tags::untag(&t(), input).await,
+        "ListTagsForResource" => tags::list(&t(), input),
         other => Err(ApiError::UnknownOperationException(format!(
             "'{other}' is not an action this host implements"
         ))),

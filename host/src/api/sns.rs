@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::integrations::sns::{Publication, SnsError, Subscription, Topics};
 use crate::integrations::sqs::MessageAttribute;
-use crate::server::Server;
 
 /// The namespace of SNS's XML responses.
 const XMLNS: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
@@ -158,7 +157,7 @@ impl Form {
 }
 
 /// Answers one Query-protocol request.
-pub async fn handle(server: &Server, body: Body) -> Response {
+pub async fn handle(topics: &Topics, body: Body) -> Response {
     let bytes = match super::read_body(body, MAX_REQUEST_BYTES).await {
         Ok(b) => b,
         Err(limit) => {
@@ -170,7 +169,7 @@ pub async fn handle(server: &Server, body: Body) -> Response {
     };
     let form = Form(form_urlencoded::parse(&bytes).into_owned().collect());
     let action = form.get("Action").unwrap_or_default().to_owned();
-    match run(&server.sns, &action, &form).await {
+    match run(topics, &action, &form).await {
         Ok(result) => answer(&action, result),
         Err(e) => e.into_response(),
     }

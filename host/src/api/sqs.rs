@@ -17,7 +17,6 @@ use super::json_response;
 use crate::integrations::sqs::{
     MessageAttribute, NewMessage, Queues, Received, SqsError, md5_of_attributes,
 };
-use crate::server::Server;
 
 /// Largest request: a batch of ten 256 KiB messages, JSON-escaped, with room to spare.
 const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
@@ -44,14 +43,14 @@ impl IntoResponse for SqsError {
 }
 
 /// Answers one SQS request (`action` is what follows `AmazonSQS.`).
-pub async fn handle(server: &Server, headers: &HeaderMap, action: &str, body: Body) -> Response {
+pub async fn handle(queues: &Queues, headers: &HeaderMap, action: &str, body: Body) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let result = match super::read_body(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(input) => run(&server.sqs, host, action, input).await,
+            Ok(input) => run(queues, host, action, input).await,
             Err(e) => Err(SqsError::InvalidParameterValue(format!(
                 "The request body is not JSON: {e}"
             ))),

@@ -8,7 +8,25 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{MAX_TAGS, Tag, check_tags, parse, states_arn};
-use crate::server::{Machine, Server};
+use crate::host::{Activities, Host, Machine, Machines};
+
+/// What the tag actions use: the two kinds of resource that have tags.
+#[derive(Clone)]
+pub struct TagsApi {
+    /// Activities.
+    pub activities: Arc<Activities>,
+    /// State machines.
+    pub machines: Arc<Machines>,
+}
+
+impl axum::extract::FromRef<Host> for TagsApi {
+    fn from_ref(host: &Host) -> Self {
+        TagsApi {
+            activities: host.activities.clone(),
+            machines: host.machines.clone(),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,40 +53,41 @@ fn not_found(arn: &str) -> ApiError {
 }
 
 /// The tags of the resource `arn` names.
-fn tags_of(server: &Server, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
+fn tags_of(api: &TagsApi, arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
     let parsed = states_arn(arn, &["stateMachine", "activity"])?;
     let tags = if parsed.kind == "activity" {
-        server.activity(arn).map(|a| a.tags)
+        api.activities.get(arn).map(|a| a.tags)
     } else {
-        server.machine(arn).map(|m| m.record.tags.clone())
+        api.machines.get(arn).map(|m| m.record.tags.clone())
     };
     tags.ok_or_else(|| not_found(arn))
 }
 
 /// Stores new tags on the resource `arn` names.
 async fn set_tags(
-    server: &Arc<Server>,
+    api: &TagsApi,
     arn: &str,
     tags: BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     if arn.contains(":activity:") {
-        let mut a = server.activity(arn).ok_or_else(|| not_found(arn))?;
-        crate::workers::pool_of(&tags).map_err(ApiError::ValidationException)?;
+        let mut a = api.activities.get(arn).ok_or_else(|| not_found(arn))?;
+        crate::host::activities::pool_of(&tags)
+            .map_err(|e| ApiError::ValidationException(e.to_string()))?;
         a.tags = tags;
-        server.put_activity(a).await?;
+        api.activities.put(a).await?;
     } else {
-        let current = server.machine(arn).ok_or_else(|| not_found(arn))?;
+        let current = api.machines.get(arn).ok_or_else(|| not_found(arn))?;
         let mut m = Machine::clone(&current);
         m.record.tags = tags;
-        server.put_machine(m, false).await?;
+        api.machines.put(m, false).await?;
     }
     Ok(())
 }
 
-pub(super) async fn tag(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn tag(api: &TagsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: TagInput = parse(input)?;
     check_tags(&input.tags)?;
-    let mut tags = tags_of(server, &input.resource_arn)?;
+    let mut tags = tags_of(api, &input.resource_arn)?;
     for t in input.tags {
         tags.insert(t.key, t.value);
     }
@@ -81,23 +100,23 @@ pub(super) async fn tag(server: &Arc<Server>, input: &[u8]) -> Result<Value, Api
             resource_name: input.resource_arn,
         });
     }
-    set_tags(server, &input.resource_arn, tags).await?;
+    set_tags(api, &input.resource_arn, tags).await?;
     Ok(json!({}))
 }
 
-pub(super) async fn untag(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn untag(api: &TagsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: UntagInput = parse(input)?;
-    let mut tags = tags_of(server, &input.resource_arn)?;
+    let mut tags = tags_of(api, &input.resource_arn)?;
     for k in &input.tag_keys {
         tags.remove(k);
     }
-    set_tags(server, &input.resource_arn, tags).await?;
+    set_tags(api, &input.resource_arn, tags).await?;
     Ok(json!({}))
 }
 
-pub(super) fn list(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn list(api: &TagsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
-    let tags: Vec<Value> = tags_of(server, &input.resource_arn)?
+    let tags: Vec<Value> = tags_of(api, &input.resource_arn)?
         .into_iter()
         .map(|(key, value)| json!({"key": key, "value": value}))
         .collect();

@@ -1,16 +1,14 @@
 //! Task tokens coming back: SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, from
 //! activity workers and from whatever received a `.waitForTaskToken` call's token.
 
-use std::sync::Arc;
-
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::{check_max_chars, parse};
-use crate::executor::durable::Callback;
+use crate::executor::Callback;
+use crate::host::{CallbackRefused, Callbacks};
 use crate::interp::{Failure, MAX_PAYLOAD_BYTES};
-use crate::server::{CallbackRefused, Server};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,7 +35,7 @@ struct HeartbeatInput {
 const MAX_ERROR_CHARS: usize = 256;
 const MAX_CAUSE_CHARS: usize = 32_768;
 
-pub(super) async fn success(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn success(callbacks: &Callbacks, input: &[u8]) -> Result<Value, ApiError> {
     let input: SuccessInput = parse(input)?;
     check_token(&input.task_token)?;
     if input.output.len() > MAX_PAYLOAD_BYTES {
@@ -48,10 +46,10 @@ pub(super) async fn success(server: &Arc<Server>, input: &[u8]) -> Result<Value,
     }
     let output: Value = serde_json::from_str(&input.output)
         .map_err(|e| ApiError::InvalidOutput(format!("Invalid Output: '{e}'")))?;
-    deliver(server, &input.task_token, Callback::Success(output)).await
+    deliver(callbacks, &input.task_token, Callback::Success(output)).await
 }
 
-pub(super) async fn failure(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn failure(callbacks: &Callbacks, input: &[u8]) -> Result<Value, ApiError> {
     let input: FailureInput = parse(input)?;
     check_token(&input.task_token)?;
     check_max_chars("error", input.error.as_deref(), MAX_ERROR_CHARS)?;
@@ -60,13 +58,13 @@ pub(super) async fn failure(server: &Arc<Server>, input: &[u8]) -> Result<Value,
         error: input.error,
         cause: input.cause,
     };
-    deliver(server, &input.task_token, Callback::Failure(failure)).await
+    deliver(callbacks, &input.task_token, Callback::Failure(failure)).await
 }
 
-pub(super) async fn heartbeat(server: &Arc<Server>, input: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn heartbeat(callbacks: &Callbacks, input: &[u8]) -> Result<Value, ApiError> {
     let input: HeartbeatInput = parse(input)?;
     check_token(&input.task_token)?;
-    deliver(server, &input.task_token, Callback::Heartbeat).await
+    deliver(callbacks, &input.task_token, Callback::Heartbeat).await
 }
 
 /// AWS checks a token's length before anything else.
@@ -80,8 +78,12 @@ fn check_token(token: &str) -> Result<(), ApiError> {
     check_max_chars("taskToken", Some(token), crate::tokens::MAX_TOKEN_CHARS)
 }
 
-async fn deliver(server: &Arc<Server>, token: &str, callback: Callback) -> Result<Value, ApiError> {
-    match server.callback(token, callback).await {
+async fn deliver(
+    callbacks: &Callbacks,
+    token: &str,
+    callback: Callback,
+) -> Result<Value, ApiError> {
+    match callbacks.deliver(token, callback).await {
         Ok(()) => Ok(json!({})),
         Err(e @ CallbackRefused::InvalidToken(_)) => Err(ApiError::InvalidToken(e.to_string())),
         Err(e @ CallbackRefused::TaskDoesNotExist(_)) => {

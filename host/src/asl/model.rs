@@ -241,8 +241,9 @@ pub struct Task {
     /// InputPath and OutputPath.
     #[serde(flatten)]
     pub io: InputOutput,
-    /// The ARN of what runs.
-    pub resource: String,
+    /// The ARN of what runs, parsed once here.
+    #[serde(deserialize_with = "task_resource")]
+    pub resource: std::sync::Arc<crate::arn::TaskResource>,
     /// Shapes the task input.
     #[serde(default)]
     pub parameters: Option<Template>,
@@ -708,4 +709,12 @@ fn choice_branches<'de, D: Deserializer<'de>>(
         Some(d) => Err(serde::de::Error::custom(&d.message)),
         None => Ok(branches),
     }
+}
+
+/// A Task's `Resource`: its ARN, read once.
+fn task_resource<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<std::sync::Arc<crate::arn::TaskResource>, D::Error> {
+    let arn = String::deserialize(d)?;
+    Ok(std::sync::Arc::new(crate::arn::TaskResource::new(arn)))
 }

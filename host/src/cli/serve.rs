@@ -8,8 +8,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
+use axum::extract::FromRef;
 use stepwise::api;
-use stepwise::server::{HostConfig, Server};
+use stepwise::host::{Host, HostConfig};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
@@ -69,7 +70,7 @@ async fn serve(options: Options) -> Result<()> {
             .with_context(|| format!("cannot open the store {}", db.display()))?;
         (Arc::new(store), Some(options.data_dir.join("components")))
     };
-    let server = Server::start(
+    let host = Host::start(
         store,
         HostConfig {
             cache_dir: cache,
@@ -78,7 +79,7 @@ async fn serve(options: Options) -> Result<()> {
         },
     )
     .await?;
-    preload(&server, &options).await?;
+    preload(&host, &options).await?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
@@ -87,20 +88,24 @@ async fn serve(options: Options) -> Result<()> {
         %address,
         data_dir = %options.data_dir.display(),
         in_memory = options.in_memory,
-        running = server.running_count(),
+        running = host.executions.running_count(),
         "stepwise is serving"
     );
     // The address on stdout, so that a script (or a test) that asked for port 0 can find it.
     println!("listening on http://{address}");
-    api::serve(listener, server, shutdown_signal()).await?;
+    let executions = host.executions.clone();
+    api::serve(listener, host, shutdown_signal()).await?;
+    // Express executions started asynchronously outlive their requests: they get the same
+    // grace as the sync ones had, then are aborted (nothing of them is kept, as on AWS).
+    executions.drain_express(api::EXPRESS_GRACE).await;
     tracing::info!("stopped; running executions resume at the next start");
     Ok(())
 }
 
-async fn preload(server: &Arc<Server>, options: &Options) -> Result<()> {
+async fn preload(host: &Host, options: &Options) -> Result<()> {
     for (name, path) in &options.functions {
         let code = read(path)?;
-        api::lambda::deploy_code(server, name, code)
+        api::lambda::deploy_code(&FromRef::from_ref(host), name, code)
             .await
             .map_err(|e| anyhow!("cannot deploy {} as function '{name}': {e}", path.display()))?;
     }
@@ -109,14 +114,15 @@ async fn preload(server: &Arc<Server>, options: &Options) -> Result<()> {
     for ((name, path), kind) in machines.chain(express) {
         let definition = String::from_utf8(read(path)?)
             .with_context(|| format!("{} is not UTF-8", path.display()))?;
-        let arn = server.identity.states_arn("stateMachine", name);
+        let arn = host.identity.states_arn("stateMachine", name);
         let input = json!({"stateMachineArn": arn, "definition": definition});
-        let result = if server.machine(&arn).is_some() {
-            api::machines::update(server, input.to_string().as_bytes()).await
+        let machines = FromRef::from_ref(host);
+        let result = if host.machines.get(&arn).is_some() {
+            api::machines::update(&machines, input.to_string().as_bytes()).await
         } else {
             let input =
                 json!({"name": name, "definition": definition, "roleArn": ROLE, "type": kind});
-            api::machines::create(server, input.to_string().as_bytes()).await
+            api::machines::create(&machines, input.to_string().as_bytes()).await
         };
         result.map_err(|e| {
             anyhow!(

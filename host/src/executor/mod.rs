@@ -1,12 +1,16 @@
-//! The in-memory executor: drives one [`Execution`] to its end by carrying out the
-//! interpreter's actions — timers on tokio's clock, tasks through a [`TaskRunner`] — and feeding
-//! what happens back as events. Under a paused tokio clock (tests) timers fire at once in
-//! virtual time, so a machine that waits an hour is checked in microseconds.
-//!
-//! The durable executor ([`durable`]: persist each event before acting on it) runs Standard
-//! executions in the server on the same pieces.
+//! The executor: carries out the interpreter's actions — timers on tokio's clock, tasks
+//! through a [`TaskRunner`] — and feeds what happens back as events. One [`driver`] does it for
+//! every execution, durable (each step committed to the store before it is acted on) or in
+//! memory; [`durable`] rebuilds an execution from its stored steps. Under a paused tokio clock
+//! (tests) timers fire at once in virtual time, so a machine that waits an hour is checked in
+//! microseconds.
 
+pub mod driver;
 pub mod durable;
+#[cfg(test)]
+mod tests;
+
+pub use driver::{Callback, CallbackError, Command, Ended, Journal, Run, drive};
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -15,11 +19,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::interp::errors::names;
-use crate::interp::{Action, Event, Execution, Failure, TaskId, TaskRequest, TimerId};
+use crate::interp::{Event, Execution, Failure, TaskId, TaskRequest, TimerId};
 
 /// How a task ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,59 +225,14 @@ impl Timers {
     }
 }
 
-/// Runs `exec` from its start to its end.
+/// Runs `exec` in memory from its start to its end.
 pub async fn run(
     exec: &mut Execution,
     runner: Arc<dyn TaskRunner>,
     clock: Clock,
 ) -> Result<(), ExecutorError> {
-    let mut timers = Timers::default();
-    let mut tasks: JoinSet<(TaskId, TaskOutcome)> = JoinSet::new();
-    let mut handles: HashMap<TaskId, AbortHandle> = HashMap::new();
-    let (beat_tx, mut beat_rx) = mpsc::unbounded_channel();
-
-    let mut pending = std::collections::VecDeque::from([Event::Start]);
-    loop {
-        while let Some(event) = pending.pop_front() {
-            for action in exec.step(clock.now_ms(), event) {
-                match action {
-                    Action::InvokeTask(request) => {
-                        let id = request.task;
-                        let fut = runner.run(request, Heartbeat::new(id, beat_tx.clone()));
-                        let handle = tasks.spawn(async move { (id, fut.await) });
-                        handles.insert(id, handle);
-                        // The runner takes the task at once: record it as started.
-                        pending.push_back(Event::TaskStarted(id));
-                    }
-                    Action::CancelTask(id) => {
-                        if let Some(h) = handles.remove(&id) {
-                            h.abort();
-                        }
-                    }
-                    Action::ArmTimer { timer, at_ms } => timers.arm(timer, at_ms),
-                    Action::CancelTimer(timer) => timers.cancel(timer),
-                    Action::Finished => {
-                        tasks.abort_all();
-                        return Ok(());
-                    }
-                }
-            }
-        }
-        if timers.is_empty() && tasks.is_empty() {
-            return Err(ExecutorError::Stuck);
-        }
-        tokio::select! {
-            timer = timers.fired(clock) => pending.push_back(Event::TimerFired(timer)),
-            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                // An aborted task reports a JoinError: it was cancelled, nothing to tell.
-                if let Ok((task, outcome)) = joined {
-                    handles.remove(&task);
-                    pending.push_back(outcome.into_event(task));
-                }
-            }
-            Some((task, progress)) = beat_rx.recv() => {
-                pending.push_back(Progress::into_event(progress, task));
-            }
-        }
+    match drive(exec, Run::in_memory(runner, clock), None, None).await {
+        Ended::Stuck => Err(ExecutorError::Stuck),
+        _ => Ok(()),
     }
 }

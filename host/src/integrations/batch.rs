@@ -31,10 +31,10 @@ pub use job::{Job, JobStatus, SubmitJob, pascal_case};
 
 use super::lambda::{self, FunctionRef};
 use super::{CallContext, CancelFuture, Pattern, Service, ServiceFuture};
+use crate::arn::Identity;
 use crate::interp::Failure;
 use crate::interp::errors::names;
 use crate::runtime::{CallFuture, GuestCall, GuestCalls, Runtime, TaskError};
-use crate::server::Identity;
 use crate::store::{Store, Write};
 
 /// The store's kind for job records.

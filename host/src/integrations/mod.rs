@@ -15,7 +15,6 @@ pub mod activity;
 pub mod batch;
 pub mod http;
 pub mod lambda;
-pub mod resource;
 pub mod sns;
 pub mod sqs;
 pub mod states;
@@ -28,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use resource::{Pattern, Resource};
+pub use crate::arn::{Pattern, Resource};
 
 use crate::executor::{Heartbeat, TaskFuture, TaskOutcome, TaskRunner};
 use crate::interp::errors::names;
@@ -145,6 +144,12 @@ impl TaskResources {
         }
     }
 
+    /// The same, with activity tasks waiting in `activities`.
+    pub fn with_activities(mut self, activities: Arc<activity::ActivityQueues>) -> Self {
+        self.activities = activities;
+        self
+    }
+
     /// Adds (or replaces) the service named `name` in resource ARNs.
     pub fn with_service(mut self, name: &'static str, service: Arc<dyn Service>) -> Self {
         Arc::make_mut(&mut self.services).insert(name, service);
@@ -191,7 +196,7 @@ impl TaskResources {
         let state_deadline = request
             .timeout_seconds
             .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
-        let result = match Resource::parse(&request.resource) {
+        let result = match request.resource.target() {
             Some(Resource::LambdaFunction { name, qualifier }) => {
                 let call = lambda::Call {
                     context: request.context.to_string(),
@@ -209,7 +214,7 @@ impl TaskResources {
                 pattern,
             }) => {
                 let Some(s) = self.services.get(service).cloned() else {
-                    return TaskOutcome::Failed(unavailable(&request.resource));
+                    return TaskOutcome::Failed(unavailable(request.resource.as_str()));
                 };
                 let beat = heartbeat.clone();
                 let cx = CallContext {
@@ -242,7 +247,7 @@ impl TaskResources {
                     Err(failure) => TaskOutcome::Failed(failure),
                 };
             }
-            _ => Err(unavailable(&request.resource)),
+            _ => Err(unavailable(request.resource.as_str())),
         };
         match result {
             Ok(output) => TaskOutcome::Succeeded(output),
@@ -297,7 +302,7 @@ impl TaskRunner for TaskResources {
     }
 
     fn resume(&self, request: TaskRequest, submitted: Value, heartbeat: Heartbeat) -> TaskFuture {
-        match Resource::parse(&request.resource) {
+        match request.resource.target() {
             Some(Resource::Service {
                 service,
                 action,
@@ -316,7 +321,7 @@ impl TaskRunner for TaskResources {
     }
 
     fn cancel(&self, request: &TaskRequest, submitted: Value) -> CancelFuture {
-        match Resource::parse(&request.resource) {
+        match request.resource.target() {
             Some(Resource::Service {
                 service, action, ..
             }) if let Some(s) = self.services.get(service) => s.cancel(action, submitted),

@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use super::sdk_metadata;
 use super::sqs::{MessageAttribute, NewMessage, Queues};
 use super::{CallContext, Pattern, Service, ServiceFuture};
+use crate::arn::Identity;
 use crate::interp::Failure;
-use crate::server::Identity;
 use crate::store::{Store, Write};
 
 /// The store kind of a topic (key: its ARN).
@@ -362,7 +362,7 @@ impl Topics {
         self.topic(topic_arn)?;
         match protocol {
             "sqs" => {
-                let arn = super::resource::Arn::parse(endpoint);
+                let arn = crate::arn::Arn::parse(endpoint);
                 if arn.is_none_or(|a| a.service != "sqs") {
                     return Err(SnsError::invalid("SQS endpoint ARN"));
                 }

@@ -8,15 +8,16 @@
 //! driver drops when it ends. Aborting the parent's task stops the child, as AWS does with
 //! StopExecution.
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::{CallContext, CancelFuture, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
 use crate::interp::errors::names;
-use crate::server::{Server, StartExecutionError};
-use crate::store::{ExecutionRecord, ExecutionStatus, MachineType};
+use crate::store::{ExecutionRecord, ExecutionStatus};
 
 /// The error names AWS gives this integration's failures.
 const DOES_NOT_EXIST: &str = "StepFunctions.StateMachineDoesNotExistException";
@@ -24,23 +25,55 @@ const ALREADY_EXISTS: &str = "StepFunctions.ExecutionAlreadyExistsException";
 const INVALID: &str = "StepFunctions.InvalidExecutionInputException";
 const NOT_SUPPORTED: &str = "StepFunctions.StateMachineTypeNotSupportedException";
 
-/// The Step Functions integration, over the host it runs in.
-#[derive(Default)]
+/// A future of [`ChildExecutions`].
+pub type ChildFuture<T> = Pin<Box<dyn Future<Output = Result<T, ChildError>> + Send>>;
+
+/// Why a child execution could not be started or followed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChildError {
+    /// No state machine has that ARN.
+    #[error("State Machine Does Not Exist: '{0}'")]
+    NoMachine(String),
+    /// The machine is an Express one, which a Task does not start here.
+    #[error("a Task starts Standard executions here; run Express machines with StartSyncExecution")]
+    Express,
+    /// An execution of that name exists and is not the same running one.
+    #[error("Execution Already Exists: '{0}'")]
+    AlreadyExists(String),
+    /// The host could not do it (its store failed, or it is shutting down).
+    #[error("{0}")]
+    Host(String),
+}
+
+/// What this integration needs of its host: start a Standard execution, wait for one to end,
+/// stop one. Handed to it at construction, so that it depends on nothing above it.
+pub trait ChildExecutions: Send + Sync {
+    /// StartExecution of `machine_arn` named `name` with `input` (and its text); the child's
+    /// ARN and start time once its start is durable.
+    fn start(
+        &self,
+        machine_arn: String,
+        name: String,
+        input_text: String,
+        input: Value,
+    ) -> ChildFuture<(String, i64)>;
+
+    /// The record of execution `arn` once it has ended.
+    fn ended(&self, arn: String) -> ChildFuture<ExecutionRecord>;
+
+    /// StopExecution of `arn` with `cause`, best effort.
+    fn stop(&self, arn: String, cause: String) -> ChildFuture<()>;
+}
+
+/// The Step Functions integration, over the executions of its host.
 pub struct StepFunctions {
-    server: OnceLock<Weak<Server>>,
+    children: Arc<dyn ChildExecutions>,
 }
 
 impl StepFunctions {
-    /// Points the integration at its host, once the host exists.
-    pub fn attach(&self, server: Weak<Server>) {
-        let _ = self.server.set(server);
-    }
-
-    fn server(&self) -> Result<Arc<Server>, Failure> {
-        self.server
-            .get()
-            .and_then(Weak::upgrade)
-            .ok_or_else(|| Failure::new(names::RUNTIME, "the host is shutting down"))
+    /// The integration, starting children through `children`.
+    pub fn new(children: Arc<dyn ChildExecutions>) -> Self {
+        StepFunctions { children }
     }
 }
 
@@ -50,30 +83,18 @@ impl Service for StepFunctions {
     }
 
     fn call(&self, _action: &str, parameters: Value, _cx: CallContext) -> ServiceFuture {
-        let server = self.server();
-        Box::pin(async move { start(&server?, &parameters).await })
+        let children = self.children.clone();
+        Box::pin(async move { start(&*children, &parameters).await })
     }
 
     fn wait(&self, _action: &str, submitted: Value, pattern: Pattern) -> ServiceFuture {
-        let server = self.server();
+        let children = self.children.clone();
         Box::pin(async move {
-            let server = server?;
             let arn = submitted["ExecutionArn"].as_str().unwrap_or_default();
-            let record = loop {
-                server.execution_ended(arn).await;
-                let record = server
-                    .store
-                    .execution(arn)
-                    .map_err(|e| Failure::new(names::RUNTIME, e.to_string()))?
-                    .ok_or_else(|| {
-                        Failure::new(names::RUNTIME, format!("the execution '{arn}' is gone"))
-                    })?;
-                if record.status != ExecutionStatus::Running {
-                    break record;
-                }
-                // Only while the host starts: the child is not resumed yet.
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            };
+            let record = children
+                .ended(arn.to_owned())
+                .await
+                .map_err(|e| Failure::new(names::RUNTIME, e.to_string()))?;
             let described = describe(&record, pattern == Pattern::RunJob2);
             match record.status {
                 ExecutionStatus::Succeeded => Ok(described),
@@ -84,13 +105,13 @@ impl Service for StepFunctions {
     }
 
     fn cancel(&self, _action: &str, submitted: Value) -> CancelFuture {
-        let server = self.server();
+        let children = self.children.clone();
         Box::pin(async move {
-            let (Ok(server), Some(arn)) = (server, submitted["ExecutionArn"].as_str()) else {
+            let Some(arn) = submitted["ExecutionArn"].as_str() else {
                 return;
             };
             let cause = "The parent execution's task was aborted".to_owned();
-            if let Err(e) = server.stop_execution(arn, None, Some(cause)).await {
+            if let Err(e) = children.stop(arn.to_owned(), cause).await {
                 tracing::warn!(execution = %arn, error = %e, "cannot stop a child execution");
             }
         })
@@ -99,25 +120,13 @@ impl Service for StepFunctions {
 
 /// StartExecution with the integration's parameters: `StateMachineArn`, `Input` (JSON or its
 /// text), `Name`.
-async fn start(server: &Arc<Server>, parameters: &Value) -> Result<Value, Failure> {
+async fn start(children: &dyn ChildExecutions, parameters: &Value) -> Result<Value, Failure> {
     let Some(machine_arn) = parameters["StateMachineArn"].as_str() else {
         return Err(Failure::new(
             INVALID,
             "the parameters need StateMachineArn, a string",
         ));
     };
-    let machine = server.machine(machine_arn).ok_or_else(|| {
-        Failure::new(
-            DOES_NOT_EXIST,
-            format!("State Machine Does Not Exist: '{machine_arn}'"),
-        )
-    })?;
-    if machine.record.kind == MachineType::Express {
-        return Err(Failure::new(
-            NOT_SUPPORTED,
-            "a Task starts Standard executions here; run Express machines with StartSyncExecution",
-        ));
-    }
     let (text, input) = match &parameters["Input"] {
         Value::Null => ("{}".to_owned(), json!({})),
         Value::String(s) => {
@@ -133,16 +142,18 @@ async fn start(server: &Arc<Server>, parameters: &Value) -> Result<Value, Failur
     };
     let name = match &parameters["Name"] {
         Value::Null => uuid::Uuid::new_v4().to_string(),
-        Value::String(s) if crate::api::input::check_name(s).is_ok() => s.clone(),
+        Value::String(s) if crate::arn::is_valid_name(s) => s.clone(),
         other => return Err(Failure::new(INVALID, format!("Invalid Name: {other}"))),
     };
-    match server.start_execution(&machine, &name, text, input).await {
-        Ok(started) => Ok(json!({"ExecutionArn": started.arn, "StartDate": started.start_ms})),
-        Err(StartExecutionError::AlreadyExists(arn)) => Err(Failure::new(
-            ALREADY_EXISTS,
-            format!("Execution Already Exists: '{arn}'"),
-        )),
-        Err(StartExecutionError::Store(e)) => Err(Failure::new(names::RUNTIME, e.to_string())),
+    match children
+        .start(machine_arn.to_owned(), name, text, input)
+        .await
+    {
+        Ok((arn, start_ms)) => Ok(json!({"ExecutionArn": arn, "StartDate": start_ms})),
+        Err(e @ ChildError::NoMachine(_)) => Err(Failure::new(DOES_NOT_EXIST, e.to_string())),
+        Err(e @ ChildError::Express) => Err(Failure::new(NOT_SUPPORTED, e.to_string())),
+        Err(e @ ChildError::AlreadyExists(_)) => Err(Failure::new(ALREADY_EXISTS, e.to_string())),
+        Err(ChildError::Host(e)) => Err(Failure::new(names::RUNTIME, e)),
     }
 }
 

@@ -109,8 +109,8 @@ pub enum Action {
 pub struct TaskRequest {
     /// Identifies this invocation in later events.
     pub task: TaskId,
-    /// The state's `Resource` ARN.
-    pub resource: String,
+    /// The state's `Resource`, parsed when its definition was compiled.
+    pub resource: std::sync::Arc<crate::arn::TaskResource>,
     /// The effective input (after InputPath and Parameters).
     pub input: Value,
     /// The context object as the task sees it (`$$`, without the copy of the execution input
@@ -122,18 +122,6 @@ pub struct TaskRequest {
     pub heartbeat_seconds: Option<u64>,
     /// The task token (activities and `.waitForTaskToken` callbacks).
     pub token: Option<String>,
-}
-
-impl TaskRequest {
-    /// Whether the Resource is an activity, whose start is a worker taking the task.
-    pub fn is_activity(&self) -> bool {
-        states::task::Kind::of(&self.resource) == states::task::Kind::Activity
-    }
-
-    /// Whether the Resource runs a job (`.sync`, `.sync:2`), to cancel if the task is aborted.
-    pub fn is_job(&self) -> bool {
-        self.resource.ends_with(".sync") || self.resource.ends_with(".sync:2")
-    }
 }
 
 /// AWS limit on any payload: input, output, state data (256 KiB).

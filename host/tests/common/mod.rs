@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use stepwise::server::{HostConfig, Server};
+use stepwise::host::{Host as Composed, HostConfig};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 
@@ -107,7 +107,7 @@ pub struct Host {
     pub batch: aws_sdk_batch::Client,
     pub endpoint: String,
     /// The host behind the endpoint.
-    pub server: Arc<Server>,
+    pub server: Composed,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
 }
@@ -126,7 +126,7 @@ impl Host {
 
     /// A server on `store` set up as `config` says.
     pub async fn with_config(store: Arc<dyn Store>, config: HostConfig) -> Host {
-        let server = Server::start(store, config)
+        let server = Composed::start(store, config)
             .await
             .expect("the server starts");
         let server_handle = server.clone();

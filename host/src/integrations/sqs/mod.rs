@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use crate::server::Identity;
+use crate::arn::Identity;
 use crate::store::{Store, Write};
 pub use config::{MAX_DELAY, MAX_VISIBILITY, MAX_WAIT, PASSIVE_ATTRIBUTES, QueueConfig};
 pub use error::{Result, SqsError};
@@ -114,7 +114,7 @@ fn now_ms() -> i64 {
 /// The queue name in a QueueUrl (`http://host/<account>/<name>`, any host) or a queue ARN
 /// (`arn:aws:sqs:<region>:<account>:<name>`), if it is this `account`'s.
 pub fn queue_name<'a>(url_or_arn: &'a str, account: &str) -> Option<&'a str> {
-    if let Some(arn) = super::resource::Arn::parse(url_or_arn) {
+    if let Some(arn) = crate::arn::Arn::parse(url_or_arn) {
         return (arn.service == "sqs" && arn.account == account).then_some(arn.resource);
     }
     let path = url_or_arn.split(['?', '#']).next()?.trim_end_matches('/');

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::{Flow, StateScope, follow};
+use crate::arn::Kind;
 use crate::asl::model::Task;
 use crate::asl::path::ReferencePath;
 use crate::history::{ErrorDetails, EventDetails};
@@ -30,61 +31,11 @@ pub struct Pending {
     pub heartbeat_seconds: Option<u64>,
 }
 
-/// The `resourceType` and `resource` AWS shows in Task events for a Resource ARN:
-/// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`).
-pub fn resource_parts(arn: &str) -> (String, String) {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", _, "states", _, _, rest] => {
-            let rest = rest.trim_start_matches(':');
-            match rest.split_once(':') {
-                Some((service, action)) if !rest.starts_with("activity") => {
-                    (service.to_owned(), action.to_owned())
-                }
-                _ => ("activity".to_owned(), arn.to_owned()),
-            }
-        }
-        ["arn", _, service, ..] => ((*service).to_owned(), arn.to_owned()),
-        _ => ("unknown".to_owned(), arn.to_owned()),
-    }
-}
-
-/// What kind of work a Resource names, which decides the history events AWS records for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A Lambda function ARN: LambdaFunction* events.
-    Function,
-    /// An activity ARN: Activity* events, a task token, and a worker that takes the task.
-    Activity,
-    /// A service integration: Task* events.
-    Service,
-}
-
-impl Kind {
-    /// The kind of work `resource` names.
-    pub fn of(resource: &str) -> Kind {
-        match crate::integrations::resource::Arn::parse(resource) {
-            Some(arn) if arn.service == "lambda" && arn.resource.starts_with("function:") => {
-                Kind::Function
-            }
-            Some(arn) if arn.service == "states" && arn.resource.starts_with("activity:") => {
-                Kind::Activity
-            }
-            _ => Kind::Service,
-        }
-    }
-
-    /// Whether a task of this resource gets a task token: activities, and callbacks.
-    fn takes_token(self, resource: &str) -> bool {
-        self == Kind::Activity || resource.ends_with(".waitForTaskToken")
-    }
-}
-
 /// Starts a Task state: computes its input and asks the executor to run it.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
-    let kind = Kind::of(&s.resource);
+    let kind = s.resource.kind();
     let task = exec.next_id_for_effect();
-    let token = kind.takes_token(&s.resource).then(|| {
+    let token = s.resource.takes_token().then(|| {
         let th = &exec.threads[t];
         exec.token_key.mint(&Claims {
             execution: exec.info.id.clone(),
@@ -140,27 +91,24 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
     };
     let details = match kind {
         Kind::Function => EventDetails::LambdaFunctionScheduled {
-            resource: s.resource.clone(),
+            resource: s.resource.to_string(),
             input: input.clone(),
             timeout_in_seconds: timeout,
         },
         Kind::Activity => EventDetails::ActivityScheduled {
-            resource: s.resource.clone(),
+            resource: s.resource.to_string(),
             input: input.clone(),
             timeout_in_seconds: timeout,
             heartbeat_in_seconds: heartbeat,
         },
-        Kind::Service => {
-            let (resource_type, resource) = resource_parts(&s.resource);
-            EventDetails::TaskScheduled {
-                resource_type,
-                resource,
-                region: "us-east-1".into(),
-                parameters: input.clone(),
-                timeout_in_seconds: timeout,
-                heartbeat_in_seconds: heartbeat,
-            }
-        }
+        Kind::Service => EventDetails::TaskScheduled {
+            resource_type: s.resource.resource_type().to_owned(),
+            resource: s.resource.resource_name().to_owned(),
+            region: "us-east-1".into(),
+            parameters: input.clone(),
+            timeout_in_seconds: timeout,
+            heartbeat_in_seconds: heartbeat,
+        },
     };
     exec.record(t, details);
     let timeout_timer = timeout.map(|secs| {
@@ -225,8 +173,12 @@ fn resource_of(exec: &Execution, t: ThreadId) -> (Kind, String, String) {
     let th = &exec.threads[t];
     match &exec.program.node(th.scope, th.state).state {
         crate::asl::model::State::Task(s) => {
-            let (resource_type, resource) = resource_parts(&s.resource);
-            (Kind::of(&s.resource), resource_type, resource)
+            let r = &s.resource;
+            (
+                r.kind(),
+                r.resource_type().to_owned(),
+                r.resource_name().to_owned(),
+            )
         }
         _ => (Kind::Service, "unknown".into(), String::new()),
     }
@@ -459,26 +411,5 @@ fn resume(exec: &mut Execution, t: ThreadId, node: &Node, flow: Flow) {
     exec.threads[t].phase = Phase::Run;
     if follow(exec, t, node, flow) {
         exec.runnable.push_back(t);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::resource_parts;
-
-    #[test]
-    fn resource_parts_follow_aws() {
-        assert_eq!(
-            resource_parts("arn:aws:states:::lambda:invoke"),
-            ("lambda".into(), "invoke".into())
-        );
-        assert_eq!(
-            resource_parts("arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
-            ("sqs".into(), "sendMessage.waitForTaskToken".into())
-        );
-        assert_eq!(
-            resource_parts("arn:aws:lambda:us-east-1:1:function:f").0,
-            "lambda"
-        );
     }
 }

@@ -1,0 +1,902 @@
+//! Executions: starts, resumes, parks, wakes and stops the executions this host owns, and
+//! runs Express ones.
+//!
+//! A Standard execution this host owns has one entry in one table, under one lock, holding one
+//! explicit state ([`Holding`]): live (its driver holds it in memory and takes commands on a
+//! channel), parked (only the store holds it), or waking (being rebuilt from the store, with
+//! the commands that came meanwhile). Every command is sent under that lock, and every change
+//! of state is made under it, so a command is never lost between a driver that parks and a
+//! sender: it reaches the live driver, or waits in the waking entry, or (once the execution
+//! has ended) is answered from its final record. "Owned by this host" is the entry's
+//! existence; with several hosts over one database it becomes "leased by this host".
+//!
+//! Express executions run in memory only, as AWS documents them; they are tracked here
+//! (counted, drained or aborted at shutdown).
+//!
+//! Must not: verify task tokens (see [`super::callbacks`]) or know any service integration.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::machines::{Machine, Machines, ProgramError};
+use crate::arn::Identity;
+use crate::executor::durable::{self, Outstanding, ReplayError};
+use crate::executor::{Clock, Command, Ended, Journal, Run, TaskRunner, drive};
+use crate::interp::{Execution, ExecutionInfo, Program};
+use crate::store::{
+    ExecutionRecord, ExecutionStatus, MachineRecord, StepRecord, Store, StoreError, Write,
+};
+use crate::tokens::TokenKey;
+
+/// How long an execution that runs nothing and hears nothing stays in memory before it is
+/// parked. Rebuilding one costs a fraction of a millisecond (its steps read and replayed), and
+/// a live one costs about 18 KB: parking after a quarter of a second keeps a burst of
+/// executions that all go on to wait for tokens under 2 KB each in resident memory
+/// (`benches/callbacks.rs`), while one that moves several times a second stays live.
+const PARK_AFTER: Duration = Duration::from_millis(250);
+
+/// What StartExecution did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartedExecution {
+    /// The execution's ARN.
+    pub arn: String,
+    /// When it started (for a repeated request, when the first one started it).
+    pub start_ms: i64,
+}
+
+/// Why StartExecution refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StartExecutionError {
+    /// An execution of that name exists and is not the same running one.
+    #[error("Execution Already Exists: '{0}'")]
+    AlreadyExists(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why StopExecution could not stop.
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    /// No execution has that ARN.
+    #[error("Execution Does Not Exist: '{0}'")]
+    DoesNotExist(String),
+    /// The store says it runs, but this host does not hold it (its driver stalled on a store
+    /// failure, or it could not be resumed): it is not stopped, and resumes at the next start.
+    #[error("the execution '{0}' is not running on this host; it resumes when the host restarts")]
+    NotHeld(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an execution could not be rebuilt from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Its record is gone.
+    #[error("its record is missing")]
+    Missing,
+    /// Its definition cannot be had.
+    #[error(transparent)]
+    Program(#[from] ProgramError),
+    /// Its stored input is not JSON.
+    #[error("its stored input does not decode: {0}")]
+    Input(#[from] serde_json::Error),
+    /// Its steps do not replay.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+}
+
+/// How this host holds an execution it owns.
+#[derive(Debug)]
+enum Holding {
+    /// Its driver holds it in memory and takes commands here.
+    Live(mpsc::UnboundedSender<Command>),
+    /// Only the store holds it: it waits for a token, a stop or its next timer.
+    Parked,
+    /// Being rebuilt from the store; the commands that came meanwhile, in order.
+    Waking(Vec<Command>),
+}
+
+/// A Standard execution this host owns.
+#[derive(Debug)]
+struct Owned {
+    /// Its record's `seq`, to load its steps when it is rebuilt.
+    seq: u64,
+    /// A digest of its input, for StartExecution's idempotency (the input itself is stored).
+    input_digest: u64,
+    start_ms: i64,
+    holding: Holding,
+    /// Dropped when the execution ends, which wakes whoever waits for that.
+    watchers: Vec<oneshot::Sender<()>>,
+}
+
+/// The due times of parked executions' soonest timers.
+#[derive(Debug, Default)]
+struct ParkedTimers {
+    due: Mutex<BTreeSet<(i64, String)>>,
+    changed: Notify,
+}
+
+/// The Express executions in progress, to count them and to end them at shutdown.
+#[derive(Debug, Default)]
+struct ExpressRuns {
+    next: AtomicU64,
+    running: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
+    count: AtomicUsize,
+    ended: Notify,
+}
+
+/// An Express execution that ran to its end.
+#[derive(Debug)]
+pub struct ExpressRun {
+    /// Its ARN.
+    pub arn: String,
+    /// When it started.
+    pub start_ms: i64,
+    /// When it ended.
+    pub stop_ms: i64,
+    /// The execution, with its status and history.
+    pub exec: Box<Execution>,
+}
+
+/// An Express execution was aborted before its end (the host shut down).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the execution was aborted: the host is shutting down")]
+pub struct ExpressAborted;
+
+/// The executions of this host.
+pub struct Executions {
+    identity: Identity,
+    store: Arc<dyn Store>,
+    runner: Arc<dyn TaskRunner>,
+    clock: Clock,
+    /// Signs the task tokens executions mint.
+    token_key: Arc<TokenKey>,
+    /// Where a rebuilt execution's program comes from.
+    machines: Arc<Machines>,
+    owned: Mutex<HashMap<String, Owned>>,
+    parked_timers: Arc<ParkedTimers>,
+    express: ExpressRuns,
+    next_seq: AtomicU64,
+}
+
+impl std::fmt::Debug for Executions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executions").finish_non_exhaustive()
+    }
+}
+
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// A seed for an execution's randomness (jitter, UUIDs): different for every execution.
+pub fn rand_seed() -> u64 {
+    let (a, b) = uuid::Uuid::new_v4().as_u64_pair();
+    a ^ b
+}
+
+/// The information an execution of `machine` is built with.
+fn execution_info(
+    machine: &MachineRecord,
+    arn: &str,
+    name: &str,
+    input: Value,
+    start_ms: i64,
+) -> ExecutionInfo {
+    ExecutionInfo {
+        id: arn.to_owned(),
+        name: name.to_owned(),
+        state_machine_id: machine.arn.clone(),
+        state_machine_name: machine.name.clone(),
+        role_arn: machine.role_arn.clone(),
+        start_time_ms: start_ms,
+        input,
+    }
+}
+
+impl Executions {
+    /// The executions of a host; `last_seq` is the store's highest execution `seq`.
+    pub fn new(
+        identity: Identity,
+        store: Arc<dyn Store>,
+        runner: Arc<dyn TaskRunner>,
+        clock: Clock,
+        token_key: Arc<TokenKey>,
+        machines: Arc<Machines>,
+        last_seq: u64,
+    ) -> Executions {
+        Executions {
+            identity,
+            store,
+            runner,
+            clock,
+            token_key,
+            machines,
+            owned: Mutex::default(),
+            parked_timers: Arc::default(),
+            express: ExpressRuns::default(),
+            next_seq: AtomicU64::new(last_seq + 1),
+        }
+    }
+
+    fn owned(&self) -> MutexGuard<'_, HashMap<String, Owned>> {
+        self.owned.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ARN of Standard execution `name` of `machine`.
+    pub fn execution_arn(&self, machine: &MachineRecord, name: &str) -> String {
+        self.identity
+            .states_arn("execution", &format!("{}:{name}", machine.name))
+    }
+
+    /// An execution of this host: its tokens signed with the host's key (before any replay,
+    /// which mints them again).
+    fn new_execution(&self, program: Arc<Program>, info: ExecutionInfo, seed: u64) -> Execution {
+        Execution::new(program, info, seed).with_token_key(self.token_key.clone())
+    }
+
+    /// How a Standard execution of this host is driven.
+    fn durable_run(&self, journal: Journal, resume: Option<Outstanding>) -> Run {
+        Run {
+            runner: self.runner.clone(),
+            clock: self.clock,
+            journal: Some(journal),
+            resume,
+            park_after: Some(PARK_AFTER),
+        }
+    }
+
+    /// Starts a Standard execution; returns once its start is durable. As AWS: the same name
+    /// and input while that execution runs gives back the running one.
+    pub async fn start(
+        self: &Arc<Self>,
+        machine: &Machine,
+        name: &str,
+        input_text: String,
+        input: Value,
+    ) -> Result<StartedExecution, StartExecutionError> {
+        let arn = self.execution_arn(&machine.record, name);
+        let start_ms = self.clock.now_ms();
+        let (commands, rx) = mpsc::unbounded_channel();
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut owned = self.owned();
+            if let Some(r) = owned.get(&arn) {
+                return if r.input_digest == digest(&input_text) {
+                    Ok(StartedExecution {
+                        arn,
+                        start_ms: r.start_ms,
+                    })
+                } else {
+                    Err(StartExecutionError::AlreadyExists(arn))
+                };
+            }
+            // Names are unique per machine for good (AWS: for 90 days): the store refuses a
+            // second record of the same ARN when the start is committed.
+            owned.insert(
+                arn.clone(),
+                Owned {
+                    seq,
+                    input_digest: digest(&input_text),
+                    start_ms,
+                    holding: Holding::Live(commands),
+                    watchers: Vec::new(),
+                },
+            );
+        }
+        let record = ExecutionRecord {
+            seq,
+            arn: arn.clone(),
+            name: name.to_owned(),
+            machine_arn: machine.record.arn.clone(),
+            definition_id: machine.definition_id.clone(),
+            role_arn: machine.record.role_arn.clone(),
+            seed: rand_seed(),
+            status: ExecutionStatus::Running,
+            input: input_text,
+            output: None,
+            error: None,
+            cause: None,
+            start_ms,
+            stop_ms: None,
+        };
+        let info = execution_info(&machine.record, &arn, name, input, start_ms);
+        let exec = self.new_execution(machine.program.clone(), info, record.seed);
+        let journal = Journal {
+            store: self.store.clone(),
+            first_writes: vec![Write::InsertExecution(record.clone())],
+            record,
+        };
+        let (started_tx, started_rx) = oneshot::channel();
+        self.spawn_driver(
+            arn.clone(),
+            exec,
+            self.durable_run(journal, None),
+            rx,
+            Some(started_tx),
+        );
+        match started_rx.await {
+            Ok(Ok(())) => Ok(StartedExecution { arn, start_ms }),
+            Ok(Err(StoreError::Conflict(_))) => Err(StartExecutionError::AlreadyExists(arn)),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(StoreError::Closed.into()),
+        }
+    }
+
+    fn spawn_driver(
+        self: &Arc<Self>,
+        arn: String,
+        exec: Execution,
+        run: Run,
+        commands: mpsc::UnboundedReceiver<Command>,
+        started: Option<oneshot::Sender<Result<(), StoreError>>>,
+    ) {
+        let this = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut exec = exec;
+            let ended = drive(&mut exec, run, Some(commands), started).await;
+            drop(exec);
+            if let Some(this) = this.upgrade() {
+                this.driver_ended(arn, ended);
+            }
+        });
+    }
+
+    /// What happens to an execution when its driver lets go of it.
+    fn driver_ended(self: &Arc<Self>, arn: String, ended: Ended) {
+        match ended {
+            Ended::Finished { record, commands } => {
+                self.owned().remove(&arn);
+                // Nobody can send any more: answer what came as it ended.
+                let stop_ms = record
+                    .as_ref()
+                    .and_then(|r| r.stop_ms)
+                    .unwrap_or_else(|| self.clock.now_ms());
+                if let Some(mut commands) = commands {
+                    while let Ok(command) = commands.try_recv() {
+                        command.answer_ended(stop_ms);
+                    }
+                }
+                tracing::debug!(execution = %arn, "execution ended");
+            }
+            Ended::Parked {
+                mut commands,
+                next_timer,
+            } => {
+                let mut owned = self.owned();
+                let Some(entry) = owned.get_mut(&arn) else {
+                    return;
+                };
+                let mut queued = Vec::new();
+                while let Ok(command) = commands.try_recv() {
+                    queued.push(command);
+                }
+                if !queued.is_empty() {
+                    // Commands came as it parked: rebuild it for them at once.
+                    entry.holding = Holding::Waking(queued);
+                    let seq = entry.seq;
+                    drop(owned);
+                    self.wake(arn, seq);
+                    return;
+                }
+                // Under the lock: from now on a command finds it parked and wakes it.
+                entry.holding = Holding::Parked;
+                drop(owned);
+                if let Some(at) = next_timer {
+                    let timers = &self.parked_timers;
+                    timers
+                        .due
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((at, arn));
+                    timers.changed.notify_one();
+                }
+            }
+            // A name already used: StartExecution says so; nothing ran.
+            Ended::Stalled(StoreError::Conflict(_)) => {
+                self.owned().remove(&arn);
+            }
+            Ended::Stalled(e) => {
+                self.owned().remove(&arn);
+                tracing::error!(execution = %arn, error = %e, "execution stalled; it stays RUNNING in the store and resumes at the next start");
+            }
+            Ended::Stuck => {
+                self.owned().remove(&arn);
+                tracing::error!(execution = %arn, "execution stuck: it waits on nothing");
+            }
+        }
+    }
+
+    /// Sends a command to an execution this host owns, waking it if it is parked; `None` if
+    /// this host does not hold it.
+    fn send<T>(
+        self: &Arc<Self>,
+        arn: &str,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Option<oneshot::Receiver<T>> {
+        let (done, answer) = oneshot::channel();
+        let command = make(done);
+        let mut owned = self.owned();
+        let entry = owned.get_mut(arn)?;
+        match &mut entry.holding {
+            // Its driver only lets go of the channel under this lock, so a send fails only if
+            // the driver's task died (a panic): then nobody holds it.
+            Holding::Live(tx) => tx.send(command).ok()?,
+            Holding::Waking(queued) => queued.push(command),
+            Holding::Parked => {
+                entry.holding = Holding::Waking(vec![command]);
+                let seq = entry.seq;
+                drop(owned);
+                self.wake(arn.to_owned(), seq);
+            }
+        }
+        Some(answer)
+    }
+
+    /// Rebuilds a waking execution from the store and drives it on with the commands that
+    /// came meanwhile.
+    fn wake(self: &Arc<Self>, arn: String, seq: u64) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let rebuilt = this
+                .store
+                .execution(&arn)
+                .map_err(RebuildError::from)
+                .and_then(|r| r.ok_or(RebuildError::Missing))
+                .and_then(|record| {
+                    let steps = this.store.steps(seq)?;
+                    this.rebuild(record, &steps)
+                });
+            match rebuilt {
+                Ok((exec, record, outstanding)) => this.go_live(arn, exec, record, outstanding),
+                Err(e) => {
+                    tracing::error!(execution = %arn, error = %e, "cannot rebuild a parked execution; it stays RUNNING in the store");
+                    let queued = match this.owned().get_mut(&arn) {
+                        Some(entry) => match std::mem::replace(&mut entry.holding, Holding::Parked)
+                        {
+                            Holding::Waking(queued) => queued,
+                            other => {
+                                entry.holding = other;
+                                Vec::new()
+                            }
+                        },
+                        None => Vec::new(),
+                    };
+                    for command in queued {
+                        command.answer_failed(StoreError::Corrupt(format!(
+                            "the execution cannot be rebuilt: {e}"
+                        )));
+                    }
+                }
+            }
+        });
+    }
+
+    /// An execution rebuilt from its record and steps, with what was in flight.
+    fn rebuild(
+        &self,
+        record: ExecutionRecord,
+        steps: &[StepRecord],
+    ) -> Result<(Execution, ExecutionRecord, Outstanding), RebuildError> {
+        // The definition it started with, not the machine's current one.
+        let program = self.machines.program_of(&record)?;
+        let input: Value = serde_json::from_str(&record.input)?;
+        let info = ExecutionInfo {
+            id: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_id: record.machine_arn.clone(),
+            state_machine_name: record.machine_name().to_owned(),
+            role_arn: record.role_arn.clone(),
+            start_time_ms: record.start_ms,
+            input,
+        };
+        let mut exec = self.new_execution(program, info, record.seed);
+        let outstanding = durable::replay(&mut exec, steps)?;
+        Ok((exec, record, outstanding))
+    }
+
+    /// Drives a rebuilt execution on: the commands queued while it woke go first.
+    fn go_live(
+        self: &Arc<Self>,
+        arn: String,
+        exec: Execution,
+        record: ExecutionRecord,
+        outstanding: Outstanding,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        {
+            let mut owned = self.owned();
+            let Some(entry) = owned.get_mut(&arn) else {
+                return;
+            };
+            if let Holding::Waking(queued) = std::mem::replace(&mut entry.holding, Holding::Parked)
+            {
+                for command in queued {
+                    let _ = tx.send(command);
+                }
+            }
+            entry.holding = Holding::Live(tx);
+        }
+        let journal = Journal {
+            store: self.store.clone(),
+            record,
+            first_writes: Vec::new(),
+        };
+        self.spawn_driver(
+            arn,
+            exec,
+            self.durable_run(journal, Some(outstanding)),
+            rx,
+            None,
+        );
+    }
+
+    /// Resumes the executions the store says are running (at start).
+    pub fn resume_all(self: &Arc<Self>, running: Vec<(ExecutionRecord, Vec<StepRecord>)>) {
+        let mut resumed = 0;
+        for (record, steps) in running {
+            let arn = record.arn.clone();
+            self.owned().insert(
+                arn.clone(),
+                Owned {
+                    seq: record.seq,
+                    input_digest: digest(&record.input),
+                    start_ms: record.start_ms,
+                    holding: Holding::Waking(Vec::new()),
+                    watchers: Vec::new(),
+                },
+            );
+            match self.rebuild(record, &steps) {
+                Ok((exec, record, outstanding)) => {
+                    self.go_live(arn, exec, record, outstanding);
+                    resumed += 1;
+                }
+                Err(e) => {
+                    self.owned().remove(&arn);
+                    tracing::error!(execution = %arn, error = %e, "cannot resume an execution; it stays RUNNING in the store");
+                }
+            }
+        }
+        if resumed > 0 {
+            tracing::info!(executions = resumed, "resumed running executions");
+        }
+    }
+
+    /// Stops a Standard execution; returns the stop time once the abort is durable. Stopping
+    /// one that has already ended changes nothing and returns when it ended.
+    pub async fn stop(
+        self: &Arc<Self>,
+        arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<i64, StopError> {
+        let answer = self.send(arn, |done| Command::Stop { error, cause, done });
+        if let Some(answer) = answer
+            && let Ok(result) = answer.await
+        {
+            return Ok(result?);
+        }
+        // Not held here: its record says whether it ended, and when. A record that still
+        // runs was not stopped, and no stop time is made up for it.
+        match self.store.execution(arn)? {
+            None => Err(StopError::DoesNotExist(arn.to_owned())),
+            Some(record) if record.status == ExecutionStatus::Running => {
+                Err(StopError::NotHeld(arn.to_owned()))
+            }
+            Some(record) => Ok(record.stop_ms.unwrap_or(record.start_ms)),
+        }
+    }
+
+    /// Delivers what a task token brings to `task` of execution `arn`; `None` if this host
+    /// does not hold that execution.
+    pub async fn callback(
+        self: &Arc<Self>,
+        arn: &str,
+        task: crate::interp::TaskId,
+        callback: crate::executor::Callback,
+    ) -> Option<Result<(), crate::executor::CallbackError>> {
+        let answer = self.send(arn, |done| Command::Callback {
+            task,
+            callback,
+            done,
+        })?;
+        answer.await.ok()
+    }
+
+    /// Stops every running execution of the state machine `machine_arn` (it was deleted).
+    pub async fn stop_all_of(self: &Arc<Self>, machine_arn: &str, cause: &str) {
+        let prefix = format!(
+            "{}:",
+            machine_arn.replacen(":stateMachine:", ":execution:", 1)
+        );
+        let doomed: Vec<String> = self
+            .owned()
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for execution in doomed {
+            if let Err(e) = self
+                .stop(
+                    &execution,
+                    Some("States.Aborted".into()),
+                    Some(cause.to_owned()),
+                )
+                .await
+            {
+                tracing::warn!(%execution, error = %e, "cannot stop an execution of a deleted machine");
+            }
+        }
+    }
+
+    /// Returns once the Standard execution `arn` is not held by this host (at once if it is
+    /// not).
+    pub async fn ended(&self, arn: &str) {
+        let ended = match self.owned().get_mut(arn) {
+            Some(r) => {
+                let (tx, rx) = oneshot::channel();
+                r.watchers.push(tx);
+                rx
+            }
+            None => return,
+        };
+        // The sender is dropped, never used: that is the signal.
+        let _ = ended.await;
+    }
+
+    /// An execution's record, as stored.
+    pub fn record(&self, arn: &str) -> Result<Option<ExecutionRecord>, StoreError> {
+        self.store.execution(arn)
+    }
+
+    /// How many Standard executions this host holds (live, parked or waking).
+    pub fn running_count(&self) -> usize {
+        self.owned().len()
+    }
+
+    /// How many of them are parked: in the store only, none of their state in memory.
+    pub fn parked_count(&self) -> usize {
+        self.owned()
+            .values()
+            .filter(|o| matches!(o.holding, Holding::Parked))
+            .count()
+    }
+
+    /// How many Express executions are in progress.
+    pub fn express_count(&self) -> usize {
+        self.express.count.load(Ordering::SeqCst)
+    }
+
+    /// Wakes parked executions when their soonest timer is due (their driver, rebuilt, fires
+    /// it). Runs until the executions are dropped.
+    pub fn spawn_timer_wakeups(self: &Arc<Self>) {
+        let this = Arc::downgrade(self);
+        let timers = self.parked_timers.clone();
+        let clock = self.clock;
+        tokio::spawn(async move {
+            loop {
+                let changed = timers.changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                let now = clock.now_ms();
+                let (due, next) = {
+                    let mut set = timers.due.lock().unwrap_or_else(|e| e.into_inner());
+                    let later = set.split_off(&(now.saturating_add(1), String::new()));
+                    let due = std::mem::replace(&mut *set, later);
+                    (due, set.first().map(|(at, _)| *at))
+                };
+                if !due.is_empty() {
+                    let Some(executions) = this.upgrade() else {
+                        return;
+                    };
+                    for (_, arn) in due {
+                        executions.wake_parked(&arn);
+                    }
+                }
+                match next {
+                    Some(at) => {
+                        tokio::select! {
+                            () = tokio::time::sleep_until(clock.instant_at(at)) => {}
+                            () = &mut changed => {}
+                        }
+                    }
+                    None => changed.await,
+                }
+                // Dropped executions notify as they go: then this task ends too.
+                if this.strong_count() == 0 {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Wakes a parked execution (its own timers fire once it runs).
+    fn wake_parked(self: &Arc<Self>, arn: &str) {
+        let mut owned = self.owned();
+        if let Some(entry) = owned.get_mut(arn)
+            && matches!(entry.holding, Holding::Parked)
+        {
+            entry.holding = Holding::Waking(Vec::new());
+            let seq = entry.seq;
+            drop(owned);
+            self.wake(arn.to_owned(), seq);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Express
+    // -----------------------------------------------------------------------------------------
+
+    /// The ARN of a new Express execution `name` of `machine`.
+    fn express_arn(&self, machine: &MachineRecord, name: &str) -> String {
+        self.identity.states_arn(
+            "express",
+            &format!("{}:{name}:{}", machine.name, uuid::Uuid::new_v4()),
+        )
+    }
+
+    /// Starts an Express execution (StartExecution on an Express machine) and returns its ARN
+    /// and start time; it runs in memory, and nothing of it is kept.
+    pub fn start_express(
+        self: &Arc<Self>,
+        machine: &Machine,
+        name: &str,
+        input: Value,
+    ) -> (String, i64) {
+        let arn = self.express_arn(&machine.record, name);
+        let start_ms = self.clock.now_ms();
+        let info = execution_info(&machine.record, &arn, name, input, start_ms);
+        let exec = self.new_execution(machine.program.clone(), info, rand_seed());
+        let express = arn.clone();
+        self.track_express(exec, move |run: Result<ExpressRun, ExpressAborted>| {
+            if let Ok(run) = run {
+                tracing::debug!(execution = %express, status = ?run.exec.status, "express execution ended");
+            }
+        });
+        (arn, start_ms)
+    }
+
+    /// Runs an Express execution to its end (StartSyncExecution).
+    pub async fn run_express(
+        self: &Arc<Self>,
+        machine: &Machine,
+        name: &str,
+        input: Value,
+    ) -> Result<ExpressRun, ExpressAborted> {
+        let arn = self.express_arn(&machine.record, name);
+        let info = execution_info(&machine.record, &arn, name, input, self.clock.now_ms());
+        let exec = self.new_execution(machine.program.clone(), info, rand_seed());
+        let (tx, rx) = oneshot::channel();
+        self.track_express(exec, move |run| {
+            let _ = tx.send(run);
+        });
+        rx.await.unwrap_or(Err(ExpressAborted))
+    }
+
+    /// Runs an Express execution as a tracked task; `then` hears how it ended.
+    fn track_express(
+        self: &Arc<Self>,
+        exec: Execution,
+        then: impl FnOnce(Result<ExpressRun, ExpressAborted>) + Send + 'static,
+    ) {
+        let id = self.express.next.fetch_add(1, Ordering::Relaxed);
+        let this = Arc::downgrade(self);
+        let runner = self.runner.clone();
+        let clock = self.clock;
+        // Counted before it is spawned, so that a drain that starts now waits for it.
+        self.express.count.fetch_add(1, Ordering::SeqCst);
+        // Ends the tracking however the task ends: finished, or aborted at shutdown.
+        struct Tracked(std::sync::Weak<Executions>, u64);
+        impl Drop for Tracked {
+            fn drop(&mut self) {
+                if let Some(this) = self.0.upgrade() {
+                    this.express
+                        .running
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&self.1);
+                    this.express.count.fetch_sub(1, Ordering::SeqCst);
+                    this.express.ended.notify_waiters();
+                }
+            }
+        }
+        let tracked = Tracked(this, id);
+        // `then` hears of an abort from a guard dropped with the task.
+        struct Abort<F: FnOnce(Result<ExpressRun, ExpressAborted>)>(Option<F>);
+        impl<F: FnOnce(Result<ExpressRun, ExpressAborted>)> Drop for Abort<F> {
+            fn drop(&mut self) {
+                if let Some(f) = self.0.take() {
+                    f(Err(ExpressAborted));
+                }
+            }
+        }
+        let mut abort = Abort(Some(then));
+        // Held across the spawn, so that the task's end (which takes it) finds its handle.
+        let mut running = self
+            .express
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let handle = tokio::spawn(async move {
+            let _tracked = tracked;
+            let mut exec = exec;
+            let start_ms = exec.info.start_time_ms;
+            let ended = drive(&mut exec, Run::in_memory(runner, clock), None, None).await;
+            if matches!(ended, Ended::Stuck) {
+                tracing::error!(execution = %exec.info.id, "express execution stuck: it waits on nothing");
+            }
+            if let Some(f) = abort.0.take() {
+                f(Ok(ExpressRun {
+                    arn: exec.info.id.clone(),
+                    start_ms,
+                    stop_ms: clock.now_ms(),
+                    exec: Box::new(exec),
+                }));
+            }
+        });
+        running.insert(id, handle.abort_handle());
+    }
+
+    /// Waits up to `grace` for the Express executions in progress to end, then aborts the
+    /// rest (Standard ones need nothing: they resume at the next start).
+    pub async fn drain_express(&self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let ended = self.express.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self.express_count() == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                break;
+            }
+        }
+        let handles: Vec<_> = self
+            .express
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        if !handles.is_empty() {
+            tracing::warn!(
+                executions = handles.len(),
+                "aborting express executions at shutdown"
+            );
+        }
+        for h in handles {
+            h.abort();
+        }
+    }
+}
+
+impl Drop for Executions {
+    fn drop(&mut self) {
+        // Ends the timer task (see `spawn_timer_wakeups`).
+        self.parked_timers.changed.notify_one();
+    }
+}
+
+/// The memory AWS bills an Express execution for: the definition, the input and the data
+/// passed between states (here, the history recorded), in 64 MB units, at least one.
+pub fn billed_memory_mb(definition_bytes: usize, input_bytes: usize, exec: &Execution) -> u64 {
+    const UNIT: u64 = 64 * 1024 * 1024;
+    let history = serde_json::to_vec(&exec.history).map_or(0, |v| v.len());
+    let used = (definition_bytes + input_bytes + history) as u64;
+    used.div_ceil(UNIT).max(1) * 64
+}
