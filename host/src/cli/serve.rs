@@ -93,11 +93,10 @@ async fn serve(options: Options) -> Result<()> {
     );
     // The address on stdout, so that a script (or a test) that asked for port 0 can find it.
     println!("listening on http://{address}");
-    let executions = host.executions.clone();
-    api::serve(listener, host, shutdown_signal()).await?;
+    api::serve(listener, host.clone(), shutdown_signal()).await?;
     // Express executions started asynchronously outlive their requests: they get the same
     // grace as the sync ones had, then are aborted (nothing of them is kept, as on AWS).
-    executions.drain_express(api::EXPRESS_GRACE).await;
+    host.shutdown(api::EXPRESS_GRACE).await;
     tracing::info!("stopped; running executions resume at the next start");
     Ok(())
 }

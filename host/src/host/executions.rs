@@ -167,6 +167,8 @@ pub struct Executions {
     parked_timers: Arc<ParkedTimers>,
     express: ExpressRuns,
     next_seq: AtomicU64,
+    /// Turns true when the host shuts down: every driver lets go of its execution then.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Executions {
@@ -229,6 +231,7 @@ impl Executions {
             parked_timers: Arc::default(),
             express: ExpressRuns::default(),
             next_seq: AtomicU64::new(last_seq + 1),
+            closing: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -345,9 +348,15 @@ impl Executions {
         started: Option<oneshot::Sender<Result<(), StoreError>>>,
     ) {
         let this = Arc::downgrade(self);
+        let mut closing = self.closing.subscribe();
         tokio::spawn(async move {
             let mut exec = exec;
-            let ended = drive(&mut exec, run, Some(commands), started).await;
+            let ended = tokio::select! {
+                ended = drive(&mut exec, run, Some(commands), started) => ended,
+                // Shutting down: the driver and its tasks are dropped; the execution stays
+                // RUNNING in the store and resumes at the next start.
+                _ = closing.wait_for(|closing| *closing) => return,
+            };
             drop(exec);
             if let Some(this) = this.upgrade() {
                 this.driver_ended(arn, ended);
@@ -848,6 +857,14 @@ impl Executions {
             }
         });
         running.insert(id, handle.abort_handle());
+    }
+
+    /// Lets go of every Standard execution (each stays RUNNING in the store and resumes at the
+    /// next start) and gives Express ones up to `grace` to end.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.closing.send_replace(true);
+        self.drain_express(grace).await;
+        self.owned().clear();
     }
 
     /// Waits up to `grace` for the Express executions in progress to end, then aborts the

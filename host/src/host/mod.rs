@@ -175,6 +175,16 @@ impl Host {
     }
 }
 
+impl Host {
+    /// Stops the host's work without ending any of it: Standard executions stay RUNNING in
+    /// the store (they resume at the next start), Express ones get `grace` to end, then are
+    /// aborted.
+    pub async fn shutdown(&self, grace: std::time::Duration) {
+        self.services.sqs.close();
+        self.executions.shutdown(grace).await;
+    }
+}
+
 /// The Step Functions integration's view of the host: Standard executions of its machines.
 struct Children {
     machines: Arc<Machines>,
