@@ -1,7 +1,5 @@
 //! What the end-to-end tests share: AWS SDK clients pointed at a local endpoint.
 
-#![allow(dead_code)]
-
 use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_sfn::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_sfn::error::BoxError;

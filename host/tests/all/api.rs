@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-mod common;
+use crate::common;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
@@ -15,7 +15,7 @@ use stepwise::store::Store;
 use stepwise::store::sqlite::SqliteStore;
 use stepwise_test_artifacts as guest;
 
-use common::{Host, ROLE};
+use crate::common::{Host, ROLE};
 
 const MACHINE_PREFIX: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:";
 

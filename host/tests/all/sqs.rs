@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use stepwise::store::Store;
 use stepwise::store::sqlite::SqliteStore;
 
-use common::{Host, example};
+use crate::common::{Host, example};
 
 /// What these tests do often.
 impl Host {

@@ -2,7 +2,7 @@
 //! again on the same data directory. Each execution must complete exactly once, with the right
 //! output, on its original deadline, and with a history that has no gap and no duplicate.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
