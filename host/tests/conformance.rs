@@ -277,12 +277,10 @@ fn check_replay(
         &status_json(&replayed.status),
         &status_json(&rebuilt.status),
     )?;
-    let stop_ms = stored.record.stop_ms.unwrap_or_default();
-    let ended = durable::ended(stored.record.clone(), &rebuilt.status, stop_ms);
     check_eq(
         "status and output of the rebuilt execution",
         &record_json(&stored.record),
-        &record_json(&ended),
+        &status_json(&rebuilt.status),
     )?;
     // The two executors agree: the durable one stored what the in-memory one recorded.
     let ran_history = serde_json::to_value(&ran.history).map_err(|e| e.to_string())?;
@@ -293,10 +291,21 @@ fn check_replay(
     )
 }
 
+/// How the stored record says the execution ended, in the shape of [`status_json`].
 fn record_json(r: &ExecutionRecord) -> Value {
-    serde_json::json!({
-        "status": r.status.as_str(), "output": r.output, "error": r.error, "cause": r.cause,
-    })
+    let status = r.status.as_str();
+    match r.status {
+        ExecutionStatus::Succeeded => {
+            let output = r.output.as_deref().map(serde_json::from_str::<Value>);
+            serde_json::json!({"status": status, "output": output.and_then(Result::ok)})
+        }
+        ExecutionStatus::Failed | ExecutionStatus::Aborted => {
+            serde_json::json!({"status": status, "error": r.error, "cause": r.cause})
+        }
+        ExecutionStatus::TimedOut | ExecutionStatus::Running => {
+            serde_json::json!({"status": status})
+        }
+    }
 }
 
 fn status_json(status: &Status) -> Value {
