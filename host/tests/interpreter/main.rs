@@ -1,28 +1,28 @@
-//! End-to-end tests of the Task machinery and of concurrency, through the real validator,
-//! interpreter and executor, with a scripted test double in place of task code.
+//! Tests of the Task machinery and of concurrency, through the real validator and interpreter,
+//! driven step by step from scripted task histories, with no runtime.
 //!
-//! [`ScriptedRunner`] plays every Task resource: per resource ARN (and per call, if a test
-//! wants) it follows a script of steps — sleep some virtual time, heartbeat, succeed with JSON,
-//! fail with an error and cause. It records each request it received, the virtual time the call
-//! started and how it ended; a drop guard notices when the executor cancels a call by dropping
-//! its future. Tests run under a paused tokio clock, so an hour of retries takes microseconds
-//! and every time asserted below is exact. Later the double gives way to WebAssembly tasks; the
-//! machinery it exercises here (Retry, Catch, timeouts, heartbeats, Parallel, Map, Stop) must
-//! already be right.
+//! [`driver::drive`] carries out the interpreter's actions itself, in virtual time, and plays
+//! every Task resource from a script ([`ScriptedTasks`]): per resource ARN (and per call, if a
+//! test wants) a list of steps — take some virtual time, heartbeat, succeed with JSON, fail with
+//! an error and cause. It records each request, the virtual time the call started and how it
+//! ended (finished, or cancelled by the execution). An hour of retries takes microseconds and
+//! every time asserted below is exact. The machinery exercised here (Retry, Catch, timeouts,
+//! heartbeats, Parallel, Map, Stop) is what the executors and WebAssembly tasks rely on.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod driver;
+
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use stepwise::asl::validate;
-use stepwise::executor::{self, Clock, Heartbeat, TaskFuture, TaskOutcome, TaskRunner};
 use stepwise::history::{EventDetails, HistoryEvent};
 use stepwise::interp::{
     Action, Event, Execution, ExecutionInfo, Failure, MAX_HISTORY_EVENTS, Program, Status,
     TaskRequest,
 };
+
+use driver::{Call, End, ScriptedTasks, Step};
 
 /// Virtual wall-clock time at which every execution starts (any fixed instant will do).
 const T0: i64 = 1_700_000_000_000;
@@ -48,21 +48,8 @@ fn lambda(name: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The test double
+// The test double's scripts
 // ---------------------------------------------------------------------------------------------
-
-/// One step of a scripted task.
-#[derive(Debug, Clone)]
-enum Step {
-    /// Sleep this many virtual milliseconds.
-    Sleep(u64),
-    /// Report progress.
-    Heartbeat,
-    /// End with this result.
-    Succeed(Value),
-    /// End with this error and cause.
-    Fail(String, String),
-}
 
 fn sleep_s(secs: u64) -> Step {
     Step::Sleep(secs * 1000)
@@ -76,52 +63,8 @@ fn fail(error: &str, cause: &str) -> Step {
     Step::Fail(error.into(), cause.into())
 }
 
-/// Chooses the steps of one call from its request and how many calls the same resource had
-/// before it.
-type Script = Arc<dyn Fn(&TaskRequest, usize) -> Vec<Step> + Send + Sync>;
-
-/// How a call ended, at which virtual time (milliseconds after [`T0`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum End {
-    /// Its script ran to the end.
-    Finished(i64),
-    /// The executor dropped its future first.
-    Cancelled(i64),
-}
-
-/// One call the double received.
-#[derive(Debug, Clone)]
-struct Call {
-    request: TaskRequest,
-    /// Virtual milliseconds after [`T0`].
-    started_ms: i64,
-    end: Option<End>,
-}
-
-#[derive(Debug, Default)]
-struct Record {
-    calls: Vec<Call>,
-    in_flight: usize,
-    max_in_flight: usize,
-}
-
-/// A [`TaskRunner`] that follows scripts and records what it was asked to do.
-struct ScriptedRunner {
-    clock: Clock,
-    scripts: HashMap<String, Script>,
-    record: Arc<Mutex<Record>>,
-}
-
-impl ScriptedRunner {
-    /// A runner with no scripts, its clock reading [`T0`] now. Call inside the test runtime.
-    fn new() -> Self {
-        ScriptedRunner {
-            clock: Clock::starting_at(T0),
-            scripts: HashMap::new(),
-            record: Arc::default(),
-        }
-    }
-
+/// Scripts for the tasks named as [`lambda`] names them.
+impl ScriptedTasks {
     /// Every call of `name` follows `steps`.
     fn on(self, name: &str, steps: Vec<Step>) -> Self {
         self.on_fn(name, move |_, _| steps.clone())
@@ -133,17 +76,8 @@ impl ScriptedRunner {
     }
 
     /// Each call of `name` follows what `f` makes of the request and the call number.
-    fn on_fn(
-        mut self,
-        name: &str,
-        f: impl Fn(&TaskRequest, usize) -> Vec<Step> + Send + Sync + 'static,
-    ) -> Self {
-        self.scripts.insert(lambda(name), Arc::new(f));
-        self
-    }
-
-    fn calls(&self) -> Vec<Call> {
-        self.record.lock().unwrap().calls.clone()
+    fn on_fn(self, name: &str, f: impl Fn(&TaskRequest, usize) -> Vec<Step> + 'static) -> Self {
+        self.on_resource(&lambda(name), f)
     }
 
     fn calls_of(&self, name: &str) -> Vec<Call> {
@@ -152,93 +86,6 @@ impl ScriptedRunner {
             .into_iter()
             .filter(|c| c.request.resource.as_str() == arn)
             .collect()
-    }
-
-    fn max_in_flight(&self) -> usize {
-        self.record.lock().unwrap().max_in_flight
-    }
-
-    fn now(clock: Clock) -> i64 {
-        clock.now_ms() - T0
-    }
-}
-
-/// Marks its call ended when the script finishes, or cancelled when the future is dropped
-/// before that.
-struct CallGuard {
-    record: Arc<Mutex<Record>>,
-    clock: Clock,
-    index: usize,
-    done: bool,
-}
-
-impl CallGuard {
-    fn finish(&mut self, outcome: TaskOutcome) -> TaskOutcome {
-        self.end(End::Finished(ScriptedRunner::now(self.clock)));
-        outcome
-    }
-
-    fn end(&mut self, end: End) {
-        if self.done {
-            return;
-        }
-        self.done = true;
-        let mut record = self.record.lock().unwrap();
-        record.in_flight -= 1;
-        record.calls[self.index].end = Some(end);
-    }
-}
-
-impl Drop for CallGuard {
-    fn drop(&mut self) {
-        self.end(End::Cancelled(ScriptedRunner::now(self.clock)));
-    }
-}
-
-impl TaskRunner for ScriptedRunner {
-    fn run(&self, request: TaskRequest, heartbeat: Heartbeat) -> TaskFuture {
-        let script = self
-            .scripts
-            .get(request.resource.as_str())
-            .unwrap_or_else(|| panic!("no script for {}", request.resource))
-            .clone();
-        let mut record = self.record.lock().unwrap();
-        let nth = record
-            .calls
-            .iter()
-            .filter(|c| c.request.resource == request.resource)
-            .count();
-        let steps = script(&request, nth);
-        let index = record.calls.len();
-        record.calls.push(Call {
-            request: request.clone(),
-            started_ms: Self::now(self.clock),
-            end: None,
-        });
-        record.in_flight += 1;
-        record.max_in_flight = record.max_in_flight.max(record.in_flight);
-        drop(record);
-        let mut guard = CallGuard {
-            record: self.record.clone(),
-            clock: self.clock,
-            index,
-            done: false,
-        };
-        let input = request.input;
-        Box::pin(async move {
-            for step in steps {
-                match step {
-                    Step::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-                    Step::Heartbeat => heartbeat.beat(),
-                    Step::Succeed(v) => return guard.finish(TaskOutcome::Succeeded(v)),
-                    Step::Fail(e, c) => {
-                        return guard.finish(TaskOutcome::Failed(Failure::new(e, c)));
-                    }
-                }
-            }
-            // A script without an ending echoes its input.
-            guard.finish(TaskOutcome::Succeeded(input))
-        })
     }
 }
 
@@ -258,28 +105,15 @@ fn new_execution(definition: &Value, input: Value, seed: u64) -> Execution {
     )
 }
 
-/// Runs `definition` on `input` to its end with the double, under the test's paused clock.
-async fn run_seeded(
-    definition: &Value,
-    input: Value,
-    runner: &Arc<ScriptedRunner>,
-    seed: u64,
-) -> Execution {
+/// Runs `definition` on `input` to its end against `tasks`, in virtual time from [`T0`].
+fn run_seeded(definition: &Value, input: Value, tasks: &ScriptedTasks, seed: u64) -> Execution {
     let mut exec = new_execution(definition, input, seed);
-    let clock = runner.clock;
-    executor::run(&mut exec, runner.clone(), clock)
-        .await
-        .expect("the executor reaches the end");
-    // The executor aborts leftover tasks as it returns; let the runtime drop their futures so
-    // that the double's guards see the cancellation.
-    for _ in 0..16 {
-        tokio::task::yield_now().await;
-    }
+    driver::drive(&mut exec, tasks, T0);
     exec
 }
 
-async fn run(definition: &Value, input: Value, runner: &Arc<ScriptedRunner>) -> Execution {
-    run_seeded(definition, input, runner, 7).await
+fn run(definition: &Value, input: Value, tasks: &ScriptedTasks) -> Execution {
+    run_seeded(definition, input, tasks, 7)
 }
 
 /// `(event type, state name)` of every event.
@@ -360,8 +194,8 @@ fn single_task(name: &str, extra: Value) -> Value {
 // Task success and dataflow
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(start_paused = true)]
-async fn task_success_applies_every_dataflow_step_in_order() {
+#[test]
+fn task_success_applies_every_dataflow_step_in_order() {
     let definition = json!({
         "StartAt": "Work",
         "States": {"Work": {
@@ -381,15 +215,15 @@ async fn task_success_applies_every_dataflow_step_in_order() {
             "End": true
         }}
     });
-    let runner = Arc::new(ScriptedRunner::new().on_fn("work", |req, _| {
+    let tasks = ScriptedTasks::new().on_fn("work", |req, _| {
         let v = req.input["value"].as_i64().unwrap();
         vec![
             sleep_s(2),
             succeed(json!({"doubled": v * 2, "noise": "dropped by ResultSelector"})),
         ]
-    }));
+    });
     let input = json!({"payload": {"value": 21}, "meta": {"keep": true}});
-    let exec = run(&definition, input, &runner).await;
+    let exec = run(&definition, input, &tasks);
 
     // ResultPath writes into the raw input (not the effective one); OutputPath picks from that.
     assert_eq!(
@@ -398,7 +232,7 @@ async fn task_success_applies_every_dataflow_step_in_order() {
     );
 
     // The task got the effective input: InputPath, then Parameters with the context object.
-    let calls = runner.calls();
+    let calls = tasks.calls();
     assert_eq!(calls.len(), 1);
     let effective =
         json!({"value": 21, "execution": "exec-1", "state": "Work", "retries": 0, "fixed": "x"});
@@ -446,8 +280,8 @@ async fn task_success_applies_every_dataflow_step_in_order() {
     assert_eq!(times(&exec, "ExecutionSucceeded"), vec![2000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_script_without_an_ending_echoes_and_states_chain() {
+#[test]
+fn a_script_without_an_ending_echoes_and_states_chain() {
     // Two tasks in sequence: the second starts when the first ends, with its output as input.
     let definition = json!({
         "StartAt": "First",
@@ -456,14 +290,12 @@ async fn a_script_without_an_ending_echoes_and_states_chain() {
             "Second": {"Type": "Task", "Resource": lambda("second"), "End": true}
         }
     });
-    let runner = Arc::new(
-        ScriptedRunner::new()
-            .on("first", vec![sleep_s(3), succeed(json!({"n": 1}))])
-            .on("second", vec![sleep_s(4)]),
-    );
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new()
+        .on("first", vec![sleep_s(3), succeed(json!({"n": 1}))])
+        .on("second", vec![sleep_s(4)]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec), &json!({"n": 1}));
-    assert_eq!(starts(&runner.calls()), vec![0, 3000]);
+    assert_eq!(starts(&tasks.calls()), vec![0, 3000]);
     assert_eq!(times(&exec, "ExecutionSucceeded"), vec![7000]);
 }
 
@@ -471,8 +303,8 @@ async fn a_script_without_an_ending_echoes_and_states_chain() {
 // Retry
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(start_paused = true)]
-async fn retry_delays_follow_interval_backoff_and_max_delay() {
+#[test]
+fn retry_delays_follow_interval_backoff_and_max_delay() {
     let definition = single_task(
         "flaky",
         json!({"Retry": [{
@@ -484,12 +316,11 @@ async fn retry_delays_follow_interval_backoff_and_max_delay() {
         }]}),
     );
     // Each attempt takes 1 s to fail: the delay counts from the failure.
-    let runner =
-        Arc::new(ScriptedRunner::new().on("flaky", vec![sleep_s(1), fail("Boom", "again")]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("flaky", vec![sleep_s(1), fail("Boom", "again")]);
+    let exec = run(&definition, json!({}), &tasks);
 
     assert_eq!(failure(&exec), ("Boom".into(), Some("again".into())));
-    let calls = runner.calls();
+    let calls = tasks.calls();
     // Delays 2 s, 4 s, then 8 s capped at 5 s.
     assert_eq!(
         starts(&calls),
@@ -508,8 +339,8 @@ async fn retry_delays_follow_interval_backoff_and_max_delay() {
     assert_eq!(times(&exec, "ExecutionFailed"), vec![15000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn retry_context_shows_the_attempt_in_parameters() {
+#[test]
+fn retry_context_shows_the_attempt_in_parameters() {
     let definition = single_task(
         "flaky",
         json!({
@@ -517,13 +348,13 @@ async fn retry_context_shows_the_attempt_in_parameters() {
             "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}]
         }),
     );
-    let runner = Arc::new(ScriptedRunner::new().on_calls(
+    let tasks = ScriptedTasks::new().on_calls(
         "flaky",
         vec![vec![fail("E", "")], vec![fail("E", "")], vec![]],
-    ));
-    let exec = run(&definition, json!({}), &runner).await;
+    );
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec), &json!({"attempt": 2}));
-    let inputs: Vec<Value> = runner
+    let inputs: Vec<Value> = tasks
         .calls()
         .iter()
         .map(|c| c.request.input.clone())
@@ -538,8 +369,8 @@ async fn retry_context_shows_the_attempt_in_parameters() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn retriers_count_attempts_separately_and_the_first_match_decides() {
+#[test]
+fn retriers_count_attempts_separately_and_the_first_match_decides() {
     let definition = single_task(
         "flaky",
         json!({"Retry": [
@@ -547,7 +378,7 @@ async fn retriers_count_attempts_separately_and_the_first_match_decides() {
             {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 10, "BackoffRate": 1.0, "MaxAttempts": 2}
         ]}),
     );
-    let runner = Arc::new(ScriptedRunner::new().on_calls(
+    let tasks = ScriptedTasks::new().on_calls(
         "flaky",
         vec![
             vec![fail("B", "1")],
@@ -555,11 +386,11 @@ async fn retriers_count_attempts_separately_and_the_first_match_decides() {
             vec![fail("B", "3")],
             vec![fail("A", "4")],
         ],
-    ));
-    let exec = run(&definition, json!({}), &runner).await;
+    );
+    let exec = run(&definition, json!({}), &tasks);
     // B → retrier 2 (10 s); A → retrier 1 (1 s); B → retrier 2 again (10 s); A → retrier 1 is
     // spent and, being the first to match, decides: no fall-through to States.ALL.
-    assert_eq!(starts(&runner.calls()), vec![0, 10_000, 11_000, 21_000]);
+    assert_eq!(starts(&tasks.calls()), vec![0, 10_000, 11_000, 21_000]);
     assert_eq!(failure(&exec), ("A".into(), Some("4".into())));
 }
 
@@ -576,18 +407,18 @@ fn jitter_definition() -> Value {
     )
 }
 
-async fn jitter_delays(seed: u64) -> Vec<i64> {
-    let runner = Arc::new(ScriptedRunner::new().on("flaky", vec![fail("E", "")]));
-    let exec = run_seeded(&jitter_definition(), json!({}), &runner, seed).await;
+fn jitter_delays(seed: u64) -> Vec<i64> {
+    let tasks = ScriptedTasks::new().on("flaky", vec![fail("E", "")]);
+    let exec = run_seeded(&jitter_definition(), json!({}), &tasks, seed);
     assert_eq!(failure(&exec).0, "E");
-    let s = starts(&runner.calls());
+    let s = starts(&tasks.calls());
     assert_eq!(s.len(), 4, "three retries");
     s.windows(2).map(|w| w[1] - w[0]).collect()
 }
 
-#[tokio::test(start_paused = true)]
-async fn full_jitter_stays_within_the_computed_delay_and_repeats_for_a_seed() {
-    let delays = jitter_delays(7).await;
+#[test]
+fn full_jitter_stays_within_the_computed_delay_and_repeats_for_a_seed() {
+    let delays = jitter_delays(7);
     for (delay, bound) in delays.iter().zip([4000, 8000, 16000]) {
         assert!(
             (0..=bound).contains(delay),
@@ -597,39 +428,39 @@ async fn full_jitter_stays_within_the_computed_delay_and_repeats_for_a_seed() {
     // Jitter really applies: not every delay is the full computed one.
     assert_ne!(delays, vec![4000, 8000, 16000]);
     // The same seed draws the same delays.
-    assert_eq!(jitter_delays(7).await, delays);
+    assert_eq!(jitter_delays(7), delays);
     // Another seed draws others (true of these two seeds; the generator is fixed).
-    assert_ne!(jitter_delays(8).await, delays);
+    assert_ne!(jitter_delays(8), delays);
 }
 
-#[tokio::test(start_paused = true)]
-async fn max_attempts_zero_never_retries() {
+#[test]
+fn max_attempts_zero_never_retries() {
     let definition = single_task(
         "flaky",
         json!({"Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}]}),
     );
-    let runner = Arc::new(ScriptedRunner::new().on("flaky", vec![fail("E", "once")]));
-    let exec = run(&definition, json!({}), &runner).await;
-    assert_eq!(runner.calls().len(), 1);
+    let tasks = ScriptedTasks::new().on("flaky", vec![fail("E", "once")]);
+    let exec = run(&definition, json!({}), &tasks);
+    assert_eq!(tasks.calls().len(), 1);
     assert_eq!(failure(&exec), ("E".into(), Some("once".into())));
 }
 
-#[tokio::test(start_paused = true)]
-async fn states_all_and_task_failed_match_a_custom_error() {
+#[test]
+fn states_all_and_task_failed_match_a_custom_error() {
     for pattern in ["States.ALL", "States.TaskFailed"] {
         let definition = single_task(
             "flaky",
             json!({"Retry": [{"ErrorEquals": [pattern], "IntervalSeconds": 1, "MaxAttempts": 2}]}),
         );
-        let runner = Arc::new(ScriptedRunner::new().on("flaky", vec![fail("Custom.Error", "c")]));
-        let exec = run(&definition, json!({}), &runner).await;
-        assert_eq!(runner.calls().len(), 3, "{pattern} retries a custom error");
+        let tasks = ScriptedTasks::new().on("flaky", vec![fail("Custom.Error", "c")]);
+        let exec = run(&definition, json!({}), &tasks);
+        assert_eq!(tasks.calls().len(), 3, "{pattern} retries a custom error");
         assert_eq!(failure(&exec).0, "Custom.Error");
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn task_failed_does_not_match_a_timeout_but_states_all_does() {
+#[test]
+fn task_failed_does_not_match_a_timeout_but_states_all_does() {
     let definition = |pattern: &str| {
         single_task(
             "slow",
@@ -639,25 +470,25 @@ async fn task_failed_does_not_match_a_timeout_but_states_all_does() {
             }),
         )
     };
-    let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(10)]));
-    let exec = run(&definition("States.TaskFailed"), json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("slow", vec![sleep_s(10)]);
+    let exec = run(&definition("States.TaskFailed"), json!({}), &tasks);
     assert_eq!(
-        runner.calls().len(),
+        tasks.calls().len(),
         1,
         "States.TaskFailed must not retry a timeout"
     );
     assert_eq!(failure(&exec).0, "States.Timeout");
 
-    let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(10)]));
-    let exec = run(&definition("States.ALL"), json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("slow", vec![sleep_s(10)]);
+    let exec = run(&definition("States.ALL"), json!({}), &tasks);
     // 0 → times out at 1 s → retry at 2 s → times out at 3 s.
-    assert_eq!(starts(&runner.calls()), vec![0, 2000]);
+    assert_eq!(starts(&tasks.calls()), vec![0, 2000]);
     assert_eq!(failure(&exec).0, "States.Timeout");
     assert_eq!(times(&exec, "ExecutionFailed"), vec![3000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_runtime_error_is_neither_retried_nor_caught() {
+#[test]
+fn a_runtime_error_is_neither_retried_nor_caught() {
     let handlers = json!({
         "Retry": [{"ErrorEquals": ["States.Runtime"], "MaxAttempts": 3},
                   {"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}],
@@ -681,25 +512,24 @@ async fn a_runtime_error_is_neither_retried_nor_caught() {
     };
 
     // Raised by the interpreter: Parameters names a path the input lacks.
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![]));
+    let tasks = ScriptedTasks::new().on("work", vec![]);
     let exec = run(
         &machine(&json!({"Parameters": {"x.$": "$.missing"}})),
         json!({}),
-        &runner,
-    )
-    .await;
+        &tasks,
+    );
     assert_eq!(failure(&exec).0, "States.Runtime");
-    assert!(runner.calls().is_empty());
+    assert!(tasks.calls().is_empty());
     assert_eq!(count(&exec, "PassStateEntered"), 0);
 
     // Reported by the task.
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![fail("States.Runtime", "broken")]));
-    let exec = run(&machine(&json!({})), json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![fail("States.Runtime", "broken")]);
+    let exec = run(&machine(&json!({})), json!({}), &tasks);
     assert_eq!(
         failure(&exec),
         ("States.Runtime".into(), Some("broken".into()))
     );
-    assert_eq!(runner.calls().len(), 1);
+    assert_eq!(tasks.calls().len(), 1);
     assert_eq!(count(&exec, "PassStateEntered"), 0);
 }
 
@@ -728,8 +558,8 @@ fn catching_machine(catch: Value, extra: Value) -> Value {
     machine
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_first_catcher_that_matches_in_order_is_taken() {
+#[test]
+fn the_first_catcher_that_matches_in_order_is_taken() {
     let definition = catching_machine(
         json!([
             {"ErrorEquals": ["Other"], "Next": "Wrong"},
@@ -738,8 +568,8 @@ async fn the_first_catcher_that_matches_in_order_is_taken() {
         ]),
         json!({}),
     );
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![sleep_s(1), fail("Boom", "bad")]));
-    let exec = run(&definition, json!({"a": 1}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![sleep_s(1), fail("Boom", "bad")]);
+    let exec = run(&definition, json!({"a": 1}), &tasks);
     // Without ResultPath the error object replaces the input.
     assert_eq!(
         output(&exec),
@@ -762,42 +592,42 @@ async fn the_first_catcher_that_matches_in_order_is_taken() {
     assert_eq!(times(&exec, "PassStateEntered"), vec![1000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn catcher_result_path_merges_into_or_keeps_the_raw_input() {
-    let run_with = |result_path: Option<Value>| async move {
+#[test]
+fn catcher_result_path_merges_into_or_keeps_the_raw_input() {
+    let run_with = |result_path: Option<Value>| {
         let mut catcher = json!({"ErrorEquals": ["States.ALL"], "Next": "Handled"});
         if let Some(path) = result_path {
             catcher["ResultPath"] = path;
         }
         // InputPath narrows what the task sees; the catcher works on the raw input regardless.
         let definition = catching_machine(json!([catcher]), json!({"InputPath": "$.inner"}));
-        let runner = Arc::new(ScriptedRunner::new().on("work", vec![fail("Boom", "bad")]));
-        let exec = run(&definition, json!({"inner": {"x": 1}, "other": 2}), &runner).await;
+        let tasks = ScriptedTasks::new().on("work", vec![fail("Boom", "bad")]);
+        let exec = run(&definition, json!({"inner": {"x": 1}, "other": 2}), &tasks);
         output(&exec).clone()
     };
     assert_eq!(
-        run_with(Some(json!("$.err"))).await,
+        run_with(Some(json!("$.err"))),
         json!({"inner": {"x": 1}, "other": 2, "err": {"Error": "Boom", "Cause": "bad"}, "by": "handled"})
     );
     assert_eq!(
-        run_with(Some(Value::Null)).await,
+        run_with(Some(Value::Null)),
         json!({"inner": {"x": 1}, "other": 2, "by": "handled"})
     );
     assert_eq!(
-        run_with(None).await,
+        run_with(None),
         json!({"Error": "Boom", "Cause": "bad", "by": "handled"})
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn catch_applies_once_retries_are_exhausted() {
+#[test]
+fn catch_applies_once_retries_are_exhausted() {
     let definition = catching_machine(
         json!([{"ErrorEquals": ["Boom"], "Next": "Handled", "ResultPath": "$.err"}]),
         json!({"Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 1, "BackoffRate": 1.0, "MaxAttempts": 2}]}),
     );
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![fail("Boom", "bad")]));
-    let exec = run(&definition, json!({}), &runner).await;
-    assert_eq!(starts(&runner.calls()), vec![0, 1000, 2000]);
+    let tasks = ScriptedTasks::new().on("work", vec![fail("Boom", "bad")]);
+    let exec = run(&definition, json!({}), &tasks);
+    assert_eq!(starts(&tasks.calls()), vec![0, 1000, 2000]);
     assert_eq!(
         output(&exec)["err"],
         json!({"Error": "Boom", "Cause": "bad"})
@@ -810,14 +640,14 @@ async fn catch_applies_once_retries_are_exhausted() {
 // TimeoutSeconds and HeartbeatSeconds
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(start_paused = true)]
-async fn a_task_past_its_timeout_fails_with_states_timeout_and_is_cancelled() {
+#[test]
+fn a_task_past_its_timeout_fails_with_states_timeout_and_is_cancelled() {
     let definition = single_task("slow", json!({"TimeoutSeconds": 5}));
-    let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(60), succeed(json!(1))]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("slow", vec![sleep_s(60), succeed(json!(1))]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(failure(&exec).0, "States.Timeout");
-    assert_eq!(runner.calls()[0].end, Some(End::Cancelled(5000)));
-    assert_eq!(runner.calls()[0].request.timeout_seconds, Some(5));
+    assert_eq!(tasks.calls()[0].end, Some(End::Cancelled(5000)));
+    assert_eq!(tasks.calls()[0].request.timeout_seconds, Some(5));
     assert_eq!(
         types(&exec),
         vec![
@@ -832,8 +662,8 @@ async fn a_task_past_its_timeout_fails_with_states_timeout_and_is_cancelled() {
     assert_eq!(times(&exec, "TaskTimedOut"), vec![5000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_timed_out_task_is_cancelled_while_the_execution_goes_on() {
+#[test]
+fn a_timed_out_task_is_cancelled_while_the_execution_goes_on() {
     // Caught, the execution carries on; the task must be cancelled at the timeout, not left
     // running until the execution ends.
     let definition = json!({"StartAt": "Work", "States": {
@@ -841,21 +671,21 @@ async fn a_timed_out_task_is_cancelled_while_the_execution_goes_on() {
                  "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Later"}], "End": true},
         "Later": {"Type": "Wait", "Seconds": 10, "End": true}
     }});
-    let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(60)]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("slow", vec![sleep_s(60)]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec)["Error"], "States.Timeout");
-    assert_eq!(runner.calls()[0].end, Some(End::Cancelled(5000)));
+    assert_eq!(tasks.calls()[0].end, Some(End::Cancelled(5000)));
     assert_eq!(times(&exec, "ExecutionSucceeded"), vec![15000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn timeout_seconds_path_reads_the_timeout_from_the_input() {
+#[test]
+fn timeout_seconds_path_reads_the_timeout_from_the_input() {
     let definition = single_task("slow", json!({"TimeoutSecondsPath": "$.limit"}));
-    let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(10)]));
-    let exec = run(&definition, json!({"limit": 3}), &runner).await;
+    let tasks = ScriptedTasks::new().on("slow", vec![sleep_s(10)]);
+    let exec = run(&definition, json!({"limit": 3}), &tasks);
     assert_eq!(failure(&exec).0, "States.Timeout");
     assert_eq!(times(&exec, "TaskTimedOut"), vec![3000]);
-    assert_eq!(runner.calls()[0].request.timeout_seconds, Some(3));
+    assert_eq!(tasks.calls()[0].request.timeout_seconds, Some(3));
     match &exec.history[2].details {
         EventDetails::TaskScheduled {
             timeout_in_seconds, ..
@@ -864,13 +694,13 @@ async fn timeout_seconds_path_reads_the_timeout_from_the_input() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn heartbeats_keep_a_task_alive_past_heartbeat_seconds() {
+#[test]
+fn heartbeats_keep_a_task_alive_past_heartbeat_seconds() {
     let definition = single_task(
         "beating",
         json!({"TimeoutSeconds": 60, "HeartbeatSeconds": 3}),
     );
-    let runner = Arc::new(ScriptedRunner::new().on(
+    let tasks = ScriptedTasks::new().on(
         "beating",
         vec![
             sleep_s(2),
@@ -882,28 +712,26 @@ async fn heartbeats_keep_a_task_alive_past_heartbeat_seconds() {
             sleep_s(1),
             succeed(json!("alive")),
         ],
-    ));
-    let exec = run(&definition, json!({}), &runner).await;
+    );
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec), &json!("alive"));
-    assert_eq!(runner.calls()[0].end, Some(End::Finished(7000)));
-    assert_eq!(runner.calls()[0].request.heartbeat_seconds, Some(3));
+    assert_eq!(tasks.calls()[0].end, Some(End::Finished(7000)));
+    assert_eq!(tasks.calls()[0].request.heartbeat_seconds, Some(3));
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_task_that_stops_heartbeating_fails_with_heartbeat_timeout() {
+#[test]
+fn a_task_that_stops_heartbeating_fails_with_heartbeat_timeout() {
     let definition = single_task("beating", json!({"HeartbeatSeconds": 3}));
-    let runner = Arc::new(
-        ScriptedRunner::new().on("beating", vec![sleep_s(2), Step::Heartbeat, sleep_s(100)]),
-    );
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("beating", vec![sleep_s(2), Step::Heartbeat, sleep_s(100)]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(failure(&exec).0, "States.HeartbeatTimeout");
     // The last heartbeat at 2 s gave it until 5 s.
     assert_eq!(times(&exec, "TaskTimedOut"), vec![5000]);
-    assert_eq!(runner.calls()[0].end, Some(End::Cancelled(5000)));
+    assert_eq!(tasks.calls()[0].end, Some(End::Cancelled(5000)));
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_catch_on_states_timeout_catches_a_heartbeat_timeout() {
+#[test]
+fn a_catch_on_states_timeout_catches_a_heartbeat_timeout() {
     let definition = catching_machine(
         json!([
             {"ErrorEquals": ["States.TaskFailed"], "Next": "Wrong"},
@@ -911,23 +739,23 @@ async fn a_catch_on_states_timeout_catches_a_heartbeat_timeout() {
         ]),
         json!({"HeartbeatSeconds": 3}),
     );
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![sleep_s(100)]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![sleep_s(100)]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec)["Error"], "States.HeartbeatTimeout");
     assert_eq!(times(&exec, "PassStateEntered"), vec![3000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn execution_timeout_ends_a_running_task() {
+#[test]
+fn execution_timeout_ends_a_running_task() {
     let definition = json!({"TimeoutSeconds": 10, "StartAt": "Work", "States": {
         "Work": {"Type": "Task", "Resource": lambda("slow"), "End": true}
     }});
-    let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(100)]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("slow", vec![sleep_s(100)]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(exec.status, Status::TimedOut);
     assert_eq!(last(&exec).details.event_type(), "ExecutionTimedOut");
     assert_eq!(last(&exec).timestamp_ms - T0, 10_000);
-    assert_eq!(runner.calls()[0].end, Some(End::Cancelled(10_000)));
+    assert_eq!(tasks.calls()[0].end, Some(End::Cancelled(10_000)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -938,85 +766,79 @@ fn branch(state: &str, resource: &str) -> Value {
     json!({"StartAt": state, "States": {state: {"Type": "Task", "Resource": lambda(resource), "End": true}}})
 }
 
-#[tokio::test(start_paused = true)]
-async fn parallel_outputs_are_in_branch_order_not_finish_order() {
+#[test]
+fn parallel_outputs_are_in_branch_order_not_finish_order() {
     let definition = json!({"StartAt": "P", "States": {"P": {
         "Type": "Parallel", "End": true,
         "Branches": [branch("A", "a"), branch("B", "b"), branch("C", "c")]
     }}});
-    let runner = Arc::new(
-        ScriptedRunner::new()
-            .on("a", vec![sleep_s(3), succeed(json!("a"))])
-            .on("b", vec![sleep_s(1), succeed(json!("b"))])
-            .on("c", vec![sleep_s(2), succeed(json!("c"))]),
-    );
-    let exec = run(&definition, json!({"in": 1}), &runner).await;
+    let tasks = ScriptedTasks::new()
+        .on("a", vec![sleep_s(3), succeed(json!("a"))])
+        .on("b", vec![sleep_s(1), succeed(json!("b"))])
+        .on("c", vec![sleep_s(2), succeed(json!("c"))]);
+    let exec = run(&definition, json!({"in": 1}), &tasks);
     assert_eq!(output(&exec), &json!(["a", "b", "c"]));
     // The branches run at once, each on the state's input.
-    assert_eq!(starts(&runner.calls()), vec![0, 0, 0]);
+    assert_eq!(starts(&tasks.calls()), vec![0, 0, 0]);
     assert!(
-        runner
+        tasks
             .calls()
             .iter()
             .all(|c| c.request.input == json!({"in": 1}))
     );
-    assert_eq!(runner.max_in_flight(), 3);
+    assert_eq!(tasks.max_in_flight(), 3);
     // AWS records no ParallelStateSucceeded; the state exits when its slowest branch ends.
     assert_eq!(times(&exec, "ParallelStateExited"), vec![3000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_failing_branch_fails_the_parallel_and_cancels_the_others() {
+#[test]
+fn a_failing_branch_fails_the_parallel_and_cancels_the_others() {
     let definition = json!({"StartAt": "P", "States": {"P": {
         "Type": "Parallel", "End": true,
         "Branches": [branch("A", "a"), branch("B", "b")]
     }}});
-    let runner = Arc::new(
-        ScriptedRunner::new()
-            .on("a", vec![sleep_s(1), fail("BranchBoom", "a broke")])
-            .on("b", vec![sleep_s(100)]),
-    );
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new()
+        .on("a", vec![sleep_s(1), fail("BranchBoom", "a broke")])
+        .on("b", vec![sleep_s(100)]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(
         failure(&exec),
         ("BranchBoom".into(), Some("a broke".into()))
     );
-    assert_eq!(runner.calls_of("b")[0].end, Some(End::Cancelled(1000)));
+    assert_eq!(tasks.calls_of("b")[0].end, Some(End::Cancelled(1000)));
     assert_eq!(count(&exec, "TaskStateAborted"), 1);
     assert_eq!(times(&exec, "ParallelStateFailed"), vec![1000]);
     assert_eq!(last(&exec).details.event_type(), "ExecutionFailed");
 }
 
-#[tokio::test(start_paused = true)]
-async fn retry_on_a_parallel_reruns_every_branch() {
+#[test]
+fn retry_on_a_parallel_reruns_every_branch() {
     let definition = json!({"StartAt": "P", "States": {"P": {
         "Type": "Parallel", "End": true,
         "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 2, "MaxAttempts": 1}],
         "Branches": [branch("A", "a"), branch("B", "b")]
     }}});
-    let runner = Arc::new(
-        ScriptedRunner::new()
-            .on_calls(
-                "a",
-                vec![
-                    vec![sleep_s(1), fail("Flaky", "first time")],
-                    vec![sleep_s(1), succeed(json!("a"))],
-                ],
-            )
-            .on("b", vec![Step::Sleep(500), succeed(json!("b"))]),
-    );
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new()
+        .on_calls(
+            "a",
+            vec![
+                vec![sleep_s(1), fail("Flaky", "first time")],
+                vec![sleep_s(1), succeed(json!("a"))],
+            ],
+        )
+        .on("b", vec![Step::Sleep(500), succeed(json!("b"))]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec), &json!(["a", "b"]));
     // a fails at 1 s; after 2 s both branches start over, b included though it had succeeded.
-    assert_eq!(starts(&runner.calls_of("a")), vec![0, 3000]);
-    assert_eq!(starts(&runner.calls_of("b")), vec![0, 3000]);
+    assert_eq!(starts(&tasks.calls_of("a")), vec![0, 3000]);
+    assert_eq!(starts(&tasks.calls_of("b")), vec![0, 3000]);
     assert_eq!(count(&exec, "ParallelStateEntered"), 1);
     assert_eq!(count(&exec, "ParallelStateStarted"), 2);
     assert_eq!(times(&exec, "ExecutionSucceeded"), vec![4000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn catch_on_a_parallel_handles_a_branch_failure() {
+#[test]
+fn catch_on_a_parallel_handles_a_branch_failure() {
     let definition = json!({"StartAt": "P", "States": {
         "P": {
             "Type": "Parallel", "Next": "Unreached",
@@ -1026,17 +848,15 @@ async fn catch_on_a_parallel_handles_a_branch_failure() {
         "Unreached": {"Type": "Fail", "Error": "Unreached"},
         "Handled": {"Type": "Pass", "End": true}
     }});
-    let runner = Arc::new(
-        ScriptedRunner::new()
-            .on("a", vec![sleep_s(2)])
-            .on("b", vec![sleep_s(1), fail("X", "b broke")]),
-    );
-    let exec = run(&definition, json!({"keep": 1}), &runner).await;
+    let tasks = ScriptedTasks::new()
+        .on("a", vec![sleep_s(2)])
+        .on("b", vec![sleep_s(1), fail("X", "b broke")]);
+    let exec = run(&definition, json!({"keep": 1}), &tasks);
     assert_eq!(
         output(&exec),
         &json!({"keep": 1, "error": {"Error": "X", "Cause": "b broke"}})
     );
-    assert_eq!(runner.calls_of("a")[0].end, Some(End::Cancelled(1000)));
+    assert_eq!(tasks.calls_of("a")[0].end, Some(End::Cancelled(1000)));
     assert_eq!(times(&exec, "PassStateEntered"), vec![1000]);
 }
 
@@ -1057,29 +877,29 @@ fn map_machine(extra: Value) -> Value {
     json!({"StartAt": "M", "States": {"M": map}})
 }
 
-#[tokio::test(start_paused = true)]
-async fn map_max_concurrency_limits_tasks_in_flight() {
+#[test]
+fn map_max_concurrency_limits_tasks_in_flight() {
     let definition = map_machine(json!({"MaxConcurrency": 2}));
-    let runner = Arc::new(ScriptedRunner::new().on("item", vec![sleep_s(1)]));
-    let exec = run(&definition, json!([1, 2, 3, 4, 5]), &runner).await;
+    let tasks = ScriptedTasks::new().on("item", vec![sleep_s(1)]);
+    let exec = run(&definition, json!([1, 2, 3, 4, 5]), &tasks);
     assert_eq!(output(&exec), &json!([1, 2, 3, 4, 5]));
-    assert_eq!(runner.max_in_flight(), 2);
-    assert_eq!(starts(&runner.calls()), vec![0, 0, 1000, 1000, 2000]);
+    assert_eq!(tasks.max_in_flight(), 2);
+    assert_eq!(starts(&tasks.calls()), vec![0, 0, 1000, 1000, 2000]);
     assert_eq!(times(&exec, "ExecutionSucceeded"), vec![3000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn map_max_concurrency_zero_runs_every_item_at_once() {
+#[test]
+fn map_max_concurrency_zero_runs_every_item_at_once() {
     let definition = map_machine(json!({"MaxConcurrency": 0}));
-    let runner = Arc::new(ScriptedRunner::new().on("item", vec![sleep_s(1)]));
-    let exec = run(&definition, json!([1, 2, 3, 4, 5]), &runner).await;
+    let tasks = ScriptedTasks::new().on("item", vec![sleep_s(1)]);
+    let exec = run(&definition, json!([1, 2, 3, 4, 5]), &tasks);
     assert_eq!(output(&exec), &json!([1, 2, 3, 4, 5]));
-    assert_eq!(runner.max_in_flight(), 5);
+    assert_eq!(tasks.max_in_flight(), 5);
     assert_eq!(times(&exec, "ExecutionSucceeded"), vec![1000]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn map_output_follows_item_order_and_item_selector_sees_the_item() {
+#[test]
+fn map_output_follows_item_order_and_item_selector_sees_the_item() {
     let definition = map_machine(json!({
         "ItemsPath": "$.items",
         "ItemSelector": {
@@ -1089,15 +909,14 @@ async fn map_output_follows_item_order_and_item_selector_sees_the_item() {
         }
     }));
     // Item i sleeps the seconds it names: they finish in the order 1, 2, 0.
-    let runner = Arc::new(ScriptedRunner::new().on_fn("item", |req, _| {
+    let tasks = ScriptedTasks::new().on_fn("item", |req, _| {
         vec![sleep_s(req.input["value"].as_u64().unwrap())]
-    }));
+    });
     let exec = run(
         &definition,
         json!({"items": [3, 1, 2], "shared": "s"}),
-        &runner,
-    )
-    .await;
+        &tasks,
+    );
     assert_eq!(
         output(&exec),
         &json!([
@@ -1106,7 +925,7 @@ async fn map_output_follows_item_order_and_item_selector_sees_the_item() {
             {"index": 2, "value": 2, "shared": "s"}
         ])
     );
-    let ends: Vec<_> = runner.calls().iter().map(|c| c.end).collect();
+    let ends: Vec<_> = tasks.calls().iter().map(|c| c.end).collect();
     assert_eq!(
         ends,
         vec![
@@ -1118,19 +937,19 @@ async fn map_output_follows_item_order_and_item_selector_sees_the_item() {
     assert_eq!(count(&exec, "MapIterationSucceeded"), 3);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_failing_item_fails_the_map_and_aborts_running_items() {
+#[test]
+fn a_failing_item_fails_the_map_and_aborts_running_items() {
     let definition = map_machine(json!({}));
-    let runner = Arc::new(ScriptedRunner::new().on_fn("item", |req, _| {
+    let tasks = ScriptedTasks::new().on_fn("item", |req, _| {
         if req.input == json!(2) {
             vec![sleep_s(1), fail("ItemError", "item 2")]
         } else {
             vec![sleep_s(10)]
         }
-    }));
-    let exec = run(&definition, json!([1, 2, 3]), &runner).await;
+    });
+    let exec = run(&definition, json!([1, 2, 3]), &tasks);
     assert_eq!(failure(&exec), ("ItemError".into(), Some("item 2".into())));
-    let ends: Vec<_> = runner.calls().iter().map(|c| c.end).collect();
+    let ends: Vec<_> = tasks.calls().iter().map(|c| c.end).collect();
     assert_eq!(
         ends,
         vec![
@@ -1184,45 +1003,43 @@ fn distributed_map(tolerance: Value) -> Value {
 }
 
 /// Items whose value is odd fail; the others return ten times their value.
-fn odd_items_fail() -> Arc<ScriptedRunner> {
-    Arc::new(ScriptedRunner::new().on_fn("item", |req, _| {
+fn odd_items_fail() -> ScriptedTasks {
+    ScriptedTasks::new().on_fn("item", |req, _| {
         let v = req.input.as_i64().unwrap();
         if v % 2 == 1 {
             vec![sleep_s(1), fail("ItemError", &format!("item {v}"))]
         } else {
             vec![sleep_s(1), succeed(json!(v * 10))]
         }
-    }))
+    })
 }
 
-#[tokio::test(start_paused = true)]
-async fn distributed_map_under_its_tolerance_succeeds_with_failures_as_error_objects() {
-    let runner = odd_items_fail();
+#[test]
+fn distributed_map_under_its_tolerance_succeeds_with_failures_as_error_objects() {
+    let tasks = odd_items_fail();
     let exec = run(
         &distributed_map(json!({"ToleratedFailureCount": 1})),
         json!([0, 1, 2, 4]),
-        &runner,
-    )
-    .await;
+        &tasks,
+    );
     assert_eq!(
         output(&exec),
         &json!([0, {"Error": "ItemError", "Cause": "item 1"}, 20, 40])
     );
-    assert_eq!(runner.calls().len(), 4);
+    assert_eq!(tasks.calls().len(), 4);
     // Iterations are child executions: this history shows only the Map Run.
     assert_eq!(types(&exec), DISTRIBUTED_MAP_SUCCEEDED);
 }
 
-#[tokio::test(start_paused = true)]
-async fn distributed_map_over_its_tolerance_fails_with_exceed_tolerated_failure_threshold() {
+#[test]
+fn distributed_map_over_its_tolerance_fails_with_exceed_tolerated_failure_threshold() {
     // Two of four items fail: 50 % is over 25 %.
-    let runner = odd_items_fail();
+    let tasks = odd_items_fail();
     let exec = run(
         &distributed_map(json!({"ToleratedFailurePercentage": 25})),
         json!([0, 1, 2, 3]),
-        &runner,
-    )
-    .await;
+        &tasks,
+    );
     assert_eq!(failure(&exec).0, "States.ExceedToleratedFailureThreshold");
     let t = types(&exec);
     assert!(t.contains(&"MapRunFailed".to_owned()), "{t:?}");
@@ -1234,18 +1051,17 @@ async fn distributed_map_over_its_tolerance_fails_with_exceed_tolerated_failure_
     );
 
     // Exactly at the count tolerated: succeeds.
-    let runner = odd_items_fail();
+    let tasks = odd_items_fail();
     let exec = run(
         &distributed_map(json!({"ToleratedFailureCount": 2})),
         json!([0, 1, 2, 3]),
-        &runner,
-    )
-    .await;
+        &tasks,
+    );
     assert_eq!(output(&exec)[3]["Error"], "ItemError");
 }
 
-#[tokio::test(start_paused = true)]
-async fn states_nested_in_a_distributed_iteration_stay_out_of_the_parent_history() {
+#[test]
+fn states_nested_in_a_distributed_iteration_stay_out_of_the_parent_history() {
     // A Parallel and an inline Map inside each child execution: their events belong to the
     // child's history, not to this one.
     let definition = json!({"StartAt": "M", "States": {"M": {
@@ -1258,15 +1074,15 @@ async fn states_nested_in_a_distributed_iteration_stay_out_of_the_parent_history
                            "StartAt": "I", "States": {"I": {"Type": "Task", "Resource": lambda("item"), "End": true}}}}}
         }
     }}});
-    let runner = Arc::new(ScriptedRunner::new().on("item", vec![sleep_s(1)]));
-    let exec = run(&definition, json!([[1], [2]]), &runner).await;
+    let tasks = ScriptedTasks::new().on("item", vec![sleep_s(1)]);
+    let exec = run(&definition, json!([[1], [2]]), &tasks);
     assert_eq!(output(&exec), &json!([[[1]], [[2]]]));
-    assert_eq!(runner.calls().len(), 4);
+    assert_eq!(tasks.calls().len(), 4);
     assert_eq!(types(&exec), DISTRIBUTED_MAP_SUCCEEDED);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_runtime_error_in_a_distributed_iteration_fails_only_that_child() {
+#[test]
+fn a_runtime_error_in_a_distributed_iteration_fails_only_that_child() {
     // Each iteration is a child execution: States.Runtime ends the child, and the Map Run counts
     // it as one failed item like any other error.
     let definition = json!({"StartAt": "M", "States": {"M": {
@@ -1278,13 +1094,13 @@ async fn a_runtime_error_in_a_distributed_iteration_fails_only_that_child() {
                                 "Parameters": {"v.$": "$.v"}}}
         }
     }}});
-    let runner = Arc::new(ScriptedRunner::new().on("item", vec![sleep_s(1)]));
-    let exec = run(&definition, json!([{"v": 1}, {"w": 2}, {"v": 3}]), &runner).await;
+    let tasks = ScriptedTasks::new().on("item", vec![sleep_s(1)]);
+    let exec = run(&definition, json!([{"v": 1}, {"w": 2}, {"v": 3}]), &tasks);
     let out = output(&exec);
     assert_eq!(out[0], json!({"v": 1}));
     assert_eq!(out[1]["Error"], "States.Runtime");
     assert_eq!(out[2], json!({"v": 3}));
-    assert_eq!(runner.calls().len(), 2);
+    assert_eq!(tasks.calls().len(), 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1430,52 +1246,52 @@ fn stop_cancels_every_task_of_a_parallel() {
 // Wait
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(start_paused = true)]
-async fn a_wait_until_a_past_timestamp_proceeds_at_once() {
+#[test]
+fn a_wait_until_a_past_timestamp_proceeds_at_once() {
     let definition = json!({"StartAt": "W", "States": {
         "W": {"Type": "Wait", "Timestamp": "2000-01-01T00:00:00Z", "Next": "Work"},
         "Work": {"Type": "Task", "Resource": lambda("work"), "End": true}
     }});
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![]));
-    let exec = run(&definition, json!({"x": 1}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![]);
+    let exec = run(&definition, json!({"x": 1}), &tasks);
     assert_eq!(output(&exec), &json!({"x": 1}));
-    assert_eq!(starts(&runner.calls()), vec![0]);
+    assert_eq!(starts(&tasks.calls()), vec![0]);
     assert_eq!(times(&exec, "WaitStateExited"), vec![0]);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_wait_with_seconds_path_waits_that_long() {
+#[test]
+fn a_wait_with_seconds_path_waits_that_long() {
     let definition = json!({"StartAt": "W", "States": {
         "W": {"Type": "Wait", "SecondsPath": "$.delay", "Next": "Work"},
         "Work": {"Type": "Task", "Resource": lambda("work"), "End": true}
     }});
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![]));
-    let exec = run(&definition, json!({"delay": 7}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![]);
+    let exec = run(&definition, json!({"delay": 7}), &tasks);
     assert_eq!(output(&exec), &json!({"delay": 7}));
-    assert_eq!(starts(&runner.calls()), vec![7000]);
+    assert_eq!(starts(&tasks.calls()), vec![7000]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The payload limit
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(start_paused = true)]
-async fn a_result_over_256_kib_fails_with_data_limit_exceeded_past_any_handler() {
+#[test]
+fn a_result_over_256_kib_fails_with_data_limit_exceeded_past_any_handler() {
     let definition = catching_machine(
         json!([{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]),
         json!({"Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}]}),
     );
     let big = "x".repeat(256 * 1024 + 1);
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![succeed(json!(big))]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![succeed(json!(big))]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(failure(&exec).0, "States.DataLimitExceeded");
-    assert_eq!(runner.calls().len(), 1, "not retried");
+    assert_eq!(tasks.calls().len(), 1, "not retried");
     assert_eq!(count(&exec, "PassStateEntered"), 0, "not caught");
 
     // Just under the limit (with its quotes) is fine.
     let fits = "x".repeat(256 * 1024 - 2);
-    let runner = Arc::new(ScriptedRunner::new().on("work", vec![succeed(json!(fits))]));
-    let exec = run(&definition, json!({}), &runner).await;
+    let tasks = ScriptedTasks::new().on("work", vec![succeed(json!(fits))]);
+    let exec = run(&definition, json!({}), &tasks);
     assert_eq!(output(&exec).as_str().map(str::len), Some(256 * 1024 - 2));
 }
 
@@ -1519,116 +1335,45 @@ fn busy_world(req: &TaskRequest) -> (i64, Result<Value, Failure>) {
     }
 }
 
-/// Drives an execution with no runtime at all: a queue of timed events, answered by `world`.
-/// Same inputs, same events, same order — so any difference in history is the interpreter's.
-fn simulate(
-    definition: &Value,
-    input: Value,
-    seed: u64,
-    world: fn(&TaskRequest) -> (i64, Result<Value, Failure>),
-) -> Execution {
-    let mut exec = new_execution(definition, input, seed);
-    // (time, sequence) → event; the sequence keeps simultaneous events in the order produced.
-    let mut agenda: BTreeMap<(i64, u64), Event> = BTreeMap::new();
-    let mut seq = 0u64;
-    let mut timer_keys: HashMap<u64, (i64, u64)> = HashMap::new();
-    let mut cancelled_tasks: HashSet<u64> = HashSet::new();
-    agenda.insert((T0, 0), Event::Start);
-    let mut steps = 0;
-    while let Some(((at, _), event)) = agenda.pop_first() {
-        steps += 1;
-        assert!(steps < 10_000, "the simulation does not end");
-        let skip = match &event {
-            Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
-                cancelled_tasks.contains(task)
-            }
-            _ => false,
-        };
-        if skip {
-            continue;
-        }
-        for action in exec.step(at, event) {
-            seq += 1;
-            match action {
-                Action::InvokeTask(req) => {
-                    agenda.insert((at, seq), Event::TaskStarted(req.task));
-                    let (delay, outcome) = world(&req);
-                    seq += 1;
-                    let event = match outcome {
-                        Ok(output) => Event::TaskSucceeded {
-                            task: req.task,
-                            output,
-                        },
-                        Err(failure) => Event::TaskFailed {
-                            task: req.task,
-                            failure,
-                        },
-                    };
-                    agenda.insert((at + delay, seq), event);
-                }
-                Action::CancelTask(task) => {
-                    cancelled_tasks.insert(task);
-                }
-                Action::ArmTimer { timer, at_ms } => {
-                    agenda.insert((at_ms.max(at), seq), Event::TimerFired(timer));
-                    timer_keys.insert(timer, (at_ms.max(at), seq));
-                }
-                Action::CancelTimer(timer) => {
-                    if let Some(key) = timer_keys.remove(&timer) {
-                        agenda.remove(&key);
-                    }
-                }
-                Action::Finished => return exec,
-            }
-        }
-    }
-    panic!("the simulation ran out of events before the execution ended");
+/// The busy machine's tasks: every call answers as [`busy_world`] says.
+fn busy_tasks() -> ScriptedTasks {
+    let script = |req: &TaskRequest, _| {
+        let (delay, outcome) = busy_world(req);
+        vec![
+            Step::Sleep(delay as u64),
+            match outcome {
+                Ok(v) => succeed(v),
+                Err(f) => fail(&f.error.unwrap(), &f.cause.unwrap()),
+            },
+        ]
+    };
+    ScriptedTasks::new()
+        .on_fn("item", script)
+        .on_fn("slow", script)
 }
 
+/// Same inputs, same events, same order, so any difference in history is the interpreter's.
+/// (This file used to run the same check through the async executor as well; the driver here
+/// replaced it. That the executors rebuild the same history from what they recorded is the
+/// conformance run's durable replay.)
 #[test]
 fn the_same_definition_input_seed_and_events_give_the_same_history() {
     let input = json!([1, 2, 3, 4]);
-    let first = simulate(&busy_definition(), input.clone(), 42, busy_world);
-    let second = simulate(&busy_definition(), input.clone(), 42, busy_world);
+    let run_busy = |seed| run_seeded(&busy_definition(), input.clone(), &busy_tasks(), seed);
+    let first = run_busy(42);
     assert_eq!(
         first.status,
         Status::Succeeded(output(&first).clone()),
         "the scenario succeeds"
     );
-    assert_eq!(first.history, second.history);
-    assert_eq!(first.status, second.status);
-    // The comparison is not vacuous: the seed reaches the history (UUIDs, jitter delays).
-    let other = simulate(&busy_definition(), input, 43, busy_world);
-    assert_ne!(first.history, other.history);
-}
-
-#[tokio::test(start_paused = true)]
-async fn the_executor_replays_the_same_history_for_the_same_seed() {
-    let mut histories = Vec::new();
-    for _ in 0..3 {
-        let runner = Arc::new(ScriptedRunner::new().on("slow", vec![sleep_s(60)]).on_fn(
-            "item",
-            |req, _| {
-                let (delay, outcome) = busy_world(req);
-                vec![
-                    Step::Sleep(delay as u64),
-                    match outcome {
-                        Ok(v) => succeed(v),
-                        Err(f) => fail(&f.error.unwrap(), &f.cause.unwrap()),
-                    },
-                ]
-            },
-        ));
-        let exec = run_seeded(&busy_definition(), json!([1, 2, 3, 4]), &runner, 42).await;
-        assert!(
-            matches!(exec.status, Status::Succeeded(_)),
-            "{:?}",
-            exec.status
-        );
-        histories.push(exec.history);
+    for _ in 0..2 {
+        let again = run_busy(42);
+        assert_eq!(first.history, again.history);
+        assert_eq!(first.status, again.status);
     }
-    assert_eq!(histories[0], histories[1]);
-    assert_eq!(histories[1], histories[2]);
+    // The comparison is not vacuous: the seed reaches the history (UUIDs, jitter delays).
+    let other = run_busy(43);
+    assert_ne!(first.history, other.history);
 }
 
 /// A machine that loops without ever waiting would otherwise never return from one step.
@@ -1686,17 +1431,11 @@ fn a_looping_distributed_item_fails_only_itself() {
 // Lambda function ARNs
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test(start_paused = true)]
-async fn lambda_function_arns_record_lambda_function_events() {
+#[test]
+fn lambda_function_arns_record_lambda_function_events() {
     let arn = "arn:aws:lambda:us-east-1:123456789012:function:greet";
-    let script = |steps: Vec<Step>| {
-        let mut runner = ScriptedRunner::new();
-        runner.scripts.insert(
-            arn.to_owned(),
-            Arc::new(move |_: &TaskRequest, _| steps.clone()),
-        );
-        Arc::new(runner)
-    };
+    let script =
+        |steps: Vec<Step>| ScriptedTasks::new().on_resource(arn, move |_, _| steps.clone());
     let definition = json!({"StartAt": "Greet", "States": {"Greet": {
         "Type": "Task", "Resource": arn, "TimeoutSeconds": 5, "End": true}}});
 
@@ -1704,8 +1443,7 @@ async fn lambda_function_arns_record_lambda_function_events() {
         &definition,
         json!({"name": "Ada"}),
         &script(vec![succeed(json!("hi"))]),
-    )
-    .await;
+    );
     assert_eq!(
         types(&exec),
         [
@@ -1734,15 +1472,14 @@ async fn lambda_function_arns_record_lambda_function_events() {
         &definition,
         json!({}),
         &script(vec![fail("Nope", "said no")]),
-    )
-    .await;
+    );
     let wire = serde_json::to_value(&exec.history).unwrap();
     assert_eq!(
         wire[4]["lambdaFunctionFailedEventDetails"],
         json!({"error": "Nope", "cause": "said no"})
     );
 
-    let exec = run(&definition, json!({}), &script(vec![sleep_s(60)])).await;
+    let exec = run(&definition, json!({}), &script(vec![sleep_s(60)]));
     let wire = serde_json::to_value(&exec.history).unwrap();
     assert_eq!(wire[4]["type"], "LambdaFunctionTimedOut");
     assert_eq!(

@@ -1,7 +1,5 @@
 //! What the end-to-end tests share: AWS SDK clients pointed at a local endpoint.
 
-#![allow(dead_code)]
-
 use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_sfn::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_sfn::error::BoxError;
@@ -157,11 +155,14 @@ impl Host {
         Host::start(Arc::new(MemoryStore::new()), None).await
     }
 
+    /// Stops serving and lets go of every execution, as a host that stops does: a host
+    /// started next on the same store is the only one running them.
     pub async fn stop(mut self) {
         let _ = self.shutdown.take().map(|tx| tx.send(()));
         if let Some(s) = self.served.take() {
             s.await.unwrap();
         }
+        self.server.shutdown(std::time::Duration::ZERO).await;
     }
 }
 

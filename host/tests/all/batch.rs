@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-mod common;
+use crate::common;
 
 use aws_sdk_batch::error::ProvideErrorMetadata;
 use aws_sdk_batch::types::{JobStatus, RetryStrategy};
@@ -15,7 +15,7 @@ use stepwise::host::HostConfig;
 use stepwise::store::memory::MemoryStore;
 use stepwise_test_artifacts as guest;
 
-use common::{Host, ROLE, lambda_client, sfn_client};
+use crate::common::{Host, ROLE, lambda_client, sfn_client};
 
 const ABORTED: &str = "Execution was aborted by Step Functions";
 

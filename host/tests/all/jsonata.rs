@@ -2,7 +2,7 @@
 //! `greet-team` example with its WebAssembly task, evaluation failures as AWS reports them, and
 //! definitions refused at create time with the JSON path of the mistake.
 
-mod common;
+use crate::common;
 
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use stepwise_test_artifacts as guest;
 
-use common::{Host, create_machine, ended, example, start_execution};
+use crate::common::{Host, create_machine, ended, example, start_execution};
 
 async fn history(host: &Host, execution: &str) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
     host.sfn

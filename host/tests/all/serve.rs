@@ -1,7 +1,7 @@
 //! `stepwise serve` and `stepwise deploy` as a user runs them: the real binary, its flags, its
 //! shutdown on SIGTERM, and deploying to it from the command line.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

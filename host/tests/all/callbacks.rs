@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-mod common;
+use crate::common;
 
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType, StateMachineType};
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use stepwise::store::sqlite::SqliteStore;
 
-use common::{Host, ROLE, example};
+use crate::common::{Host, ROLE, example};
 
 async fn machine(host: &Host, name: &str, definition: &Value) -> String {
     common::create_machine(&host.sfn, name, definition).await

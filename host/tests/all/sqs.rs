@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use stepwise::store::Store;
 use stepwise::store::sqlite::SqliteStore;
 
-use common::{Host, example};
+use crate::common::{Host, example};
 
 /// What these tests do often.
 impl Host {
@@ -400,8 +400,23 @@ async fn the_task_token_example_waits_for_a_consumer_that_answers_with_send_task
         assert_eq!(d.output(), Some(r#"{"approved":true}"#));
     }
     worker.await.unwrap();
-    // Everything was consumed and deleted.
-    assert!(host.receive(&url, 10, 0).await.is_empty());
+    // Everything was consumed and deleted: nothing is visible, and nothing is in flight either
+    // (an undeleted message would be hidden from a receive for its visibility timeout).
+    let attrs = host
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(attrs[&QueueAttributeName::ApproximateNumberOfMessages], "0");
+    assert_eq!(
+        attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible],
+        "0"
+    );
     host.stop().await;
 }
 
@@ -608,7 +623,8 @@ async fn a_topic_delivers_to_a_subscribed_queue_from_the_sdk_and_from_a_machine(
         .send()
         .await
         .unwrap();
-    assert!(host.receive(&url, 1, 0).await.is_empty());
+    // Given the second a delivery may take (the receives above long-poll for it).
+    assert!(host.receive(&url, 1, 1).await.is_empty());
     host.sns
         .delete_topic()
         .topic_arn(&topic)
