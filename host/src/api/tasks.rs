@@ -54,10 +54,7 @@ pub(super) async fn failure(callbacks: &Callbacks, input: &[u8]) -> Result<Value
     check_token(&input.task_token)?;
     check_max_chars("error", input.error.as_deref(), MAX_ERROR_CHARS)?;
     check_max_chars("cause", input.cause.as_deref(), MAX_CAUSE_CHARS)?;
-    let failure = Failure {
-        error: input.error,
-        cause: input.cause,
-    };
+    let failure = Failure::of(input.error, input.cause);
     deliver(callbacks, &input.task_token, Callback::Failure(failure)).await
 }
 

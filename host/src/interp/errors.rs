@@ -29,6 +29,10 @@ pub struct Failure {
     pub error: Option<String>,
     /// The cause (`None` when there is none, as AWS distinguishes from "").
     pub cause: Option<String>,
+    /// A HeartbeatSeconds expiry. AWS names it States.Timeout, like any timeout, yet a Retry
+    /// or Catch naming States.HeartbeatTimeout matches it, and only it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heartbeat: bool,
 }
 
 impl Failure {
@@ -37,6 +41,25 @@ impl Failure {
         Failure {
             error: Some(error.into()),
             cause: Some(cause.into()),
+            heartbeat: false,
+        }
+    }
+
+    /// A failure of these parts, each possibly absent (a Fail state's, SendTaskFailure's).
+    pub fn of(error: Option<String>, cause: Option<String>) -> Self {
+        Failure {
+            error,
+            cause,
+            heartbeat: false,
+        }
+    }
+
+    /// A HeartbeatSeconds expiry: States.Timeout with no cause, as AWS records it.
+    pub fn heartbeat_timeout() -> Self {
+        Failure {
+            error: Some(names::TIMEOUT.into()),
+            cause: None,
+            heartbeat: true,
         }
     }
 
@@ -63,8 +86,10 @@ impl Failure {
                     | names::TIMEOUT
                     | names::HEARTBEAT_TIMEOUT
             ),
-            // A heartbeat timeout is a kind of timeout.
+            // A heartbeat expiry is a timeout, and the one thing States.HeartbeatTimeout names
+            // (besides an error of that name raised by a task).
             names::TIMEOUT => error == names::HEARTBEAT_TIMEOUT,
+            names::HEARTBEAT_TIMEOUT => self.heartbeat,
             _ => false,
         }
     }
@@ -113,6 +138,22 @@ mod tests {
     }
 
     #[test]
+    fn a_heartbeat_expiry_is_states_timeout_that_heartbeat_timeout_also_matches() {
+        let expiry = Failure::heartbeat_timeout();
+        assert_eq!(expiry.error.as_deref(), Some(names::TIMEOUT));
+        assert_eq!(expiry.cause, None);
+        assert!(expiry.matches(names::TIMEOUT));
+        assert!(expiry.matches(names::HEARTBEAT_TIMEOUT));
+        assert!(expiry.matches(names::ALL));
+        assert!(!expiry.matches(names::TASK_FAILED));
+        // Stored steps keep their shape: the marker is written only when set.
+        let plain = serde_json::to_string(&Failure::new("E", "c")).unwrap();
+        assert_eq!(plain, r#"{"error":"E","cause":"c"}"#);
+        let back: Failure = serde_json::from_str(&serde_json::to_string(&expiry).unwrap()).unwrap();
+        assert_eq!(back, expiry);
+    }
+
+    #[test]
     fn exact_names_match_themselves_only() {
         assert!(Failure::new("A", "").matches("A"));
         assert!(!Failure::new("A", "").matches("B"));
@@ -121,10 +162,7 @@ mod tests {
 
     #[test]
     fn catch_output_omits_missing_parts() {
-        let f = Failure {
-            error: Some("E".into()),
-            cause: None,
-        };
+        let f = Failure::of(Some("E".into()), None);
         assert_eq!(f.to_catch_output(), serde_json::json!({"Error": "E"}));
     }
 }

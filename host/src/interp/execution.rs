@@ -205,7 +205,7 @@ impl Execution {
             }
             Event::TaskSucceeded { task, output } => states::task::succeeded(self, task, output),
             Event::TaskFailed { task, failure } => states::task::failed(self, task, failure),
-            Event::Stop { error, cause } => self.abort(Failure { error, cause }),
+            Event::Stop { error, cause } => self.abort(Failure::of(error, cause)),
         }
         self.run();
         std::mem::take(&mut self.actions)

@@ -218,7 +218,7 @@ async fn a_worker_that_dies_times_out_on_its_heartbeat_and_the_retry_goes_to_ano
     let _ = take(&host, &work, "dies").await;
     let d = ended(&host, &run).await;
     assert_eq!(d.status, ExecutionStatus::Failed);
-    assert_eq!(d.error.as_deref(), Some("States.HeartbeatTimeout"));
+    assert_eq!(d.error.as_deref(), Some("States.Timeout"));
 
     let run = start(&host, &m, json!({})).await;
     let (token, _) = take(&host, &work, "w").await;
@@ -624,6 +624,8 @@ async fn parked_executions_wake_for_a_token_a_stop_and_a_timer() {
     let (_t2, _) = take(&host, &work, "w").await;
     // Idle past the parking delay: both are now only in the store.
     tokio::time::sleep(Duration::from_millis(1_600)).await;
+    assert_eq!(host.server.executions.running_count(), 2);
+    assert_eq!(host.server.executions.parked_count(), 2, "both left memory");
     succeed(&host, &t1, json!({"ok": true})).await.unwrap();
     host.sfn
         .stop_execution()

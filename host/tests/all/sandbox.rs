@@ -528,10 +528,7 @@ async fn heartbeats_keep_a_long_task_alive() {
     assert_eq!(succeeded(&exec)["done"], true);
     // The same work without heartbeats outlives HeartbeatSeconds.
     let exec = run_machine(machine, json!({"sleep_ms": 1800})).await;
-    assert_eq!(
-        failed(&exec),
-        ("States.HeartbeatTimeout".into(), String::new())
-    );
+    assert_eq!(failed(&exec), ("States.Timeout".into(), String::new()));
 }
 
 #[tokio::test]

@@ -720,11 +720,24 @@ fn heartbeats_keep_a_task_alive_past_heartbeat_seconds() {
 }
 
 #[test]
-fn a_task_that_stops_heartbeating_fails_with_heartbeat_timeout() {
+fn a_task_that_stops_heartbeating_times_out() {
     let definition = single_task("beating", json!({"HeartbeatSeconds": 3}));
     let tasks = ScriptedTasks::new().on("beating", vec![sleep_s(2), Step::Heartbeat, sleep_s(100)]);
     let exec = run(&definition, json!({}), &tasks);
-    assert_eq!(failure(&exec).0, "States.HeartbeatTimeout");
+    // As AWS records it: TaskTimedOut with States.Timeout, and the execution fails with it.
+    assert_eq!(failure(&exec), ("States.Timeout".to_owned(), None));
+    let history = serde_json::to_value(&exec.history).unwrap();
+    let timed_out = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "TaskTimedOut")
+        .unwrap();
+    assert_eq!(
+        timed_out["taskTimedOutEventDetails"]["error"],
+        "States.Timeout"
+    );
+    assert!(timed_out["taskTimedOutEventDetails"].get("cause").is_none());
     // The last heartbeat at 2 s gave it until 5 s.
     assert_eq!(times(&exec, "TaskTimedOut"), vec![5000]);
     assert_eq!(tasks.calls()[0].end, Some(End::Cancelled(5000)));
@@ -741,8 +754,30 @@ fn a_catch_on_states_timeout_catches_a_heartbeat_timeout() {
     );
     let tasks = ScriptedTasks::new().on("work", vec![sleep_s(100)]);
     let exec = run(&definition, json!({}), &tasks);
-    assert_eq!(output(&exec)["Error"], "States.HeartbeatTimeout");
+    assert_eq!(output(&exec)["Error"], "States.Timeout");
     assert_eq!(times(&exec, "PassStateEntered"), vec![3000]);
+}
+
+#[test]
+fn heartbeat_timeout_names_a_heartbeat_expiry_and_nothing_else() {
+    let catchers = json!([
+        {"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "Handled"},
+        {"ErrorEquals": ["States.Timeout"], "Next": "Wrong"}
+    ]);
+    // A heartbeat expiry: the first catcher takes it.
+    let definition = catching_machine(catchers.clone(), json!({"HeartbeatSeconds": 3}));
+    let tasks = ScriptedTasks::new().on("work", vec![sleep_s(100)]);
+    let exec = run(&definition, json!({}), &tasks);
+    assert_eq!(output(&exec)["Error"], "States.Timeout");
+    assert_eq!(times(&exec, "PassStateEntered"), vec![3000]);
+    assert_eq!(count(&exec, "PassStateEntered"), 1);
+    assert!(events(&exec).contains(&ev("PassStateEntered", Some("Handled"))));
+    // TimeoutSeconds running out: a timeout, but not a heartbeat one.
+    let definition = catching_machine(catchers, json!({"TimeoutSeconds": 3}));
+    let tasks = ScriptedTasks::new().on("work", vec![sleep_s(100)]);
+    let exec = run(&definition, json!({}), &tasks);
+    assert_eq!(failure(&exec).0, "WrongCatcher");
+    assert!(events(&exec).contains(&ev("FailStateEntered", Some("Wrong"))));
 }
 
 #[test]

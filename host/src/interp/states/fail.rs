@@ -27,10 +27,10 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Fail) -> Flow {
                     None => Ok(None),
                 }
             };
-            return Ok(Failure {
-                error: text(&node.query.error, "Error")?,
-                cause: text(&node.query.cause, "Cause")?,
-            });
+            return Ok(Failure::of(
+                text(&node.query.error, "Error")?,
+                text(&node.query.cause, "Cause")?,
+            ));
         }
         let error = match (&s.error, &s.error_path) {
             (Some(e), _) => Some(e.clone()),
@@ -42,7 +42,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Fail) -> Flow {
             (None, Some(d)) => Some(evaluate(d, "CausePath", raw, scope)?),
             (None, None) => None,
         };
-        Ok(Failure { error, cause })
+        Ok(Failure::of(error, cause))
     })();
     // A Fail state that cannot compute its own error fails with that error (States.Runtime).
     let failure = computed.unwrap_or_else(|f| f);

@@ -1,6 +1,7 @@
 //! Task: hands its effective input to the executor as an [`Action::InvokeTask`] and waits.
 //! TimeoutSeconds and HeartbeatSeconds are timers of the interpreter; when one fires first, the
-//! task is cancelled and the state fails with States.Timeout or States.HeartbeatTimeout.
+//! task is cancelled and the state fails with States.Timeout (a heartbeat expiry too, as AWS
+//! records it; a Retry or Catch naming States.HeartbeatTimeout matches that one).
 
 use std::borrow::Cow;
 
@@ -369,15 +370,9 @@ pub fn timed_out(exec: &mut Execution, t: ThreadId, heartbeat: bool) {
     let p = p.clone();
     settle(exec, &p, true);
     let failure = if heartbeat {
-        Failure {
-            error: Some(names::HEARTBEAT_TIMEOUT.into()),
-            cause: None,
-        }
+        Failure::heartbeat_timeout()
     } else {
-        Failure {
-            error: Some(names::TIMEOUT.into()),
-            cause: None,
-        }
+        Failure::of(Some(names::TIMEOUT.into()), None)
     };
     let (kind, resource_type, resource) = resource_of(exec, t);
     let error = ErrorDetails {
