@@ -118,7 +118,10 @@ pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, Ap
     let (text, value) = execution_input(input.input)?;
     if machine.record.kind == MachineType::Express {
         // An asynchronous Express execution: run in memory, nothing kept.
-        let (arn, start_ms) = api.executions.start_express(&machine, &name, value);
+        let (arn, start_ms) = api
+            .executions
+            .start_express(&machine, &name, value)
+            .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
         return Ok(json!({"executionArn": arn, "startDate": timestamp(start_ms)}));
     }
     match api.executions.start(&machine, &name, text, value).await {

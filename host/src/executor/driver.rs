@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::durable::{Outstanding, ended, history_text};
@@ -127,6 +127,9 @@ pub struct Run {
     /// Let go of the execution once it has run nothing and heard nothing for this long (see
     /// [`Ended::Parked`]); `None` keeps it to its end. Only with a journal.
     pub park_after: Option<Duration>,
+    /// Turns true when the host shuts down: the driver lets go between turns, never during a
+    /// commit (see [`Ended::Released`]). Only with a journal.
+    pub release: Option<watch::Receiver<bool>>,
 }
 
 impl Run {
@@ -138,6 +141,7 @@ impl Run {
             journal: None,
             resume: None,
             park_after: None,
+            release: None,
         }
     }
 }
@@ -158,6 +162,9 @@ pub enum Ended {
     /// The interpreter waits on nothing the driver can deliver (no timer, no task, no
     /// commands): a bug, reported instead of a hang.
     Stuck,
+    /// The host shuts down: the driver let go of the execution between two turns, with
+    /// everything it did in the store, where it stays RUNNING until the next start resumes it.
+    Released,
     /// Idle, with nothing running for it: it waits only for tokens (callbacks, activity
     /// workers), timers or a stop, and everything it is is in the store. The driver lets go of
     /// it so that a parked execution costs no memory; whoever holds it rebuilds it from its
@@ -259,6 +266,7 @@ pub async fn drive(
         mut journal,
         resume,
         park_after,
+        mut release,
     } = run;
     let mut writes = journal
         .as_mut()
@@ -437,6 +445,7 @@ pub async fn drive(
                     };
                 }
             }
+            () = released(&mut release) => return Ended::Released,
             Some(command) = next_command(&mut commands) => match command {
                 Command::Stop { error, cause, done } => {
                     stop_acks.push(done);
@@ -454,6 +463,19 @@ pub async fn drive(
 async fn next_command(commands: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<Command> {
     match commands {
         Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Completes once `release` turns true; never without one.
+async fn released(release: &mut Option<watch::Receiver<bool>>) {
+    match release {
+        Some(rx) => {
+            if rx.wait_for(|r| *r).await.is_err() {
+                // The host is gone without saying: nothing will release it.
+                std::future::pending::<()>().await;
+            }
+        }
         None => std::future::pending().await,
     }
 }

@@ -40,6 +40,10 @@ use crate::tokens::TokenKey;
 /// (`benches/callbacks.rs`), while one that moves several times a second stays live.
 const PARK_AFTER: Duration = Duration::from_millis(250);
 
+/// How long shutdown waits for drivers to finish the commit they are in (a store write takes
+/// milliseconds; this bounds a stuck disk).
+const RELEASE_WAIT: Duration = Duration::from_secs(5);
+
 /// What StartExecution did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartedExecution {
@@ -169,6 +173,8 @@ pub struct Executions {
     next_seq: AtomicU64,
     /// Turns true when the host shuts down: every driver lets go of its execution then.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Notified as drivers let go at shutdown.
+    released: Notify,
 }
 
 impl std::fmt::Debug for Executions {
@@ -232,6 +238,7 @@ impl Executions {
             express: ExpressRuns::default(),
             next_seq: AtomicU64::new(last_seq + 1),
             closing: tokio::sync::watch::Sender::new(false),
+            released: Notify::new(),
         }
     }
 
@@ -259,6 +266,7 @@ impl Executions {
             journal: Some(journal),
             resume,
             park_after: Some(PARK_AFTER),
+            release: Some(self.closing.subscribe()),
         }
     }
 
@@ -271,6 +279,9 @@ impl Executions {
         input_text: String,
         input: Value,
     ) -> Result<StartedExecution, StartExecutionError> {
+        if *self.closing.borrow() {
+            return Err(StoreError::Closed.into());
+        }
         let arn = self.execution_arn(&machine.record, name);
         let start_ms = self.clock.now_ms();
         let (commands, rx) = mpsc::unbounded_channel();
@@ -348,15 +359,9 @@ impl Executions {
         started: Option<oneshot::Sender<Result<(), StoreError>>>,
     ) {
         let this = Arc::downgrade(self);
-        let mut closing = self.closing.subscribe();
         tokio::spawn(async move {
             let mut exec = exec;
-            let ended = tokio::select! {
-                ended = drive(&mut exec, run, Some(commands), started) => ended,
-                // Shutting down: the driver and its tasks are dropped; the execution stays
-                // RUNNING in the store and resumes at the next start.
-                _ = closing.wait_for(|closing| *closing) => return,
-            };
+            let ended = drive(&mut exec, run, Some(commands), started).await;
             drop(exec);
             if let Some(this) = this.upgrade() {
                 this.driver_ended(arn, ended);
@@ -421,6 +426,11 @@ impl Executions {
             Ended::Stalled(e) => {
                 self.owned().remove(&arn);
                 tracing::error!(execution = %arn, error = %e, "execution stalled; it stays RUNNING in the store and resumes at the next start");
+            }
+            // The host shuts down; the store holds all of it.
+            Ended::Released => {
+                self.owned().remove(&arn);
+                self.released.notify_waiters();
             }
             Ended::Stuck => {
                 self.owned().remove(&arn);
@@ -528,6 +538,11 @@ impl Executions {
         let (tx, rx) = mpsc::unbounded_channel();
         {
             let mut owned = self.owned();
+            if *self.closing.borrow() {
+                // Woke as the host shuts down: it stays in the store.
+                owned.remove(&arn);
+                return;
+            }
             let Some(entry) = owned.get_mut(&arn) else {
                 return;
             };
@@ -764,7 +779,10 @@ impl Executions {
         machine: &Machine,
         name: &str,
         input: Value,
-    ) -> (String, i64) {
+    ) -> Result<(String, i64), ExpressAborted> {
+        if *self.closing.borrow() {
+            return Err(ExpressAborted);
+        }
         let arn = self.express_arn(&machine.record, name);
         let start_ms = self.clock.now_ms();
         let info = execution_info(&machine.record, &arn, name, input, start_ms);
@@ -775,7 +793,7 @@ impl Executions {
                 tracing::debug!(execution = %express, status = ?run.exec.status, "express execution ended");
             }
         });
-        (arn, start_ms)
+        Ok((arn, start_ms))
     }
 
     /// Runs an Express execution to its end (StartSyncExecution).
@@ -788,6 +806,9 @@ impl Executions {
         let arn = self.express_arn(&machine.record, name);
         let info = execution_info(&machine.record, &arn, name, input, self.clock.now_ms());
         let exec = self.new_execution(machine.program.clone(), info, rand_seed());
+        if *self.closing.borrow() {
+            return Err(ExpressAborted);
+        }
         let (tx, rx) = oneshot::channel();
         self.track_express(exec, move |run| {
             let _ = tx.send(run);
@@ -864,6 +885,26 @@ impl Executions {
     pub async fn shutdown(&self, grace: Duration) {
         self.closing.send_replace(true);
         self.drain_express(grace).await;
+        // Drivers let go between turns, once what they were committing is durable: after
+        // this no write of theirs can land behind the next host's back.
+        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+        loop {
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            let live = self
+                .owned()
+                .values()
+                .filter(|o| matches!(o.holding, Holding::Live(_)))
+                .count();
+            if live == 0 {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, released).await.is_err() {
+                tracing::warn!(executions = live, "drivers still busy at shutdown");
+                break;
+            }
+        }
         self.owned().clear();
     }
 
@@ -898,6 +939,16 @@ impl Executions {
         }
         for h in handles {
             h.abort();
+        }
+        // The aborted tasks end at their next poll.
+        while self.express_count() > 0 {
+            let ended = self.express.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self.express_count() == 0 || tokio::time::timeout(RELEASE_WAIT, ended).await.is_err()
+            {
+                break;
+            }
         }
     }
 }

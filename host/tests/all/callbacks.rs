@@ -710,3 +710,75 @@ async fn lambda_invoke_wait_for_task_token_records_the_submission_and_waits() {
     assert_eq!(d.output.as_deref(), Some(r#"{"approved":"yes"}"#));
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_execution_never_reports_a_stop_that_did_not_happen() {
+    let host = Host::in_memory().await;
+    let work = activity(&host, "held").await;
+    let m = machine(
+        &host,
+        "held",
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": work, "End": true}}}),
+    )
+    .await;
+    let run = start(&host, &m, json!({})).await;
+    // The host lets go of its executions (as when it stops): the store still says RUNNING.
+    host.server.shutdown(Duration::ZERO).await;
+    assert_eq!(host.server.executions.running_count(), 0);
+    let err = host
+        .sfn
+        .stop_execution()
+        .execution_arn(&run)
+        .send()
+        .await
+        .unwrap_err();
+    let err = err.into_service_error();
+    assert_eq!(err.meta().code(), Some("ServiceUnavailable"), "{err:?}");
+    let d = host
+        .sfn
+        .describe_execution()
+        .execution_arn(&run)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status, ExecutionStatus::Running);
+    assert!(d.stop_date.is_none());
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn express_executions_are_counted_and_ended_at_shutdown() {
+    let host = Host::in_memory().await;
+    let m = host
+        .sfn
+        .create_state_machine()
+        .name("slow-express")
+        .role_arn(ROLE)
+        .r#type(StateMachineType::Express)
+        .definition(
+            json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    for _ in 0..3 {
+        start(&host, &m, json!({})).await;
+    }
+    assert_eq!(host.server.executions.express_count(), 3);
+    // A sync one in flight when the host shuts down is answered, not left hanging.
+    let sync = {
+        let sfn = host.sfn.clone();
+        let m = m.clone();
+        tokio::spawn(async move { sfn.start_sync_execution().state_machine_arn(m).send().await })
+    };
+    while host.server.executions.express_count() < 4 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    host.server.shutdown(Duration::from_millis(100)).await;
+    assert_eq!(host.server.executions.express_count(), 0);
+    let err = sync.await.unwrap().unwrap_err().into_service_error();
+    assert_eq!(err.meta().code(), Some("ServiceUnavailable"), "{err:?}");
+    host.stop().await;
+}
