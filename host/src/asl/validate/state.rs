@@ -546,9 +546,12 @@ impl Validator {
         let has = |f: &str| fields.contains_key(f);
 
         if state_type.has_transition() {
-            let ends = fields.get("End") == Some(&Value::Bool(true));
+            let end = fields.get("End");
+            // An `End` that is not a boolean is reported where that field is checked; count it
+            // as meant to end the state, so that one mistake gives one diagnostic.
+            let ends = end.is_some_and(|end| end != &Value::Bool(false));
             match (has("Next"), ends) {
-                (true, true) => self.schema(
+                (true, true) if end == Some(&Value::Bool(true)) => self.schema(
                     "A state cannot have both 'Next' and \"End\": true; keep exactly one",
                     child(location, "End"),
                 ),
