@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::diagnostic::{Diagnostic, Severity, codes, pointer_segment};
+use super::diagnostic::{Diagnostic, InvalidDefinition, Severity, codes, pointer_segment};
 use super::model::StateMachine;
 use super::query::QueryLanguage;
 
@@ -46,39 +46,34 @@ mod state;
 ///
 /// Text that is not UTF-8 or not JSON gives one `INVALID_JSON_DESCRIPTION`; otherwise every
 /// problem [`validate`] finds is returned. `Ok` only when there is no error-severity diagnostic.
-pub fn parse_definition(bytes: &[u8]) -> Result<StateMachine, Vec<Diagnostic>> {
+pub fn parse_definition(bytes: &[u8]) -> Result<StateMachine, InvalidDefinition> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        vec![Diagnostic::error(
+        Diagnostic::error(
             codes::INVALID_JSON_DESCRIPTION,
             format!("The definition is not valid UTF-8 text: {e}"),
             "",
-        )]
+        )
     })?;
     if text.trim().is_empty() {
-        return Err(vec![Diagnostic::error(
-            codes::MISSING_DESCRIPTION,
-            "The definition is empty",
-            "",
-        )]);
+        return Err(
+            Diagnostic::error(codes::MISSING_DESCRIPTION, "The definition is empty", "").into(),
+        );
     }
     let value: Value = serde_json::from_str(text).map_err(|e| {
-        vec![Diagnostic::error(
+        Diagnostic::error(
             codes::INVALID_JSON_DESCRIPTION,
             format!("The definition is not valid JSON: {e}"),
             "",
-        )]
+        )
     })?;
     let diagnostics = validate(&value);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Err(diagnostics);
+        return Err(diagnostics.into());
     }
     // Validation accepted it, so this only fails if the validator misses a rule the model
     // enforces; report that as a schema failure rather than trusting a half-built model.
     serde_json::from_value::<StateMachine>(value).map_err(|e| {
-        vec![Diagnostic::schema(
-            format!("The definition could not be read: {e}"),
-            "",
-        )]
+        Diagnostic::schema(format!("The definition could not be read: {e}"), "").into()
     })
 }
 
