@@ -160,7 +160,7 @@ pub mod codes {
     pub const MISSING_TRANSITION_TARGET: &str = "MISSING_TRANSITION_TARGET";
     /// Two states share a name across the machine.
     pub const DUPLICATE_STATE_NAME: &str = "DUPLICATE_STATE_NAME";
-    /// The definition text is empty or JSON `null`.
+    /// The definition is JSON `null`.
     pub const MISSING_DESCRIPTION: &str = "MISSING_DESCRIPTION";
     /// A scope has no state that ends it.
     pub const MISSING_END_STATE: &str = "MISSING_END_STATE";

@@ -55,9 +55,9 @@ pub fn parse_definition(bytes: &[u8]) -> Result<StateMachine, InvalidDefinition>
         )
     })?;
     if text.trim().is_empty() {
-        return Err(
-            Diagnostic::error(codes::MISSING_DESCRIPTION, "The definition is empty", "").into(),
-        );
+        // What AWS answers for a blank definition (recorded: SCHEMA_VALIDATION_FAILED, no
+        // location).
+        return Err(Diagnostic::schema("Definition must be a valid JSON object", "").into());
     }
     let value: Value = serde_json::from_str(text).map_err(|e| {
         Diagnostic::error(
@@ -83,7 +83,7 @@ pub fn validate(definition: &Value) -> Vec<Diagnostic> {
         return vec![Diagnostic::error(
             codes::TOO_DEEPLY_NESTED,
             format!("The definition nests JSON values more than {MAX_JSON_DEPTH} levels deep"),
-            "",
+            "/",
         )];
     }
     let mut validator = Validator::default();
@@ -92,14 +92,14 @@ pub fn validate(definition: &Value) -> Vec<Diagnostic> {
         Value::Null => validator.diags.push(Diagnostic::error(
             codes::MISSING_DESCRIPTION,
             "The definition is null",
-            "",
+            "/",
         )),
         other => validator.schema(
             format!(
                 "The definition must be a JSON object, not {}",
                 kind_of(other)
             ),
-            "",
+            "/",
         ),
     }
     validator.unassigned_reads();
@@ -116,6 +116,13 @@ fn kind_of(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// The pointer of the object at `location`, for a diagnostic about the object itself: AWS writes
+/// the whole definition as `/` (recorded: "These fields are required: [States] at /"), not as
+/// RFC 6901's empty pointer.
+fn object_pointer(location: &str) -> &str {
+    if location.is_empty() { "/" } else { location }
 }
 
 /// The pointer of `field` inside the object at `location`.

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde_json::{Map, Value};
 
 use super::limits::{MAX_SECONDS, MAX_STATE_NAME_CHARS};
-use super::{Validator, child, kind_of};
+use super::{Validator, child, kind_of, object_pointer};
 use crate::asl::diagnostic::codes;
 use crate::asl::query::QueryLanguage;
 
@@ -92,20 +92,24 @@ impl Validator {
             }
         }
 
-        let start_at = match machine.get("StartAt") {
-            None => {
-                self.schema("These fields are required: [StartAt]", location);
-                None
-            }
-            Some(value) => self.string("StartAt", value, &child(location, "StartAt")),
-        };
+        // AWS names every missing field in one diagnostic, `States` first.
+        let missing: Vec<&str> = ["States", "StartAt"]
+            .into_iter()
+            .filter(|f| !machine.contains_key(*f))
+            .collect();
+        if !missing.is_empty() {
+            self.schema(
+                format!("These fields are required: [{}]", missing.join(", ")),
+                object_pointer(location),
+            );
+        }
+        let start_at = machine
+            .get("StartAt")
+            .and_then(|value| self.string("StartAt", value, &child(location, "StartAt")));
 
         let states_location = child(location, "States");
         let states = match machine.get("States") {
-            None => {
-                self.schema("These fields are required: [States]", location);
-                None
-            }
+            None => None,
             Some(Value::Object(states)) if states.is_empty() => {
                 self.schema(
                     "The field 'States' must contain at least one state",
@@ -206,7 +210,7 @@ impl Validator {
                 codes::MISSING_END_STATE,
                 "Workflow has no terminal state: no state has \"End\": true and there is no \
                  Succeed or Fail state",
-                location,
+                object_pointer(location),
             );
         }
     }

@@ -76,11 +76,19 @@ fn invalid_utf8_is_invalid_json_description() {
 }
 
 #[test]
-fn empty_text_and_null_are_missing_description() {
+fn blank_text_is_not_an_object_and_null_is_missing_description() {
+    // As AWS answers a definition of " " (recorded in test_sfn_api_validation).
     let diags = parse_definition(b"  \n").unwrap_err();
-    assert_diags(&diags, &[(codes::MISSING_DESCRIPTION, "", "empty")]);
+    assert_diags(
+        &diags,
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "",
+            "Definition must be a valid JSON object",
+        )],
+    );
     let diags = parse_definition(b"null").unwrap_err();
-    assert_diags(&diags, &[(codes::MISSING_DESCRIPTION, "", "null")]);
+    assert_diags(&diags, &[(codes::MISSING_DESCRIPTION, "/", "null")]);
 }
 
 #[test]
@@ -89,7 +97,7 @@ fn definition_must_be_an_object() {
         &check(json!([1])),
         &[(
             codes::SCHEMA_VALIDATION_FAILED,
-            "",
+            "/",
             "must be a JSON object, not an array",
         )],
     );
@@ -97,13 +105,22 @@ fn definition_must_be_an_object() {
 
 #[test]
 fn start_at_and_states_are_required() {
-    let diags = check(json!({}));
+    // One diagnostic at "/", as AWS answers `{}` (recorded in test_sfn_api_validation).
     assert_diags(
-        &diags,
-        &[
-            (codes::SCHEMA_VALIDATION_FAILED, "", "[StartAt]"),
-            (codes::SCHEMA_VALIDATION_FAILED, "", "[States]"),
-        ],
+        &check(json!({})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/",
+            "These fields are required: [States, StartAt]",
+        )],
+    );
+    assert_diags(
+        &check(json!({"States": {"S": {"Type": "Succeed"}}})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/",
+            "These fields are required: [StartAt]",
+        )],
     );
 }
 
@@ -431,7 +448,7 @@ fn next_or_end_exactly_one() {
                 "/States/S",
                 "[Next or End]",
             ),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
     let both = json!({"StartAt": "A", "States": {
@@ -492,7 +509,7 @@ fn next_must_name_a_state() {
                 "/States/A/Next",
                 "Missing 'Next' target: Nowhere",
             ),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
 }
@@ -571,7 +588,7 @@ fn choice_targets_must_exist() {
                 "/States/C/Default",
                 "Away",
             ),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
 }
@@ -584,7 +601,7 @@ fn no_terminal_state() {
     }});
     assert_diags(
         &check(d),
-        &[(codes::MISSING_END_STATE, "", "no terminal state")],
+        &[(codes::MISSING_END_STATE, "/", "no terminal state")],
     );
 }
 
@@ -611,7 +628,7 @@ fn state_names_in_pointers_are_escaped() {
         &check(d),
         &[
             (codes::MISSING_TRANSITION_TARGET, "/States/a~1b/Next", "c~d"),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
 }
@@ -742,7 +759,7 @@ fn choice_rules() {
         &check(single(json!({"Type": "Choice", "Default": "S"}))),
         &[
             (codes::SCHEMA_VALIDATION_FAILED, "/States/S", "[Choices]"),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
     assert_diags(
@@ -755,7 +772,7 @@ fn choice_rules() {
                 "/States/S/Choices",
                 "at least one Choice Rule",
             ),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
     let diags = check(single(json!({
@@ -775,7 +792,7 @@ fn choice_rules() {
                 "/States/S/ResultPath",
                 "Field 'ResultPath' is not supported in a Choice state",
             ),
-            (codes::MISSING_END_STATE, "", NO_END),
+            (codes::MISSING_END_STATE, "/", NO_END),
         ],
     );
 }
@@ -1431,7 +1448,7 @@ fn deep_values_are_refused_without_recursion() {
     let diags = validate(&d);
     assert_diags(
         &diags,
-        &[(codes::TOO_DEEPLY_NESTED, "", "more than 128 levels")],
+        &[(codes::TOO_DEEPLY_NESTED, "/", "more than 128 levels")],
     );
     // serde_json drops deep values recursively; leak this one so the test thread's stack
     // is not the thing under test.
@@ -1540,7 +1557,11 @@ fn many_problems_are_all_reported() {
                 "/StartAt",
                 "must be a string",
             ),
-            (codes::SCHEMA_VALIDATION_FAILED, "", "[States]"),
+            (
+                codes::SCHEMA_VALIDATION_FAILED,
+                "/",
+                "These fields are required: [States]",
+            ),
         ],
     );
 }
