@@ -12,14 +12,14 @@
 //! Must not: parse paths, intrinsic calls, JSONata or Choice rules itself (it calls `path`,
 //! `intrinsics`, `query` and `choice`, so each syntax has one implementation), evaluate
 //! anything, or do I/O. Never panics on any input: the nesting depth is measured without
-//! recursion ([`limits`]) before anything else walks the document.
+//! recursion (`limits`) before anything else walks the document.
 //!
-//! This file holds the entry points and the [`Validator`] that collects diagnostics; its checks
-//! are `impl Validator` blocks split by concern: [`scope`] (a `StartAt` + `States` object and
-//! its graph), [`state`] (one state: its type's field set and the rules between its fields),
-//! [`compound`] (Choices, Branches, Retry, Catch), [`map`] (the Map-only objects), [`paths`]
-//! (JSONPath fields and payload templates), [`jsonata`] (JSONata fields and workflow
-//! variables), [`fields`] (one field's JSON type and range) and [`limits`] (the numbers).
+//! This file holds the entry points and the `Validator` that collects diagnostics; its checks
+//! are `impl Validator` blocks split by concern: `scope` (a `StartAt` + `States` object and
+//! its graph), `state` (one state: its type's field set and the rules between its fields),
+//! `compound` (Choices, Branches, Retry, Catch), `map` (the Map-only objects), `paths`
+//! (JSONPath fields and payload templates), `jsonata` (JSONata fields and workflow
+//! variables), `fields` (one field's JSON type and range) and `limits` (the numbers).
 
 use std::collections::{HashMap, HashSet};
 
