@@ -368,6 +368,14 @@ impl Validator {
             Some("JSONPath") => QueryLanguage::JsonPath,
             _ => self.language,
         };
+        // A JSONata machine cannot have JSONPath states (AWS's recorded wording); a JSONPath
+        // machine can have JSONata states, and those JSONPath states again.
+        if self.language == QueryLanguage::Jsonata && language == QueryLanguage::JsonPath {
+            self.schema(
+                "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+                location,
+            );
+        }
         let allowed = state_type.allowed_fields(language);
         for (field, value) in fields {
             if field == "Type" {

@@ -249,7 +249,7 @@ fn top_level_timeout_seconds_is_a_positive_integer() {
 
 #[test]
 fn query_language_is_jsonpath_or_jsonata() {
-    let mut d = single(json!({"Type": "Succeed", "QueryLanguage": "JSONPath"}));
+    let mut d = single(json!({"Type": "Succeed"}));
     d["QueryLanguage"] = json!("JSONPath");
     assert_valid(d.clone());
     d["QueryLanguage"] = json!("JSONata");
@@ -275,6 +275,38 @@ fn unknown_top_level_field() {
             "/Coment",
             "Field 'Coment' is not supported",
         )],
+    );
+}
+
+/// The definitions AWS validated in LocalStack's `test_sfn_api_validation`, with its answers.
+#[test]
+fn aws_recorded_validation_answers() {
+    assert_valid(json!({"StartAt": "StartState",
+        "States": {"StartState": {"Type": "Pass", "End": true}}}));
+    assert_diags(
+        &check(json!({"States": {"StartState": {"Type": "Pass", "End": true}}})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/",
+            "These fields are required: [StartAt]",
+        )],
+    );
+    assert_diags(
+        &check(json!({"StartAt": "Pass", "QueryLanguage": "JSONata",
+            "States": {"Pass": {"Type": "Pass", "End": true, "QueryLanguage": "JSONPath"}}})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/Pass",
+            "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+        )],
+    );
+    // A JSONPath machine may hold a JSONata state, and that one a JSONPath state again.
+    assert_valid(
+        json!({"StartAt": "Map", "QueryLanguage": "JSONPath", "States": {
+            "Map": {"Type": "Map", "QueryLanguage": "JSONata", "End": true, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Pass",
+                "States": {"Pass": {"QueryLanguage": "JSONPath", "Type": "Pass", "End": true}}}}
+        }}),
     );
 }
 
