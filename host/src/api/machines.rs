@@ -468,7 +468,7 @@ pub(super) fn validate(input: &[u8]) -> Result<Value, ApiError> {
     let size = page_size(input.max_results)?;
     let diagnostics = match validate::parse_definition(input.definition.as_bytes()) {
         Ok(_) => Vec::new(),
-        Err(d) => d,
+        Err(d) => d.into_vec(),
     };
     let truncated = diagnostics.len() > size;
     let shown: Vec<_> = diagnostics.into_iter().take(size).collect();

@@ -1,5 +1,13 @@
 //! Diagnostics reported by static validation, in the shape of the AWS
-//! `ValidateStateMachineDefinition` response (`severity`, `code`, `message`, `location`).
+//! `ValidateStateMachineDefinition` response (`severity`, `code`, `message`, `location`), and
+//! [`InvalidDefinition`], the error a rejected definition gives.
+//!
+//! Owns: how a diagnostic reads as text, in one place: `CODE: message at /pointer`, as AWS
+//! writes each problem inside `Invalid State Machine Definition: '...'`.
+//! Must not: decide what is wrong with a definition (that is `validate`).
+
+use std::fmt;
+use std::ops::Deref;
 
 use serde::Serialize;
 
@@ -59,6 +67,88 @@ impl Diagnostic {
     }
 }
 
+/// `CODE: message at /pointer`, as AWS writes one problem in a CreateStateMachine error; a
+/// diagnostic without a location (the text is not JSON at all) leaves out ` at ...`.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if !self.location.is_empty() {
+            write!(f, " at {}", self.location)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a definition was rejected: every diagnostic found, at least one of them an error.
+/// Displays as the diagnostics joined with `"; "`; serialises as their JSON array.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct InvalidDefinition(Vec<Diagnostic>);
+
+impl InvalidDefinition {
+    /// The diagnostics, in the order the validator found them.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.0
+    }
+
+    /// The diagnostics, owned.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
+    }
+}
+
+impl From<Vec<Diagnostic>> for InvalidDefinition {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        InvalidDefinition(diagnostics)
+    }
+}
+
+impl From<Diagnostic> for InvalidDefinition {
+    fn from(diagnostic: Diagnostic) -> Self {
+        InvalidDefinition(vec![diagnostic])
+    }
+}
+
+impl Deref for InvalidDefinition {
+    type Target = [Diagnostic];
+
+    fn deref(&self) -> &[Diagnostic] {
+        &self.0
+    }
+}
+
+impl IntoIterator for InvalidDefinition {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a InvalidDefinition {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for InvalidDefinition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InvalidDefinition {}
+
 /// The diagnostic codes AWS uses.
 pub mod codes {
     /// The definition is not JSON at all.
@@ -70,7 +160,7 @@ pub mod codes {
     pub const MISSING_TRANSITION_TARGET: &str = "MISSING_TRANSITION_TARGET";
     /// Two states share a name across the machine.
     pub const DUPLICATE_STATE_NAME: &str = "DUPLICATE_STATE_NAME";
-    /// The definition text is empty or JSON `null`.
+    /// The definition is JSON `null`.
     pub const MISSING_DESCRIPTION: &str = "MISSING_DESCRIPTION";
     /// A scope has no state that ends it.
     pub const MISSING_END_STATE: &str = "MISSING_END_STATE";
@@ -92,4 +182,43 @@ pub mod codes {
 /// unambiguous in a location.
 pub fn pointer_segment(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diagnostic_reads_as_aws_writes_it() {
+        let d = Diagnostic::schema("These fields are required: [States]", "/");
+        assert_eq!(
+            d.to_string(),
+            "SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /"
+        );
+        let d = Diagnostic::error(codes::INVALID_JSON_DESCRIPTION, "Not JSON", "");
+        assert_eq!(d.to_string(), "INVALID_JSON_DESCRIPTION: Not JSON");
+    }
+
+    #[test]
+    fn an_invalid_definition_joins_its_diagnostics() {
+        let invalid = InvalidDefinition::from(vec![
+            Diagnostic::schema("Bad", "/A"),
+            Diagnostic::error(
+                codes::MISSING_TRANSITION_TARGET,
+                "Missing 'Next' target: X",
+                "/B",
+            ),
+        ]);
+        assert_eq!(
+            invalid.to_string(),
+            "SCHEMA_VALIDATION_FAILED: Bad at /A; \
+             MISSING_TRANSITION_TARGET: Missing 'Next' target: X at /B"
+        );
+        assert_eq!(invalid.len(), 2);
+        assert_eq!(
+            serde_json::to_value(&invalid).unwrap()[1]["location"],
+            serde_json::json!("/B")
+        );
+        let _: &dyn std::error::Error = &invalid;
+    }
 }

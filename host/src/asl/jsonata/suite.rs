@@ -1,15 +1,25 @@
-//! The jsonata-js reference test suite (MIT licensed JSON case files), run from a local copy
-//! when one is present: the files are not part of this repository. Run with
-//! `cargo test -p stepwise --lib asl::jsonata::suite -- --ignored --nocapture`; set
-//! `JSONATA_SUITE` to the suite's directory (the one holding `groups/` and `datasets/`) and
-//! `JSONATA_SUITE_VERBOSE=1` to list every failing case.
+//! The jsonata-js reference test suite (MIT-licensed JSON case files, `groups/`, `skip/` and
+//! `datasets/`), run against this engine and held to a committed list of the cases it passes.
+//!
+//! The case files are not in this repository. CI takes them from the `jsonata-rs` 0.3.4 crate
+//! on crates.io, which ships a copy of the suite under `tests/testsuite/`, and sets
+//! `JSONATA_SUITE` to that directory. Locally:
+//! `JSONATA_SUITE=/path/to/testsuite cargo test -p stepwise --lib asl::jsonata::suite -- --nocapture`.
+//!
+//! With `JSONATA_SUITE` set, the test fails when the directory has no cases, when a case named in
+//! `suite_passes.txt` is missing from it, or when such a case no longer passes; it prints how
+//! many cases outside the list now pass. `JSONATA_SUITE_VERBOSE=1` names every failing case;
+//! `JSONATA_SUITE_UPDATE=1` rewrites the list with the cases that pass now. Without
+//! `JSONATA_SUITE` it checks only that the list is well formed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::{Bindings, Environment, Evaluated, Expression};
 
-const DEFAULT_DIR: &str = "/tmp/jr/jsonata-rs-0.3.4/tests/testsuite";
+/// The cases this engine is known to pass, one name (`groups/<group>/<file>` with `[i]` for the
+/// i-th case of a file holding an array) per line; `#` starts a comment line.
+const EXPECTED_PASSES: &str = include_str!("suite_passes.txt");
 
 /// Numbers compare by value: the suite writes `1e7` where the engine answers `10000000`.
 fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
@@ -145,6 +155,7 @@ fn run_case(case: &serde_json::Value, dir: &Path, case_dir: &Path) -> Outcome {
     }
 }
 
+/// Every case file, as (`groups/<group>` or `skip/<group>`, path), sorted.
 fn case_files(dir: &Path) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     for sub in ["groups", "skip"] {
@@ -152,7 +163,7 @@ fn case_files(dir: &Path) -> Vec<(String, PathBuf)> {
             continue;
         };
         for group in groups.flatten() {
-            let name = group.file_name().to_string_lossy().to_string();
+            let name = format!("{sub}/{}", group.file_name().to_string_lossy());
             let Ok(files) = std::fs::read_dir(group.path()) else {
                 continue;
             };
@@ -168,62 +179,155 @@ fn case_files(dir: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// Runs every case under `dir`: (case name, group, outcome).
+fn run_suite(dir: &Path) -> Vec<(String, String, Outcome)> {
+    let mut results = Vec::new();
+    for (group, path) in case_files(dir) {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let json = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
+        let cases = match json {
+            Ok(serde_json::Value::Array(cases)) => cases
+                .into_iter()
+                .enumerate()
+                .map(|(i, case)| (format!("{group}/{stem}[{i}]"), case))
+                .collect(),
+            Ok(case) => vec![(format!("{group}/{stem}"), case)],
+            Err(e) => {
+                let why = format!("unreadable case file: {e}");
+                results.push((format!("{group}/{stem}"), group, Outcome::Fail(why)));
+                continue;
+            }
+        };
+        let case_dir = path.parent().unwrap_or(dir).to_path_buf();
+        for (name, case) in cases {
+            let outcome = std::panic::catch_unwind(|| run_case(&case, dir, &case_dir))
+                .unwrap_or_else(|_| Outcome::Fail("panicked".into()));
+            results.push((name, group.clone(), outcome));
+        }
+    }
+    results
+}
+
+/// The names in [`EXPECTED_PASSES`].
+fn expected_passes() -> BTreeSet<&'static str> {
+    EXPECTED_PASSES
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
 #[test]
-#[ignore = "needs a local copy of the jsonata-js test suite"]
+fn expected_passes_are_well_formed() {
+    let lines: Vec<&str> = EXPECTED_PASSES
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(lines.len() >= 1500, "only {} expected passes", lines.len());
+    assert_eq!(
+        lines.len(),
+        expected_passes().len(),
+        "a case is listed twice"
+    );
+    for name in lines {
+        assert!(
+            name.starts_with("groups/") || name.starts_with("skip/"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn reference_suite() {
-    let dir = PathBuf::from(std::env::var("JSONATA_SUITE").unwrap_or_else(|_| DEFAULT_DIR.into()));
-    let verbose = std::env::var("JSONATA_SUITE_VERBOSE").is_ok();
-    let only = std::env::var("JSONATA_SUITE_GROUP").ok();
-    let files = case_files(&dir);
-    if files.is_empty() {
-        eprintln!("no suite at {}", dir.display());
+    let Some(dir) = std::env::var_os("JSONATA_SUITE").map(PathBuf::from) else {
+        eprintln!("JSONATA_SUITE is not set: the jsonata-js suite was not run");
+        return;
+    };
+    let verbose = std::env::var_os("JSONATA_SUITE_VERBOSE").is_some();
+    let results = run_suite(&dir);
+    assert!(
+        !results.is_empty(),
+        "JSONATA_SUITE={} holds no groups/*/*.json case files",
+        dir.display()
+    );
+    if std::env::var_os("JSONATA_SUITE_UPDATE").is_some() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/asl/jsonata/suite_passes.txt");
+        let mut text = String::from(
+            "# The jsonata-js test suite cases this engine passes (see suite.rs), one per line.\n",
+        );
+        for (name, _, outcome) in &results {
+            if matches!(outcome, Outcome::Pass) {
+                text.push_str(name);
+                text.push('\n');
+            }
+        }
+        std::fs::write(&path, text).unwrap();
+        eprintln!("wrote {}", path.display());
         return;
     }
-    let mut per_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let (mut passed, mut total) = (0, 0);
-    for (group, path) in files {
-        if only.as_deref().is_some_and(|g| g != group) {
-            continue;
-        }
-        let Some(json) = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        else {
-            continue;
-        };
-        let cases = match json {
-            serde_json::Value::Array(cases) => cases,
-            case => vec![case],
-        };
-        for case in cases {
-            let case_dir = path.parent().unwrap_or(&dir).to_path_buf();
-            let outcome = std::panic::catch_unwind(|| run_case(&case, &dir, &case_dir))
-                .unwrap_or_else(|_| Outcome::Fail("panicked".into()));
-            let entry = per_group.entry(group.clone()).or_default();
-            entry.1 += 1;
-            total += 1;
-            match outcome {
-                Outcome::Pass => {
-                    entry.0 += 1;
-                    passed += 1;
+
+    let expected = expected_passes();
+    let found: BTreeSet<&str> = results.iter().map(|(name, _, _)| name.as_str()).collect();
+    let missing: Vec<&str> = expected.difference(&found).copied().collect();
+    let mut regressions = Vec::new();
+    let mut newly_passing = Vec::new();
+    let mut per_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (name, group, outcome) in &results {
+        let entry = per_group.entry(group).or_default();
+        entry.1 += 1;
+        let listed = expected.contains(name.as_str());
+        match outcome {
+            Outcome::Pass => {
+                entry.0 += 1;
+                if !listed {
+                    newly_passing.push(name.as_str());
                 }
-                Outcome::Fail(why) => {
-                    if verbose {
-                        eprintln!(
-                            "FAIL {group} {}: {why}",
-                            path.file_name()
-                                .map(|f| f.to_string_lossy())
-                                .unwrap_or_default()
-                        );
-                    }
+            }
+            Outcome::Fail(why) => {
+                if listed {
+                    regressions.push(format!("{name}: {why}"));
+                } else if verbose {
+                    eprintln!("FAIL {name}: {why}");
                 }
             }
         }
     }
+    let passed: usize = per_group.values().map(|(p, _)| p).sum();
     let mut failing: Vec<_> = per_group.iter().filter(|(_, (p, t))| p < t).collect();
     failing.sort_by_key(|(_, (p, t))| std::cmp::Reverse(t - p));
     for (group, (p, t)) in failing {
-        eprintln!("{group:32} {p:4}/{t:4}");
+        eprintln!("{group:40} {p:4}/{t:4}");
     }
-    eprintln!("reference suite: {passed}/{total} passed");
+    eprintln!(
+        "reference suite: {passed}/{} passed; {} listed; {} pass but are not listed{}",
+        results.len(),
+        expected.len(),
+        newly_passing.len(),
+        if newly_passing.is_empty() {
+            ""
+        } else {
+            " (add them: JSONATA_SUITE_UPDATE=1)"
+        }
+    );
+    for name in &newly_passing {
+        eprintln!("  now passes: {name}");
+    }
+    assert!(
+        missing.is_empty(),
+        "{} listed cases are not in {} (another suite version?): {missing:?}",
+        missing.len(),
+        dir.display()
+    );
+    assert!(
+        regressions.is_empty(),
+        "{} listed cases no longer pass:\n{}",
+        regressions.len(),
+        regressions.join("\n")
+    );
 }
