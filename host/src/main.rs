@@ -189,8 +189,8 @@ fn run_command(
     let machine = match validate::parse_definition(&bytes) {
         Ok(m) => m,
         Err(diagnostics) => {
-            for d in &diagnostics {
-                eprintln!("{}: {} (at {})", d.code, d.message, d.location);
+            for d in diagnostics.iter() {
+                eprintln!("{d}");
             }
             bail!(
                 "{} is not a valid state machine ({} problem(s))",

@@ -13,9 +13,10 @@ use super::input::{
 };
 use super::lookup;
 use crate::arn::Identity;
+use crate::asl::diagnostic::{Diagnostic, InvalidDefinition};
 use crate::asl::validate;
 use crate::executor::Clock;
-use crate::host::{Executions, Host, Machine, Machines};
+use crate::host::{DefinitionError, Executions, Host, Machine, Machines};
 use crate::integrations::Pattern;
 use crate::integrations::TaskResources;
 use crate::store::{MachineRecord, MachineType};
@@ -116,16 +117,7 @@ fn check_definition(definition: &str) -> Result<(), ApiError> {
     }
     validate::parse_definition(definition.as_bytes())
         .map(|_| ())
-        .map_err(|diagnostics| {
-            let problems: Vec<String> = diagnostics
-                .iter()
-                .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
-                .collect();
-            ApiError::InvalidDefinition(format!(
-                "Invalid State Machine Definition: '{}'",
-                problems.join(", ")
-            ))
-        })
+        .map_err(|e| invalid_definition(&e))
 }
 
 fn check_logging(logging: Option<&Value>) -> Result<(), ApiError> {
@@ -187,24 +179,30 @@ fn compile(api: &MachinesApi, record: MachineRecord) -> Result<Machine, ApiError
     let mut problems = Vec::new();
     for (location, resource) in task_resources(&definition) {
         if let Err(e) = api.resources.check(resource) {
-            problems.push(format!("SCHEMA_VALIDATION_FAILED: {e} at {location}"));
+            problems.push(Diagnostic::schema(e.to_string(), location));
         } else if record.kind == MachineType::Express
             && let Some(what) = unsupported_by_express(resource)
         {
-            problems.push(format!(
-                "SCHEMA_VALIDATION_FAILED: Express state machine does not support {what} at {location}"
+            problems.push(Diagnostic::schema(
+                format!("Express state machine does not support {what}"),
+                location,
             ));
         }
     }
     if !problems.is_empty() {
-        return Err(ApiError::InvalidDefinition(format!(
-            "Invalid State Machine Definition: '{}'",
-            problems.join(", ")
-        )));
+        return Err(invalid_definition(&InvalidDefinition::from(problems)));
     }
-    Machine::compile(record).map_err(|e| {
-        ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{e}'"))
+    Machine::compile(record).map_err(|e| match e {
+        DefinitionError::Invalid(d) => invalid_definition(&d),
+        other => {
+            ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{other}'"))
+        }
     })
+}
+
+/// AWS's InvalidDefinition, naming every problem.
+fn invalid_definition(problems: &InvalidDefinition) -> ApiError {
+    ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{problems}'"))
 }
 
 /// What an Express workflow cannot run (AWS: activities, `.sync`, `.waitForTaskToken`).

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use crate::asl::diagnostic::Diagnostic;
+use crate::asl::diagnostic::InvalidDefinition;
 use crate::asl::validate;
 use crate::interp::Program;
 use crate::interp::program::CompileError;
@@ -27,10 +27,10 @@ pub struct Machine {
 
 /// Why a definition did not compile.
 #[derive(Debug, thiserror::Error)]
-pub enum InvalidDefinition {
+pub enum DefinitionError {
     /// The validator's findings.
-    #[error("{}", joined(.0))]
-    Invalid(Vec<Diagnostic>),
+    #[error(transparent)]
+    Invalid(#[from] InvalidDefinition),
     /// It validated but the interpreter cannot run it.
     #[error(transparent)]
     Compile(#[from] CompileError),
@@ -38,7 +38,7 @@ pub enum InvalidDefinition {
 
 impl Machine {
     /// Compiles a machine record. The definition was validated when it was accepted.
-    pub fn compile(record: MachineRecord) -> Result<Machine, InvalidDefinition> {
+    pub fn compile(record: MachineRecord) -> Result<Machine, DefinitionError> {
         Ok(Machine {
             definition_id: definition_id(&record.definition),
             program: compile_definition(&record.definition)?,
@@ -47,17 +47,9 @@ impl Machine {
     }
 }
 
-fn joined(diagnostics: &[Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// Compiles a definition's text.
-pub fn compile_definition(text: &str) -> Result<Arc<Program>, InvalidDefinition> {
-    let parsed = validate::parse_definition(text.as_bytes()).map_err(InvalidDefinition::Invalid)?;
+pub fn compile_definition(text: &str) -> Result<Arc<Program>, DefinitionError> {
+    let parsed = validate::parse_definition(text.as_bytes())?;
     Ok(Arc::new(Program::compile(&parsed)?))
 }
 
@@ -72,7 +64,7 @@ pub enum ProgramError {
     Missing(String),
     /// The stored definition no longer compiles.
     #[error(transparent)]
-    Invalid(#[from] InvalidDefinition),
+    Invalid(#[from] DefinitionError),
 }
 
 /// Every state machine, by ARN. Writes go to the store first, then to memory.

@@ -113,6 +113,50 @@ pub fn sdk_metadata(status: u16, mut headers: Vec<(&str, String)>) -> (Value, Va
     )
 }
 
+/// Why a Task's Resource names nothing this host can run; the message names the resource.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unrunnable {
+    /// Not an ARN of anything a Task runs.
+    #[error("'{0}' is not a resource a Task can run")]
+    NotAResource(String),
+    /// A service this host does not integrate.
+    #[error(
+        "The resource '{arn}' names the service '{service}', which this host does not integrate"
+    )]
+    NoService {
+        /// The Resource.
+        arn: String,
+        /// Its service.
+        service: String,
+    },
+    /// An action the integration does not have.
+    #[error(
+        "The resource '{arn}' names the action '{action}', which the {service} integration does not have"
+    )]
+    NoAction {
+        /// The Resource.
+        arn: String,
+        /// Its service.
+        service: String,
+        /// Its action.
+        action: String,
+    },
+    /// A pattern the action does not support.
+    #[error(
+        "The resource '{arn}' asks for the {pattern} pattern, which {service}:{action} does not support"
+    )]
+    NoPattern {
+        /// The Resource.
+        arn: String,
+        /// Its service.
+        service: String,
+        /// Its action.
+        action: String,
+        /// The pattern, as the ARN spells it.
+        pattern: &'static str,
+    },
+}
+
 /// Runs Task states' resources: Lambda functions (WebAssembly components) and service
 /// integrations. Cheap to clone.
 #[derive(Clone)]
@@ -162,29 +206,39 @@ impl TaskResources {
     }
 
     /// Checks that a Task's Resource names something this host can run in the pattern it
-    /// asks for; the error says what is wrong, naming the resource.
-    pub fn check(&self, arn: &str) -> Result<(), String> {
+    /// asks for.
+    pub fn check(&self, arn: &str) -> Result<(), Unrunnable> {
         match Resource::parse(arn) {
-            None => Err(format!("'{arn}' is not a resource a Task can run")),
+            None => Err(Unrunnable::NotAResource(arn.to_owned())),
             Some(Resource::LambdaFunction { .. } | Resource::Activity { .. }) => Ok(()),
             Some(Resource::Service {
                 service,
                 action,
                 pattern,
             }) => {
+                let named = || (arn.to_owned(), service.to_owned(), action.to_owned());
                 let Some(s) = self.services.get(service) else {
-                    return Err(format!(
-                        "The resource '{arn}' names the service '{service}', which this host does not integrate"
-                    ));
+                    let (arn, service, _) = named();
+                    return Err(Unrunnable::NoService { arn, service });
                 };
                 match s.patterns(action) {
-                    None => Err(format!(
-                        "The resource '{arn}' names the action '{action}', which the {service} integration does not have"
-                    )),
-                    Some(patterns) if !patterns.contains(&pattern) => Err(format!(
-                        "The resource '{arn}' asks for the {} pattern, which {service}:{action} does not support",
-                        pattern.describe()
-                    )),
+                    None => {
+                        let (arn, service, action) = named();
+                        Err(Unrunnable::NoAction {
+                            arn,
+                            service,
+                            action,
+                        })
+                    }
+                    Some(patterns) if !patterns.contains(&pattern) => {
+                        let (arn, service, action) = named();
+                        Err(Unrunnable::NoPattern {
+                            arn,
+                            service,
+                            action,
+                            pattern: pattern.describe(),
+                        })
+                    }
                     Some(_) => Ok(()),
                 }
             }
