@@ -1,13 +1,21 @@
 //! Stepwise: Amazon States Language state machines on your own machine.
 //!
-//! The crate is layered so that each boundary owns one concern:
-//! - [`asl`]: the language, pure — model, validation, paths, templates, intrinsics, choice rules;
+//! The crate is layered so that each boundary owns one concern, and every dependency points
+//! down this list (`ARCHITECTURE.md` draws it):
+//! - [`api`]: the HTTP API (axum), AWS's wire protocols, each handler taking the components it
+//!   uses;
+//! - [`host`]: the host, composed of components — machines, activities, functions,
+//!   executions, task-token callbacks, services;
+//! - [`integrations`]: where a Task's Resource goes — Lambda functions, activities and the
+//!   service integrations, in AWS's three patterns;
+//! - [`executor`]: the one driver that carries out the interpreter's actions, durably (each
+//!   step in the store first) or in memory;
 //! - [`interp`]: the interpreter, pure and deterministic — `(execution, event) -> actions`;
-//! - [`history`]: history events in the shape of `GetExecutionHistory`;
-//! - [`executor`]: the async driver that performs the interpreter's actions (timers, tasks).
-//!
-//! The WebAssembly runtime, the HTTP API, the durable store and the service integrations arrive
-//! as later layers on top of these (see `design.md`).
+//! - [`asl`]: the language, pure — model, validation, paths, templates, intrinsics, choice
+//!   rules, JSONata;
+//! - leaves: [`runtime`] (the WebAssembly sandbox, the only user of wasmtime), [`store`]
+//!   (SQLite, memory), [`history`] (events as `GetExecutionHistory` shows them), [`tokens`]
+//!   (task tokens), [`arn`] (the ARN and name grammar).
 
 pub mod api;
 pub mod arn;

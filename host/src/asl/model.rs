@@ -1,6 +1,6 @@
 //! The typed model of a state machine definition: serde types for every state and field AWS
 //! documents. Deserialising only checks shapes; the rules between fields (targets exist, paths
-//! parse, exactly one of Seconds/Timestamp, ...) live in `validate.rs`, which runs first and
+//! parse, exactly one of Seconds/Timestamp, ...) live in `validate/`, which runs first and
 //! reports every problem at once. Paths, templates and intrinsic calls are parsed here, once, so
 //! the interpreter never parses text on its hot path.
 
