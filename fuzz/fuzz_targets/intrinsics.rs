@@ -21,10 +21,10 @@ struct DocumentEnv<'a> {
 }
 
 impl Env for DocumentEnv<'_> {
-    fn resolve(&mut self, path: &str) -> Result<Value, String> {
-        match Query::parse(path).map(|q| q.select(self.document, self.context)) {
-            Ok(Ok(found)) => Ok(found),
-            _ => Ok(self.document.clone()),
+    fn resolve(&mut self, path: &Query) -> Result<Value, intrinsics::ResolveError> {
+        match path.select(self.document, self.context) {
+            Ok(found) => Ok(found),
+            Err(_) => Ok(self.document.clone()),
         }
     }
 
@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
         document.clone(),
     ] {
         if let Ok(template) = Template::parse(&value) {
-            let _ = template.uses_context();
+            let _ = template.context_paths();
             let _ = template.evaluate(&document, &context, &mut random);
         }
     }

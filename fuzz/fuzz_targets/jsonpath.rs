@@ -43,10 +43,8 @@ fuzz_target!(|data: &[u8]| {
 
     let mut diags = Vec::new();
     if let Some(branch) = choice::parse_branch(&document, "/States/C/Choices/0", &mut diags) {
-        let mut resolve = |p: &str| -> Result<Option<Value>, String> {
-            let q = Query::parse(p).map_err(|e| e.to_string())?;
-            q.find(&document, &context, &Sample(&document))
-                .map_err(|e| e.to_string())
+        let mut resolve = |p: &ReferencePath| -> Option<Value> {
+            p.get_in(&document, &context, &Sample(&document)).ok()
         };
         if let Some(rule) = &branch.rule {
             let _ = choice::evaluate(rule, &mut resolve);

@@ -9,5 +9,6 @@ pub mod jsonata;
 pub mod model;
 pub mod path;
 pub mod query;
+pub mod random;
 pub mod template;
 pub mod validate;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::intrinsics;
-use super::path::{Query, ReferencePath};
+use super::path::{ParseError as PathParseError, Query, ReferencePath};
 use super::query::{Evaluable, QueryLanguage};
 use super::template::Template;
 
@@ -631,15 +631,14 @@ pub enum Dynamic {
 
 impl Dynamic {
     /// Parses `text` as an intrinsic call when it looks like one, else as a path.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, DynamicError> {
         if intrinsics::looks_like_call(text) {
-            intrinsics::parse(text)
-                .map(|c| Dynamic::Call(text.to_owned(), Box::new(c)))
-                .map_err(|e| e.to_string())
+            Ok(Dynamic::Call(
+                text.to_owned(),
+                Box::new(intrinsics::parse(text)?),
+            ))
         } else {
-            Query::parse(text)
-                .map(Dynamic::Path)
-                .map_err(|e| e.to_string())
+            Ok(Dynamic::Path(Query::parse(text)?))
         }
     }
 
@@ -650,6 +649,17 @@ impl Dynamic {
             Dynamic::Call(text, _) => text,
         }
     }
+}
+
+/// Why a Fail state's `ErrorPath` / `CausePath` text is neither an intrinsic call nor a path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DynamicError {
+    /// It looks like an intrinsic call and is not a valid one.
+    #[error(transparent)]
+    Call(#[from] intrinsics::ParseError),
+    /// It is not a valid path.
+    #[error(transparent)]
+    Path(#[from] PathParseError),
 }
 
 impl<'de> Deserialize<'de> for Dynamic {

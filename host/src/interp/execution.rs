@@ -11,6 +11,7 @@ use super::program::{Program, ScopeId};
 use super::states;
 use super::variables::VariableScope;
 use super::{Action, Event, TaskId, TimerId};
+use crate::asl::random::SplitMix64;
 use crate::history::{ErrorDetails, EventDetails, HistoryEvent};
 use crate::tokens::TokenKey;
 
@@ -130,7 +131,7 @@ pub struct Execution {
     pub(crate) next_id: u64,
     pub(crate) next_effect: u64,
     pub(crate) now_ms: i64,
-    pub(crate) rng: std::cell::Cell<u64>,
+    pub(crate) rng: std::cell::Cell<SplitMix64>,
     pub(crate) actions: Vec<Action>,
     pub(crate) token_key: Arc<TokenKey>,
 }
@@ -156,7 +157,7 @@ impl Execution {
             next_id: 1,
             next_effect: 0,
             now_ms: 0,
-            rng: std::cell::Cell::new(seed),
+            rng: std::cell::Cell::new(SplitMix64::new(seed)),
             actions: Vec::new(),
             token_key: EPHEMERAL_TOKEN_KEY.clone(),
         }
@@ -368,11 +369,10 @@ impl Execution {
 
     /// A uniform random draw, from the execution's own seeded generator (SplitMix64).
     pub(crate) fn random_u64(&self) -> u64 {
-        let mut z = self.rng.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-        self.rng.set(z);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let mut rng = self.rng.get();
+        let draw = rng.next_u64();
+        self.rng.set(rng);
+        draw
     }
 
     /// The context object for thread `t`'s current state.

@@ -46,6 +46,9 @@ pub struct Node {
     pub children: Vec<ScopeId>,
     /// Its fields in its query language, parsed.
     pub query: StateQuery,
+    /// A Wait's literal `Timestamp`, parsed (milliseconds since the epoch; None inside when the
+    /// text is not a timestamp AWS accepts, which the state reports when it runs, as AWS does).
+    pub wait_timestamp_ms: Option<Option<i64>>,
 }
 
 /// A state's query-language fields, parsed once: which language, `Assign`, and the JSONata
@@ -111,7 +114,7 @@ impl StateQuery {
         };
         let assign = |value: Option<&serde_json::Value>| {
             value
-                .map(|v| Assign::parse(v, language).map_err(|e| invalid("Assign", e)))
+                .map(|v| Assign::parse(v, language).map_err(|e| invalid("Assign", e.to_string())))
                 .transpose()
         };
         let mut query = StateQuery {
@@ -326,8 +329,15 @@ impl Program {
                 default: None,
                 catch_next: Vec::new(),
                 children: Vec::new(),
+                wait_timestamp_ms: None,
             };
             match state {
+                State::Wait(w) => {
+                    if let Some(Evaluable::Literal(text)) = &w.timestamp {
+                        node.wait_timestamp_ms =
+                            Some(crate::interp::states::wait::parse_timestamp(text));
+                    }
+                }
                 State::Choice(c) => {
                     for branch in &c.choices {
                         node.choice_next.push(index(name, &branch.next)?);
@@ -349,7 +359,7 @@ impl Program {
                         node.children.push(self.add_scope(processor, language)?);
                     }
                 }
-                State::Pass(_) | State::Wait(_) | State::Succeed(_) | State::Fail(_) => {}
+                State::Pass(_) | State::Succeed(_) | State::Fail(_) => {}
             }
             nodes.push(node);
         }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{Flow, StateScope};
 use crate::asl::choice as rules;
 use crate::asl::model::Choice;
-use crate::asl::path::{Query, Root};
+use crate::asl::path::{ReferencePath, Root};
 use crate::interp::dataflow;
 use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, ThreadId};
@@ -96,13 +96,12 @@ fn choose(
         let Some(rule) = &branch.rule else {
             continue;
         };
-        let mut resolve = |path: &str| -> Result<Option<Value>, String> {
-            let q = Query::parse(path).map_err(|e| e.to_string())?;
-            let ctx = match q.root() {
+        let mut resolve = |path: &ReferencePath| -> Option<Value> {
+            let ctx = match path.root() {
                 Root::Context => &*context.get_or_insert_with(|| scope.context()),
                 Root::Input | Root::Variable => &Value::Null,
             };
-            q.find(input, ctx, scope).map_err(|e| e.to_string())
+            path.get_ref(input, ctx, scope).ok().cloned()
         };
         let matched =
             rules::evaluate(rule, &mut resolve).map_err(|e| scope.runtime(e.to_string()))?;
