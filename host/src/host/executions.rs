@@ -968,3 +968,6 @@ pub fn billed_memory_mb(definition_bytes: usize, input_bytes: usize, exec: &Exec
     let used = (definition_bytes + input_bytes + history) as u64;
     used.div_ceil(UNIT).max(1) * 64
 }
+
+#[cfg(test)]
+mod tests;
