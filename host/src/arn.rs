@@ -227,6 +227,7 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskResource {
     arn: String,
+    target: Option<Target>,
     kind: Kind,
     pattern: Pattern,
     resource_type: String,
@@ -251,8 +252,10 @@ impl TaskResource {
             },
         };
         let (resource_type, resource_name) = event_names(&arn);
+        let target = Resource::parse(&arn).map(|r| Target::of(&r));
         TaskResource {
             arn,
+            target,
             kind,
             pattern,
             resource_type,
@@ -265,9 +268,9 @@ impl TaskResource {
         &self.arn
     }
 
-    /// What it names, if it names something a Task can run.
+    /// What it names, if it names something a Task can run (read when it was made).
     pub fn target(&self) -> Option<Resource<'_>> {
-        Resource::parse(&self.arn)
+        self.target.as_ref().map(Target::as_resource)
     }
 
     /// Function, activity or service integration.
@@ -305,6 +308,65 @@ impl TaskResource {
     /// The `resource` AWS shows in Task events: `invoke` for `arn:aws:states:::lambda:invoke`.
     pub fn resource_name(&self) -> &str {
         &self.resource_name
+    }
+}
+
+/// A [`Resource`] that owns its names, kept on a [`TaskResource`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    LambdaFunction {
+        name: String,
+        qualifier: Option<String>,
+    },
+    Activity {
+        name: String,
+    },
+    Service {
+        service: String,
+        action: String,
+        pattern: Pattern,
+    },
+}
+
+impl Target {
+    fn of(resource: &Resource<'_>) -> Target {
+        match *resource {
+            Resource::LambdaFunction { name, qualifier } => Target::LambdaFunction {
+                name: name.to_owned(),
+                qualifier: qualifier.map(str::to_owned),
+            },
+            Resource::Activity { name } => Target::Activity {
+                name: name.to_owned(),
+            },
+            Resource::Service {
+                service,
+                action,
+                pattern,
+            } => Target::Service {
+                service: service.to_owned(),
+                action: action.to_owned(),
+                pattern,
+            },
+        }
+    }
+
+    fn as_resource(&self) -> Resource<'_> {
+        match self {
+            Target::LambdaFunction { name, qualifier } => Resource::LambdaFunction {
+                name,
+                qualifier: qualifier.as_deref(),
+            },
+            Target::Activity { name } => Resource::Activity { name },
+            Target::Service {
+                service,
+                action,
+                pattern,
+            } => Resource::Service {
+                service,
+                action,
+                pattern: *pattern,
+            },
+        }
     }
 }
 
