@@ -34,6 +34,9 @@ pub enum Status {
 /// machine that loops without ever waiting from running forever inside one step.
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
+/// The most history events an execution reserves room for when it starts.
+const MAX_RESERVED_EVENTS: usize = 256;
+
 /// Index of a thread in [`Execution::threads`]. Never reused within an execution.
 pub type ThreadId = usize;
 
@@ -217,6 +220,11 @@ impl Execution {
             return;
         }
         self.info.start_time_ms = self.now_ms;
+        // Two events per state of the top-level machine, plus start and end: a straight run
+        // fits, so the history is not copied as it grows (memcpy led the interpreter's profile).
+        // Capped so that a large machine that takes one branch reserves little.
+        let expected = 2 * self.program.scopes[0].nodes.len() + 3;
+        self.history.reserve(expected.min(MAX_RESERVED_EVENTS));
         self.record_root(EventDetails::ExecutionStarted {
             input: self.info.input.clone(),
             role_arn: self.info.role_arn.clone(),
