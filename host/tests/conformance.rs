@@ -222,7 +222,6 @@ async fn run_durably(mut exec: Execution) -> Result<Stored, String> {
         }),
         resume: None,
         park_after: None,
-        release: None,
     };
     // Kept open: nothing is sent, and a closed channel would end nothing either.
     let (_commands, rx) = mpsc::unbounded_channel();

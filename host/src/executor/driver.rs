@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::durable::{Outstanding, ended, history_text};
@@ -42,6 +42,9 @@ pub enum Command {
         /// Receives the outcome.
         done: oneshot::Sender<Result<(), CallbackError>>,
     },
+    /// The host shuts down: let go between turns, never during a commit (see
+    /// [`Ended::Released`]).
+    Release,
 }
 
 impl Command {
@@ -55,6 +58,7 @@ impl Command {
             Command::Callback { done, .. } => {
                 let _ = done.send(Err(CallbackError::NotWaiting));
             }
+            Command::Release => {}
         }
     }
 
@@ -67,6 +71,7 @@ impl Command {
             Command::Callback { done, .. } => {
                 let _ = done.send(Err(CallbackError::Store(error)));
             }
+            Command::Release => {}
         }
     }
 }
@@ -127,9 +132,6 @@ pub struct Run {
     /// Let go of the execution once it has run nothing and heard nothing for this long (see
     /// [`Ended::Parked`]); `None` keeps it to its end. Only with a journal.
     pub park_after: Option<Duration>,
-    /// Turns true when the host shuts down: the driver lets go between turns, never during a
-    /// commit (see [`Ended::Released`]). Only with a journal.
-    pub release: Option<watch::Receiver<bool>>,
 }
 
 impl Run {
@@ -141,7 +143,6 @@ impl Run {
             journal: None,
             resume: None,
             park_after: None,
-            release: None,
         }
     }
 }
@@ -266,7 +267,6 @@ pub async fn drive(
         mut journal,
         resume,
         park_after,
-        mut release,
     } = run;
     let mut writes = journal
         .as_mut()
@@ -445,7 +445,6 @@ pub async fn drive(
                     };
                 }
             }
-            () = released(&mut release) => return Ended::Released,
             Some(command) = next_command(&mut commands) => match command {
                 Command::Stop { error, cause, done } => {
                     stop_acks.push(done);
@@ -454,6 +453,8 @@ pub async fn drive(
                 Command::Callback { task, callback, done } => {
                     callbacks.push_back((task, callback, done));
                 }
+                // Commands come between turns: what this one did is durable already.
+                Command::Release => return Ended::Released,
             },
         }
     }
@@ -463,19 +464,6 @@ pub async fn drive(
 async fn next_command(commands: &mut Option<mpsc::UnboundedReceiver<Command>>) -> Option<Command> {
     match commands {
         Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Completes once `release` turns true; never without one.
-async fn released(release: &mut Option<watch::Receiver<bool>>) {
-    match release {
-        Some(rx) => {
-            if rx.wait_for(|r| *r).await.is_err() {
-                // The host is gone without saying: nothing will release it.
-                std::future::pending::<()>().await;
-            }
-        }
         None => std::future::pending().await,
     }
 }

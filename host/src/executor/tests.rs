@@ -82,7 +82,6 @@ async fn a_task_whose_result_was_not_recorded_runs_again_after_a_crash() {
         }),
         resume: None,
         park_after: None,
-        release: None,
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let (started_tx, started_rx) = oneshot::channel();
@@ -115,7 +114,6 @@ async fn a_task_whose_result_was_not_recorded_runs_again_after_a_crash() {
         }),
         resume: Some(outstanding),
         park_after: None,
-        release: None,
     };
     let (_tx, rx) = mpsc::unbounded_channel();
     let Ended::Finished {

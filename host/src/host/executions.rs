@@ -27,7 +27,7 @@ use super::machines::{Machine, Machines, ProgramError};
 use crate::arn::Identity;
 use crate::executor::durable::{self, Outstanding, ReplayError};
 use crate::executor::{Clock, Command, Ended, Journal, Run, TaskRunner, drive};
-use crate::interp::{Execution, ExecutionInfo, Program};
+use crate::interp::{Execution, ExecutionInfo, MAX_PAYLOAD_BYTES, Program};
 use crate::store::{
     ExecutionRecord, ExecutionStatus, MachineRecord, StepRecord, Store, StoreError, Write,
 };
@@ -133,6 +133,8 @@ struct ParkedTimers {
 /// The Express executions in progress, to count them and to end them at shutdown.
 #[derive(Debug, Default)]
 struct ExpressRuns {
+    /// Set while a drain waits for the count to fall.
+    draining: std::sync::atomic::AtomicBool,
     next: AtomicU64,
     running: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
     count: AtomicUsize,
@@ -266,7 +268,6 @@ impl Executions {
             journal: Some(journal),
             resume,
             park_after: Some(PARK_AFTER),
-            release: Some(self.closing.subscribe()),
         }
     }
 
@@ -839,7 +840,10 @@ impl Executions {
                         .unwrap_or_else(|e| e.into_inner())
                         .remove(&self.1);
                     this.express.count.fetch_sub(1, Ordering::SeqCst);
-                    this.express.ended.notify_waiters();
+                    // Only a drain listens; the hot path takes no lock for nobody.
+                    if this.express.draining.load(Ordering::SeqCst) {
+                        this.express.ended.notify_waiters();
+                    }
                 }
             }
         }
@@ -884,6 +888,13 @@ impl Executions {
     /// next start) and gives Express ones up to `grace` to end.
     pub async fn shutdown(&self, grace: Duration) {
         self.closing.send_replace(true);
+        // Each live driver hears it on its own channel (no waiter list shared by every driver
+        // on the hot path).
+        for entry in self.owned().values() {
+            if let Holding::Live(tx) = &entry.holding {
+                let _ = tx.send(Command::Release);
+            }
+        }
         self.drain_express(grace).await;
         // Drivers let go between turns, once what they were committing is durable: after
         // this no write of theirs can land behind the next host's back.
@@ -911,6 +922,7 @@ impl Executions {
     /// Waits up to `grace` for the Express executions in progress to end, then aborts the
     /// rest (Standard ones need nothing: they resume at the next start).
     pub async fn drain_express(&self, grace: Duration) {
+        self.express.draining.store(true, Ordering::SeqCst);
         let deadline = tokio::time::Instant::now() + grace;
         loop {
             let ended = self.express.ended.notified();
@@ -964,9 +976,16 @@ impl Drop for Executions {
 /// passed between states (here, the history recorded), in 64 MB units, at least one.
 pub fn billed_memory_mb(definition_bytes: usize, input_bytes: usize, exec: &Execution) -> u64 {
     const UNIT: u64 = 64 * 1024 * 1024;
-    let history = serde_json::to_vec(&exec.history).map_or(0, |v| v.len());
-    let used = (definition_bytes + input_bytes + history) as u64;
-    used.div_ceil(UNIT).max(1) * 64
+    let known = (definition_bytes + input_bytes) as u64;
+    // No event holds more than two payloads: when even that bound fits in one unit, the
+    // history need not be measured (it is, for the rare execution that might not fit).
+    let bound = (exec.history.len() as u64).saturating_mul(2 * MAX_PAYLOAD_BYTES as u64 + 1024);
+    let history = if known.saturating_add(bound) < UNIT {
+        0
+    } else {
+        serde_json::to_vec(&exec.history).map_or(0, |v| v.len() as u64)
+    };
+    known.saturating_add(history).div_ceil(UNIT).max(1) * 64
 }
 
 #[cfg(test)]
