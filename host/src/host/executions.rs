@@ -107,7 +107,7 @@ enum Holding {
     /// Only the store holds it: it waits for a token, a stop or its next timer.
     Parked,
     /// Being rebuilt from the store; the commands that came meanwhile, in order.
-    Waking(Vec<Command>),
+    Waking(Box<Vec<Command>>),
 }
 
 /// A Standard execution this host owns.
@@ -120,7 +120,8 @@ struct Owned {
     start_ms: i64,
     holding: Holding,
     /// Dropped when the execution ends, which wakes whoever waits for that.
-    watchers: Vec<oneshot::Sender<()>>,
+    /// (Boxed: most executions have none, and every byte counts for parked ones.)
+    watchers: Option<Box<Vec<oneshot::Sender<()>>>>,
 }
 
 /// The due times of parked executions' soonest timers.
@@ -308,7 +309,7 @@ impl Executions {
                     input_digest: digest(&input_text),
                     start_ms,
                     holding: Holding::Live(commands),
-                    watchers: Vec::new(),
+                    watchers: None,
                 },
             );
         }
@@ -401,7 +402,7 @@ impl Executions {
                 }
                 if !queued.is_empty() {
                     // Commands came as it parked: rebuild it for them at once.
-                    entry.holding = Holding::Waking(queued);
+                    entry.holding = Holding::Waking(Box::new(queued));
                     let seq = entry.seq;
                     drop(owned);
                     self.wake(arn, seq);
@@ -457,7 +458,7 @@ impl Executions {
             Holding::Live(tx) => tx.send(command).ok()?,
             Holding::Waking(queued) => queued.push(command),
             Holding::Parked => {
-                entry.holding = Holding::Waking(vec![command]);
+                entry.holding = Holding::Waking(Box::new(vec![command]));
                 let seq = entry.seq;
                 drop(owned);
                 self.wake(arn.to_owned(), seq);
@@ -487,7 +488,7 @@ impl Executions {
                     let queued = match this.owned().get_mut(&arn) {
                         Some(entry) => match std::mem::replace(&mut entry.holding, Holding::Parked)
                         {
-                            Holding::Waking(queued) => queued,
+                            Holding::Waking(queued) => *queued,
                             other => {
                                 entry.holding = other;
                                 Vec::new()
@@ -549,7 +550,7 @@ impl Executions {
             };
             if let Holding::Waking(queued) = std::mem::replace(&mut entry.holding, Holding::Parked)
             {
-                for command in queued {
+                for command in *queued {
                     let _ = tx.send(command);
                 }
             }
@@ -580,8 +581,8 @@ impl Executions {
                     seq: record.seq,
                     input_digest: digest(&record.input),
                     start_ms: record.start_ms,
-                    holding: Holding::Waking(Vec::new()),
-                    watchers: Vec::new(),
+                    holding: Holding::Waking(Box::default()),
+                    watchers: None,
                 },
             );
             match self.rebuild(record, &steps) {
@@ -673,7 +674,7 @@ impl Executions {
         let ended = match self.owned().get_mut(arn) {
             Some(r) => {
                 let (tx, rx) = oneshot::channel();
-                r.watchers.push(tx);
+                r.watchers.get_or_insert_default().push(tx);
                 rx
             }
             None => return,
@@ -754,7 +755,7 @@ impl Executions {
         if let Some(entry) = owned.get_mut(arn)
             && matches!(entry.holding, Holding::Parked)
         {
-            entry.holding = Holding::Waking(Vec::new());
+            entry.holding = Holding::Waking(Box::default());
             let seq = entry.seq;
             drop(owned);
             self.wake(arn.to_owned(), seq);
