@@ -179,7 +179,7 @@ pub struct Executions {
     express: ExpressRuns,
     next_seq: AtomicU64,
     /// Turns true when the host shuts down: every driver lets go of its execution then.
-    closing: tokio::sync::watch::Sender<bool>,
+    closing: std::sync::atomic::AtomicBool,
     /// Notified as drivers let go at shutdown.
     released: Notify,
 }
@@ -244,7 +244,7 @@ impl Executions {
             parked_timers: Arc::default(),
             express: ExpressRuns::default(),
             next_seq: AtomicU64::new(last_seq + 1),
-            closing: tokio::sync::watch::Sender::new(false),
+            closing: std::sync::atomic::AtomicBool::new(false),
             released: Notify::new(),
         }
     }
@@ -285,7 +285,7 @@ impl Executions {
         input_text: String,
         input: Value,
     ) -> Result<StartedExecution, StartExecutionError> {
-        if *self.closing.borrow() {
+        if self.is_closing() {
             return Err(StoreError::Closed.into());
         }
         let arn = self.execution_arn(&machine.record, name);
@@ -544,7 +544,7 @@ impl Executions {
         let (tx, rx) = mpsc::unbounded_channel();
         {
             let mut owned = self.owned();
-            if *self.closing.borrow() {
+            if self.is_closing() {
                 // Woke as the host shuts down: it stays in the store.
                 owned.remove(&arn);
                 return;
@@ -786,13 +786,8 @@ impl Executions {
         name: &str,
         input: Value,
     ) -> Result<(String, i64), ExpressAborted> {
-        if *self.closing.borrow() {
-            return Err(ExpressAborted);
-        }
-        let arn = self.express_arn(&machine.record, name);
-        let start_ms = self.clock.now_ms();
-        let info = execution_info(&machine.record, &arn, name, input, start_ms);
-        let exec = self.new_execution(machine.program.clone(), info, rand_seed());
+        let exec = self.new_express(machine, name, input)?;
+        let (arn, start_ms) = (exec.info.id.clone(), exec.info.start_time_ms);
         let express = arn.clone();
         self.track_express(exec, move |run: Result<ExpressRun, ExpressAborted>| {
             if let Ok(run) = run {
@@ -809,17 +804,32 @@ impl Executions {
         name: &str,
         input: Value,
     ) -> Result<ExpressRun, ExpressAborted> {
-        let arn = self.express_arn(&machine.record, name);
-        let info = execution_info(&machine.record, &arn, name, input, self.clock.now_ms());
-        let exec = self.new_execution(machine.program.clone(), info, rand_seed());
-        if *self.closing.borrow() {
-            return Err(ExpressAborted);
-        }
+        let exec = self.new_express(machine, name, input)?;
         let (tx, rx) = oneshot::channel();
         self.track_express(exec, move |run| {
             let _ = tx.send(run);
         });
         rx.await.unwrap_or(Err(ExpressAborted))
+    }
+
+    /// A new Express execution of `machine`, starting now; refused while the host closes.
+    fn new_express(
+        &self,
+        machine: &Machine,
+        name: &str,
+        input: Value,
+    ) -> Result<Execution, ExpressAborted> {
+        if self.is_closing() {
+            return Err(ExpressAborted);
+        }
+        let arn = self.express_arn(&machine.record, name);
+        let info = execution_info(&machine.record, &arn, name, input, self.clock.now_ms());
+        Ok(self.new_execution(machine.program.clone(), info, rand_seed()))
+    }
+
+    /// Whether the host is shutting down (no new execution starts then).
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
     }
 
     /// Runs an Express execution as a tracked task; `then` hears how it ended.
@@ -892,7 +902,7 @@ impl Executions {
     /// Lets go of every Standard execution (each stays RUNNING in the store and resumes at the
     /// next start) and gives Express ones up to `grace` to end.
     pub async fn shutdown(&self, grace: Duration) {
-        self.closing.send_replace(true);
+        self.closing.store(true, Ordering::SeqCst);
         // Each live driver hears it on its own channel (no waiter list shared by every driver
         // on the hot path).
         for entry in self.owned().values() {
@@ -903,23 +913,14 @@ impl Executions {
         self.drain_express(grace).await;
         // Drivers let go between turns, once what they were committing is durable: after
         // this no write of theirs can land behind the next host's back.
-        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
-        loop {
-            let released = self.released.notified();
-            tokio::pin!(released);
-            released.as_mut().enable();
-            let live = self
-                .owned()
+        let live = || {
+            self.owned()
                 .values()
                 .filter(|o| matches!(o.holding, Holding::Live(_)))
-                .count();
-            if live == 0 {
-                break;
-            }
-            if tokio::time::timeout_at(deadline, released).await.is_err() {
-                tracing::warn!(executions = live, "drivers still busy at shutdown");
-                break;
-            }
+                .count()
+        };
+        if !wait_until(&self.released, RELEASE_WAIT, || live() == 0).await {
+            tracing::warn!(executions = live(), "drivers still busy at shutdown");
         }
         self.owned().clear();
     }
@@ -928,17 +929,9 @@ impl Executions {
     /// rest (Standard ones need nothing: they resume at the next start).
     pub async fn drain_express(&self, grace: Duration) {
         self.express.draining.store(true, Ordering::SeqCst);
-        let deadline = tokio::time::Instant::now() + grace;
-        loop {
-            let ended = self.express.ended.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            if self.express_count() == 0 {
-                return;
-            }
-            if tokio::time::timeout_at(deadline, ended).await.is_err() {
-                break;
-            }
+        let none_left = || self.express_count() == 0;
+        if wait_until(&self.express.ended, grace, none_left).await {
+            return;
         }
         let handles: Vec<_> = self
             .express
@@ -958,14 +951,24 @@ impl Executions {
             h.abort();
         }
         // The aborted tasks end at their next poll.
-        while self.express_count() > 0 {
-            let ended = self.express.ended.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            if self.express_count() == 0 || tokio::time::timeout(RELEASE_WAIT, ended).await.is_err()
-            {
-                break;
-            }
+        wait_until(&self.express.ended, RELEASE_WAIT, none_left).await;
+    }
+}
+
+/// Waits until `done()` holds, checking it each time `changed` is notified, for at most
+/// `within`; whether it holds.
+async fn wait_until(changed: &Notify, within: Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        // Registered before the check, so that a notification between the two is not lost.
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if done() {
+            return true;
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return done();
         }
     }
 }
