@@ -28,11 +28,13 @@ pub struct HistoryEvent {
 #[allow(missing_docs)]
 pub enum EventDetails {
     ExecutionStarted {
-        input: Value,
+        /// Shared with the first state's input.
+        input: Arc<Value>,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
+        /// Shared with the last state's exited event.
+        output: Arc<Value>,
     },
     ExecutionFailed(ErrorDetails),
     ExecutionAborted(ErrorDetails),
@@ -40,13 +42,13 @@ pub enum EventDetails {
     /// `<Type>StateEntered`.
     StateEntered {
         state_type: &'static str,
-        name: String,
+        name: Arc<str>,
         input: Arc<Value>,
     },
     /// `<Type>StateExited`.
     StateExited {
         state_type: &'static str,
-        name: String,
+        name: Arc<str>,
         output: Arc<Value>,
         /// The workflow variables the state assigned (`Assign`), in order.
         assigned: Option<Arc<Vec<(String, Value)>>>,
@@ -288,7 +290,7 @@ impl HistoryEvent {
             ),
             StateEntered { name, input, .. } => (
                 "stateEnteredEventDetails",
-                serde_json::json!({"name": name, "input": text(input), "inputDetails": payload_details()}),
+                serde_json::json!({"name": &**name, "input": text(input), "inputDetails": payload_details()}),
             ),
             StateExited {
                 name,
@@ -297,7 +299,7 @@ impl HistoryEvent {
                 ..
             } => {
                 let mut m = serde_json::Map::new();
-                m.insert("name".into(), name.as_str().into());
+                m.insert("name".into(), (**name).into());
                 m.insert("output".into(), text(output));
                 m.insert("outputDetails".into(), payload_details());
                 if let Some(assigned) = assigned {

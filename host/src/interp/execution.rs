@@ -225,15 +225,15 @@ impl Execution {
         // Capped so that a large machine that takes one branch reserves little.
         let expected = 2 * self.program.scopes[0].nodes.len() + 3;
         self.history.reserve(expected.min(MAX_RESERVED_EVENTS));
+        let input = Arc::new(self.info.input.clone());
         self.record_root(EventDetails::ExecutionStarted {
-            input: self.info.input.clone(),
+            input: input.clone(),
             role_arn: self.info.role_arn.clone(),
         });
         if let Some(secs) = self.program.timeout_seconds {
             let at = self.now_ms.saturating_add(secs.saturating_mul(1000) as i64);
             self.arm_timer(at, TimerPurpose::ExecutionTimeout);
         }
-        let input = self.info.input.clone();
         let start = self.program.scopes[0].start;
         self.spawn(0, start, input, Parent::Root, false);
     }
@@ -289,7 +289,7 @@ impl Execution {
         &mut self,
         scope: ScopeId,
         state: usize,
-        input: Value,
+        input: impl Into<Arc<Value>>,
         parent: Parent,
         silent: bool,
     ) -> ThreadId {
@@ -310,7 +310,7 @@ impl Execution {
             scope,
             state,
             phase: Phase::Enter,
-            input: Arc::new(input),
+            input: input.into(),
             parent,
             entered_event_id: 0,
             entered_ms: self.now_ms,
@@ -407,7 +407,9 @@ impl Execution {
     }
 
     /// Thread `t` ended successfully with `output`.
-    pub(crate) fn thread_succeeded(&mut self, t: ThreadId, output: Value) {
+    /// The output is shared with the history (the last state's exited event), so it is copied
+    /// only where it must be owned.
+    pub(crate) fn thread_succeeded(&mut self, t: ThreadId, output: Arc<Value>) {
         self.threads[t].phase = Phase::Done;
         match self.threads[t].parent {
             Parent::Root => {
@@ -417,10 +419,10 @@ impl Execution {
                         output: output.clone(),
                     },
                 );
-                self.finish(Status::Succeeded(output));
+                self.finish(Status::Succeeded(Arc::unwrap_or_clone(output)));
             }
             Parent::Branch { thread, index } | Parent::Iteration { thread, index } => {
-                states::join::child_succeeded(self, thread, index, t, output)
+                states::join::child_succeeded(self, thread, index, t, Arc::unwrap_or_clone(output))
             }
         }
     }

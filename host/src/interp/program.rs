@@ -3,6 +3,8 @@
 //! flat table of scopes. Threads of an execution refer to states by (scope, index), two plain
 //! numbers, so an execution can be checkpointed and resumed without pointers.
 
+use std::sync::Arc;
+
 use crate::asl::model::{Catcher, State, StateMachine};
 use crate::asl::query::{Assign, Evaluable, JsonataTemplate, QueryLanguage};
 
@@ -30,8 +32,8 @@ pub struct Scope {
 /// A state with its transitions resolved.
 #[derive(Debug)]
 pub struct Node {
-    /// The state's name.
-    pub name: String,
+    /// The state's name, shared with the history events that name it (two per state entered).
+    pub name: Arc<str>,
     /// The state as written.
     pub state: State,
     /// `Next`, resolved (None for `End` and for states without a transition).
@@ -322,7 +324,7 @@ impl Program {
             let state_language = state.query_language().unwrap_or(language);
             let mut node = Node {
                 query: StateQuery::compile(name, state, state_language)?,
-                name: name.clone(),
+                name: Arc::from(name.as_str()),
                 state: state.clone(),
                 next,
                 choice_next: Vec::new(),

@@ -112,7 +112,7 @@ impl Join {
 
 fn state_name(exec: &Execution, t: ThreadId) -> String {
     let th = &exec.threads[t];
-    exec.program.node(th.scope, th.state).name.clone()
+    exec.program.node(th.scope, th.state).name.to_string()
 }
 
 /// Starts children until the concurrency limit is reached or none are left; with none at all,

@@ -266,7 +266,6 @@ pub fn follow(exec: &mut Execution, t: ThreadId, node: &Node, flow: Flow) -> boo
                     true
                 }
                 None => {
-                    let output = Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone());
                     exec.thread_succeeded(t, output);
                     false
                 }
@@ -304,7 +303,7 @@ pub fn handle_error(exec: &mut Execution, t: ThreadId, node: &Node, failure: Fai
             EventDetails::EvaluationFailed {
                 error: names::QUERY_EVALUATION_ERROR.to_owned(),
                 cause: failure.cause.clone().unwrap_or_default(),
-                state: node.name.clone(),
+                state: node.name.to_string(),
             },
         );
     }
