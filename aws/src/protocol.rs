@@ -14,8 +14,19 @@
 
 use serde_json::Value;
 
-use crate::model::Operation;
+use crate::model::{Operation, Protocol};
 use crate::registry::Service;
+
+mod errors;
+mod json;
+mod params;
+mod query;
+mod rest;
+mod rest_json;
+mod rest_xml;
+mod traits;
+mod value;
+mod xml;
 
 /// A request to send, before it is signed.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,13 +55,25 @@ pub struct HttpResponse<'a> {
     pub body: &'a [u8],
 }
 
+impl HttpResponse<'_> {
+    /// The first header called `name`, in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// An error the service answered with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceError {
     /// The HTTP status.
     pub status: u16,
-    /// The error code as the service gave it (`ResourceNotFoundException`, `NoSuchKey`,
-    /// `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`).
+    /// The error code the service gave, without a namespace before `#` or a URL after `:`
+    /// (`ResourceNotFoundException` for `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException`,
+    /// `NoSuchKey`); the status's name (`NotFound`, `Http599`) when the answer names none, and
+    /// `MalformedResponse` for a successful answer whose body does not read.
     pub code: String,
     /// The service's message (empty if it gave none).
     pub message: String,
@@ -99,14 +122,27 @@ fn at(path: &str) -> String {
     }
 }
 
+
 /// Builds the request for `operation` of `service` from a Task's parameters (a JSON object).
 pub fn build_request(
     service: &Service,
     operation: &Operation,
     parameters: &Value,
 ) -> Result<HttpRequest, BuildError> {
-    let _ = (service, operation, parameters);
-    unimplemented!("the protocols land with the next commit")
+    let protocol = service.model.protocol().ok_or_else(|| {
+        BuildError::Unsupported(format!(
+            "{} speaks only the Smithy RPC v2 CBOR protocol, which this host does not",
+            service.name
+        ))
+    })?;
+    let input = params::Input::new(&service.model, operation, parameters)?;
+    match protocol {
+        Protocol::Json => json::build(&input),
+        Protocol::RestJson => rest_json::build(&input),
+        Protocol::RestXml => rest_xml::build(&input),
+        Protocol::Query => query::build(&input, query::Dialect::Query),
+        Protocol::Ec2 => query::build(&input, query::Dialect::Ec2),
+    }
 }
 
 /// Reads the response to `operation`: the task's result, or the error the service answered.
@@ -115,6 +151,27 @@ pub fn parse_response(
     operation: &Operation,
     response: HttpResponse<'_>,
 ) -> Result<Value, ServiceError> {
-    let _ = (service, operation, response);
-    unimplemented!("the protocols land with the next commit")
+    let Some(protocol) = service.model.protocol() else {
+        return Err(errors::malformed(
+            &response,
+            format!("{} speaks no protocol this host reads", service.name),
+        ));
+    };
+    let model = &service.model;
+    if !(200..300).contains(&response.status) {
+        return Err(match protocol {
+            Protocol::Json | Protocol::RestJson => json::error(&response),
+            Protocol::RestXml | Protocol::Query | Protocol::Ec2 => xml::error(&response),
+        });
+    }
+    match protocol {
+        Protocol::Json => json::parse(model, operation, &response),
+        Protocol::RestJson => rest_json::parse(model, operation, &response),
+        Protocol::RestXml => rest_xml::parse(model, operation, &response),
+        Protocol::Query => query::parse(model, operation, &response, query::Dialect::Query),
+        Protocol::Ec2 => query::parse(model, operation, &response, query::Dialect::Ec2),
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -70,7 +70,14 @@ fn entries() -> &'static HashMap<&'static str, Entry> {
 /// service. A model that does not load (a broken vendored file) is an `Err` naming why.
 pub fn service(name: &str) -> Option<Result<Arc<Service>, String>> {
     let entry = entries().get(name)?;
-    Some(entry.loaded.get_or_init(|| load(entry)).clone())
+    Some(entry.loaded.get_or_init(|| load(entry).map(Arc::new)).clone())
+}
+
+/// Decompresses and parses the model of `name` afresh, bypassing the cache: what the first use
+/// of a service costs (the models benchmark measures it).
+pub fn parse(name: &str) -> Option<Result<Service, String>> {
+    let entry = entries().get(name)?;
+    Some(load(entry))
 }
 
 /// Every service name, sorted.
@@ -80,7 +87,22 @@ pub fn names() -> Vec<&'static str> {
     names
 }
 
-fn load(entry: &Entry) -> Result<Arc<Service>, String> {
+/// The service name closest to `name` (for "did you mean"): one that contains it or is
+/// contained in it, else the nearest by edit distance, if near enough.
+pub fn closest_name(name: &str) -> Option<String> {
+    let wanted = name.to_lowercase().replace(['-', '_', ' '], "");
+    if entries().contains_key(wanted.as_str()) {
+        return Some(wanted);
+    }
+    names()
+        .into_iter()
+        .map(|n| (crate::naming::distance(n, &wanted), n))
+        .min()
+        .filter(|(d, _)| *d <= wanted.len().max(3) / 2)
+        .map(|(_, n)| n.to_owned())
+}
+
+fn load(entry: &Entry) -> Result<Service, String> {
     let bytes = MODELS
         .get(entry.range.clone())
         .ok_or_else(|| format!("the model of {} is outside models.bin", entry.name))?;
@@ -90,7 +112,7 @@ fn load(entry: &Entry) -> Result<Arc<Service>, String> {
         .map_err(|e| format!("the model of {} does not decompress: {e}", entry.name))?;
     let model: ServiceModel = serde_json::from_slice(&text)
         .map_err(|e| format!("the model of {} does not parse: {e}", entry.name))?;
-    Ok(Arc::new(Service {
+    Ok(Service {
         name: entry.name.to_owned(),
         error_prefix: entry.error_prefix.to_owned(),
         botocore_name: entry.botocore_name.to_owned(),
@@ -98,7 +120,7 @@ fn load(entry: &Entry) -> Result<Arc<Service>, String> {
             .global
             .map(|(host, region)| (host.to_owned(), region.to_owned())),
         model,
-    }))
+    })
 }
 
 #[cfg(test)]

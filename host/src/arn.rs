@@ -103,7 +103,7 @@ pub enum Resource<'a> {
     },
     /// `arn:aws:states:::<service>:<action>[.sync|.sync:2|.waitForTaskToken]`.
     Service {
-        /// The service, such as `lambda` or `sqs`.
+        /// The service, such as `lambda`, `sqs` or `aws-sdk:dynamodb`.
         service: &'a str,
         /// The API action, such as `invoke` or `sendMessage`.
         action: &'a str,
@@ -134,7 +134,7 @@ impl<'a> Resource<'a> {
                 if let Some(name) = rest.strip_prefix("activity:") {
                     return (!name.is_empty()).then_some(Resource::Activity { name });
                 }
-                let (service, action) = rest.split_once(':')?;
+                let (service, action) = split_service(rest)?;
                 let (action, pattern) = if let Some(a) = action.strip_suffix(".waitForTaskToken") {
                     (a, Pattern::WaitForTaskToken)
                 } else if let Some(a) = action.strip_suffix(".sync:2") {
@@ -147,7 +147,8 @@ impl<'a> Resource<'a> {
                 let word = |s: &str| {
                     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 };
-                (word(service) && word(action)).then_some(Resource::Service {
+                let sdk_word = |s: &str| s.strip_prefix("aws-sdk:").map_or(word(s), word);
+                (sdk_word(service) && word(action)).then_some(Resource::Service {
                     service,
                     action,
                     pattern,
@@ -390,12 +391,24 @@ impl PartialEq<&str> for TaskResource {
 
 /// The `resourceType` and `resource` AWS shows in Task events for a Resource ARN:
 /// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`).
+/// Splits `service:action` after `arn:aws:states:::`; an AWS SDK integration's service is
+/// `aws-sdk:NAME`, as its events' `resourceType` shows it.
+fn split_service(rest: &str) -> Option<(&str, &str)> {
+    match rest.strip_prefix("aws-sdk:") {
+        Some(sdk) => {
+            let (_, action) = sdk.split_once(':')?;
+            Some((&rest[..rest.len() - action.len() - 1], action))
+        }
+        None => rest.split_once(':'),
+    }
+}
+
 fn event_names(arn: &str) -> (String, String) {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {
         ["arn", _, "states", _, _, rest] => {
             let rest = rest.trim_start_matches(':');
-            match rest.split_once(':') {
+            match split_service(rest) {
                 Some((service, action)) if !rest.starts_with("activity") => {
                     (service.to_owned(), action.to_owned())
                 }

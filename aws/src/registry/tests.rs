@@ -43,3 +43,10 @@ fn names_follow_step_functions() {
     );
     assert!(service("nosuchservice").is_none());
 }
+
+#[test]
+fn a_misspelt_service_has_a_suggestion() {
+    assert_eq!(closest_name("dynamo-db").as_deref(), Some("dynamodb"));
+    assert_eq!(closest_name("dynamdb").as_deref(), Some("dynamodb"));
+    assert_eq!(closest_name("stepfunctionsxyz_completely_else"), None);
+}

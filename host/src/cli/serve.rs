@@ -11,6 +11,8 @@ use serde_json::json;
 use axum::extract::FromRef;
 use stepwise::api;
 use stepwise::host::{Host, HostConfig};
+use stepwise::integrations::aws::AwsConfig;
+use stepwise::integrations::aws::endpoint::Endpoints;
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 use stepwise::store::sqlite::SqliteStore;
@@ -43,6 +45,15 @@ pub struct Options {
     /// (repeatable). No host may be called unless listed.
     #[arg(long = "allow-http-host", value_name = "HOST[:PORT]")]
     pub allow_http_hosts: Vec<String>,
+    /// Send AWS SDK integration calls of SERVICE (as in `aws-sdk:SERVICE:action`, say
+    /// `dynamodb`) to URL instead of AWS (repeatable). Overrides `AWS_ENDPOINT_URL_<SERVICE>`
+    /// and `AWS_ENDPOINT_URL`, which are read as AWS SDKs read them.
+    #[arg(long = "aws-endpoint", value_name = "SERVICE=URL")]
+    pub aws_endpoints: Vec<String>,
+    /// Send a built-in integration out like the other AWS services instead of serving it
+    /// here (repeatable): `sqs` (`sqs:sendMessage` to real SQS) or `sns`.
+    #[arg(long = "forward", value_name = "SERVICE", value_parser = ["sqs", "sns"])]
+    pub forward: Vec<String>,
 }
 
 /// The role given to machines created from the command line.
@@ -70,11 +81,22 @@ async fn serve(options: Options) -> Result<()> {
             .with_context(|| format!("cannot open the store {}", db.display()))?;
         (Arc::new(store), Some(options.data_dir.join("components")))
     };
+    let endpoints = Endpoints::from_env_and_flags(std::env::vars(), &options.aws_endpoints)
+        .map_err(|e| anyhow!(e))?;
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
     let host = Host::start(
         store,
         HostConfig {
             cache_dir: cache,
             http_allowed_hosts: options.allow_http_hosts.clone(),
+            aws: AwsConfig {
+                region,
+                endpoints,
+                forward: options.forward.clone(),
+                ..AwsConfig::default()
+            },
             ..HostConfig::default()
         },
     )

@@ -37,6 +37,7 @@ pub use workers::{CONCURRENCY_TAG, FUNCTION_TAG, MAX_CONCURRENCY};
 use crate::arn::Identity;
 use crate::executor::Clock;
 use crate::integrations::activity::ActivityQueues;
+use crate::integrations::aws::AwsConfig;
 use crate::integrations::states::{ChildError, ChildExecutions, ChildFuture};
 use crate::runtime::{GuestCalls, Runtime, StartError};
 use crate::store::{ExecutionRecord, ExecutionStatus, MachineType, Store, StoreError};
@@ -50,6 +51,8 @@ pub struct HostConfig {
     pub cache_dir: Option<PathBuf>,
     /// Hosts that HTTP Tasks (`http:invoke`) may call: `name` or `name:port`. None by default.
     pub http_allowed_hosts: Vec<String>,
+    /// Where and as whom `aws-sdk:` Tasks call AWS.
+    pub aws: AwsConfig,
 }
 
 /// Why the host could not start.
@@ -104,6 +107,7 @@ impl Host {
             identity,
             cache_dir,
             http_allowed_hosts,
+            aws,
         } = config;
         let clock = Clock::system();
         let runtime = Arc::new(Runtime::new(cache_dir)?);
@@ -130,6 +134,7 @@ impl Host {
                 runtime: runtime.clone(),
                 activities: queues.clone(),
                 http_allowed_hosts,
+                aws,
                 children,
                 objects: &loaded.objects,
             });

@@ -1,5 +1,6 @@
 //! Services: the service integrations this host provides (Lambda as WebAssembly functions,
-//! Step Functions, SQS, SNS, Batch, HTTP), registered in one place into the
+//! Step Functions, SQS, SNS, Batch, HTTP) and the AWS SDK integration that calls every other
+//! AWS service where an AWS SDK would, registered in one place into the
 //! [`TaskResources`] that run Task states and answer guests' calls, with the handles the API
 //! serves SQS, SNS and Batch through.
 //!
@@ -10,6 +11,8 @@ use std::sync::Arc;
 
 use crate::arn::Identity;
 use crate::integrations::activity::ActivityQueues;
+use crate::integrations::aws::optimized::Optimized;
+use crate::integrations::aws::{AwsClient, AwsConfig};
 use crate::integrations::http::HttpInvoke;
 use crate::integrations::states::{ChildExecutions, StepFunctions};
 use crate::integrations::{TaskResources, batch, sns, sqs};
@@ -49,6 +52,8 @@ pub struct ServiceParts<'a> {
     pub activities: Arc<ActivityQueues>,
     /// Hosts HTTP Tasks may call.
     pub http_allowed_hosts: Vec<String>,
+    /// Where and as whom AWS SDK integrations call AWS.
+    pub aws: AwsConfig,
     /// Child executions, for `states:startExecution`.
     pub children: Arc<dyn ChildExecutions>,
     /// The services' stored objects.
@@ -65,19 +70,27 @@ impl Services {
             runtime,
             activities,
             http_allowed_hosts,
+            aws,
             children,
             objects,
         } = parts;
+        let forward = aws.forward.clone();
+        let aws = Arc::new(AwsClient::new(aws, &identity.region));
         let batch = batch::Jobs::load(store.clone(), objects, runtime.clone(), identity);
         let queues = sqs::Queues::new(store.clone(), identity, objects);
         let topics = sns::Topics::new(store, identity, queues.clone(), objects);
-        let resources = TaskResources::new(runtime)
+        let mut resources = TaskResources::new(runtime)
             .with_activities(activities)
+            .with_aws(aws.clone())
             .with_service("states", Arc::new(StepFunctions::new(children)))
             .with_service("batch", Arc::new(batch::Batch::new(batch.clone())))
             .with_service("http", Arc::new(HttpInvoke::new(http_allowed_hosts)))
             .with_service("sqs", Arc::new(queues.clone()))
             .with_service("sns", Arc::new(topics.clone()));
+        // After the built-in ones: a forwarded built-in replaces the local one.
+        for (name, service) in Optimized::all(&aws, &forward) {
+            resources = resources.with_service(name, service);
+        }
         Services {
             resources: Arc::new(resources),
             batch,

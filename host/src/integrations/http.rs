@@ -4,7 +4,7 @@
 //!
 //! What differs from AWS, on purpose:
 //! - Only hosts on the allowlist (`stepwise serve --allow-http-host HOST[:PORT]`,
-//!   [`HostConfig::http_allowed_hosts`](crate::server::HostConfig)) may be called: a state
+//!   [`HostConfig::http_allowed_hosts`](crate::host::HostConfig)) may be called: a state
 //!   machine must not reach the host's network unless its operator says so. The list is empty
 //!   by default, so every call is refused until a host is added.
 //! - `http://` only: the host carries no TLS stack, and an `https://` endpoint is refused with

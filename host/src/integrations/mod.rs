@@ -12,6 +12,7 @@
 //! exactly what a Task state could.
 
 pub mod activity;
+pub mod aws;
 pub mod batch;
 pub mod http;
 pub mod lambda;
@@ -141,6 +142,45 @@ pub enum Unrunnable {
         /// Its action.
         action: String,
     },
+    /// An `aws-sdk:` service that AWS's models do not have.
+    #[error(
+        "The resource '{arn}' is not recognized: AWS has no service '{service}' that Step Functions can call{suggestion}"
+    )]
+    NoSdkService {
+        /// The Resource.
+        arn: String,
+        /// Its service.
+        service: String,
+        /// ` (did you mean 'x'?)`, or nothing.
+        suggestion: String,
+    },
+    /// An `aws-sdk:` action the service's model does not have.
+    #[error(
+        "The resource '{arn}' is not recognized: {service} has no action '{action}'{suggestion}"
+    )]
+    NoSdkAction {
+        /// The Resource.
+        arn: String,
+        /// Its service.
+        service: String,
+        /// Its action.
+        action: String,
+        /// ` (did you mean 'x'?)`, or nothing.
+        suggestion: String,
+    },
+    /// A service that speaks only a protocol this host does not.
+    #[error(
+        "The resource '{arn}' names a service that speaks only {protocol}, which this host does not"
+    )]
+    SdkProtocol {
+        /// The Resource.
+        arn: String,
+        /// The protocol.
+        protocol: String,
+    },
+    /// A vendored model that does not load.
+    #[error("{0}")]
+    SdkModel(String),
     /// A pattern the action does not support.
     #[error(
         "The resource '{arn}' asks for the {pattern} pattern, which {service}:{action} does not support"
@@ -157,12 +197,18 @@ pub enum Unrunnable {
     },
 }
 
+fn suggestion(closest: Option<String>) -> String {
+    closest.map_or_else(String::new, |name| format!(" (did you mean '{name}'?)"))
+}
+
 /// Runs Task states' resources: Lambda functions (WebAssembly components) and service
 /// integrations. Cheap to clone.
 #[derive(Clone)]
 pub struct TaskResources {
     runtime: Arc<Runtime>,
     services: Arc<HashMap<&'static str, Arc<dyn Service>>>,
+    /// Where `aws-sdk:` services are called (none: they are not available).
+    aws: Option<Arc<aws::AwsClient>>,
     /// Where activity tasks wait for workers.
     pub activities: Arc<activity::ActivityQueues>,
 }
@@ -184,8 +230,15 @@ impl TaskResources {
         TaskResources {
             runtime,
             services: Arc::new(HashMap::from([("lambda", lambda)])),
+            aws: None,
             activities: Arc::default(),
         }
+    }
+
+    /// The same, with `aws-sdk:` services called through `client`.
+    pub fn with_aws(mut self, client: Arc<aws::AwsClient>) -> Self {
+        self.aws = Some(client);
+        self
     }
 
     /// The same, with activity tasks waiting in `activities`.
@@ -200,9 +253,15 @@ impl TaskResources {
         self
     }
 
-    /// The service named `name`.
-    pub fn service(&self, name: &str) -> Option<&Arc<dyn Service>> {
-        self.services.get(name)
+    /// The service named `name` in a Resource: a built-in one, or `aws-sdk:NAME` for any
+    /// service in AWS's models.
+    pub fn service(&self, name: &str) -> Option<Arc<dyn Service>> {
+        if let Some(s) = self.services.get(name) {
+            return Some(s.clone());
+        }
+        let model = stepwise_aws::service(name.strip_prefix("aws-sdk:")?)?.ok()?;
+        let client = self.aws.clone()?;
+        Some(Arc::new(aws::SdkIntegration::new(model, client)))
     }
 
     /// Checks that a Task's Resource names something this host can run in the pattern it
@@ -217,7 +276,10 @@ impl TaskResources {
                 pattern,
             }) => {
                 let named = || (arn.to_owned(), service.to_owned(), action.to_owned());
-                let Some(s) = self.services.get(service) else {
+                if let Some(sdk) = service.strip_prefix("aws-sdk:") {
+                    self.check_sdk(arn, sdk, action)?;
+                }
+                let Some(s) = self.service(service) else {
                     let (arn, service, _) = named();
                     return Err(Unrunnable::NoService { arn, service });
                 };
@@ -245,6 +307,43 @@ impl TaskResources {
         }
     }
 
+    /// An `aws-sdk:` Resource names a service in AWS's models, an action it has, and a
+    /// protocol this host speaks; what is wrong is said with the closest names.
+    fn check_sdk(&self, arn: &str, service: &str, action: &str) -> Result<(), Unrunnable> {
+        let model = match stepwise_aws::service(service) {
+            None => {
+                return Err(Unrunnable::NoSdkService {
+                    arn: arn.to_owned(),
+                    service: service.to_owned(),
+                    suggestion: suggestion(stepwise_aws::registry::closest_name(service)),
+                });
+            }
+            Some(Err(e)) => return Err(Unrunnable::SdkModel(e)),
+            Some(Ok(model)) => model,
+        };
+        if model.model.protocol().is_none() {
+            return Err(Unrunnable::SdkProtocol {
+                arn: arn.to_owned(),
+                protocol: model.model.metadata.protocol.clone(),
+            });
+        }
+        if model.operation(action).is_none() {
+            return Err(Unrunnable::NoSdkAction {
+                arn: arn.to_owned(),
+                service: service.to_owned(),
+                action: action.to_owned(),
+                suggestion: suggestion(model.closest_action(action)),
+            });
+        }
+        if self.aws.is_none() {
+            return Err(Unrunnable::NoService {
+                arn: arn.to_owned(),
+                service: format!("aws-sdk:{service}"),
+            });
+        }
+        Ok(())
+    }
+
     async fn run_task(self, request: TaskRequest, heartbeat: Heartbeat) -> TaskOutcome {
         // A TimeoutSeconds too large for the clock is no deadline at all.
         let state_deadline = request
@@ -267,7 +366,7 @@ impl TaskResources {
                 action,
                 pattern,
             }) => {
-                let Some(s) = self.services.get(service).cloned() else {
+                let Some(s) = self.service(service) else {
                     return TaskOutcome::Failed(unavailable(request.resource.as_str()));
                 };
                 let beat = heartbeat.clone();
@@ -326,7 +425,7 @@ impl TaskResources {
                 service,
                 action,
                 pattern: Pattern::RequestResponse,
-            }) => match self.services.get(service).cloned() {
+            }) => match self.service(service) {
                 Some(s) if s.patterns(action).is_some() => {
                     let cx = CallContext {
                         deadline: Some(call.deadline),
@@ -361,7 +460,7 @@ impl TaskRunner for TaskResources {
                 service,
                 action,
                 pattern: pattern @ (Pattern::RunJob | Pattern::RunJob2),
-            }) if let Some(s) = self.services.get(service) => {
+            }) if let Some(s) = self.service(service) => {
                 let wait = s.wait(action, submitted, pattern);
                 Box::pin(async move {
                     match wait.await {
@@ -378,7 +477,7 @@ impl TaskRunner for TaskResources {
         match request.resource.target() {
             Some(Resource::Service {
                 service, action, ..
-            }) if let Some(s) = self.services.get(service) => s.cancel(action, submitted),
+            }) if let Some(s) = self.service(service) => s.cancel(action, submitted),
             _ => Box::pin(std::future::ready(())),
         }
     }

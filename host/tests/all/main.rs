@@ -9,6 +9,7 @@
 //! binaries of their own.
 
 mod api;
+mod aws_sdk;
 mod batch;
 mod callbacks;
 mod cli;

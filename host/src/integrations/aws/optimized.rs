@@ -1,0 +1,229 @@
+//! Step Functions' optimized integrations of AWS services (`arn:aws:states:::dynamodb:getItem`,
+//! `events:putEvents`), made on the same model-driven client as the AWS SDK integration. What
+//! differs from `aws-sdk:` is what AWS recorded for each (`aws-recordings/v2/services/`,
+//! `error_handling/`): the actions and patterns offered, the errors named as the SDK for Java
+//! 1.x names them (`DynamoDB.ConditionalCheckFailedException`, `DynamoDB.AmazonDynamoDBException`
+//! for an error the model does not declare, with `(Service: AmazonDynamoDBv2; Status Code: 400;
+//! Error Code: ...; Request ID: ...; Proxy: null)` in the cause), `SdkHttpMetadata` in the
+//! result, and EventBridge's failed entries failing the task.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use stepwise_aws::{Operation, Service as Model};
+
+use super::{AwsClient, CallError, Reply, failure};
+use crate::integrations::{CallContext, Pattern, Service, ServiceFuture};
+use crate::interp::Failure;
+use crate::interp::errors::names;
+
+/// One optimized integration.
+pub struct Spec {
+    /// The name in `arn:aws:states:::NAME:action`.
+    pub name: &'static str,
+    /// The service's name in the models.
+    pub model: &'static str,
+    /// The actions offered, each with its patterns.
+    pub actions: &'static [(&'static str, &'static [Pattern])],
+    /// The error prefix (`DynamoDB`).
+    pub prefix: &'static str,
+    /// The service as the SDK for Java 1.x names it in causes (`AmazonDynamoDBv2`).
+    pub java_service: &'static str,
+    /// The name of an error the model does not declare (`AmazonDynamoDBException`).
+    pub generic: &'static str,
+    /// Whether the result carries `SdkHttpMetadata` and `SdkResponseMetadata`.
+    pub metadata: bool,
+    /// `FailedEntryCount` above zero fails the task with this error, the result as cause.
+    pub failed_entries: Option<&'static str>,
+}
+
+const REQUEST_RESPONSE: &[Pattern] = &[Pattern::RequestResponse];
+const CALLBACK: &[Pattern] = &[Pattern::RequestResponse, Pattern::WaitForTaskToken];
+
+/// The optimized integrations this module provides.
+pub const SPECS: &[Spec] = &[
+    Spec {
+        name: "dynamodb",
+        model: "dynamodb",
+        actions: &[
+            ("getItem", REQUEST_RESPONSE),
+            ("putItem", REQUEST_RESPONSE),
+            ("updateItem", REQUEST_RESPONSE),
+            ("deleteItem", REQUEST_RESPONSE),
+        ],
+        prefix: "DynamoDB",
+        java_service: "AmazonDynamoDBv2",
+        generic: "AmazonDynamoDBException",
+        metadata: true,
+        failed_entries: None,
+    },
+    Spec {
+        name: "events",
+        model: "eventbridge",
+        actions: &[("putEvents", CALLBACK)],
+        prefix: "EventBridge",
+        java_service: "AmazonEventBridge",
+        generic: "AmazonEventBridgeException",
+        metadata: false,
+        failed_entries: Some("EventBridge.FailedEntry"),
+    },
+];
+
+/// Built-in integrations that `serve --forward NAME` sends to AWS (or the configured endpoint)
+/// instead, with what AWS's own optimized integrations answer.
+pub const FORWARDABLE: &[Spec] = &[
+    Spec {
+        name: "sqs",
+        model: "sqs",
+        actions: &[("sendMessage", CALLBACK)],
+        prefix: "SQS",
+        java_service: "AmazonSQS",
+        generic: "AmazonSQSException",
+        metadata: true,
+        failed_entries: None,
+    },
+    Spec {
+        name: "sns",
+        model: "sns",
+        actions: &[("publish", CALLBACK)],
+        prefix: "SNS",
+        java_service: "AmazonSNS",
+        generic: "AmazonSNSException",
+        metadata: true,
+        failed_entries: None,
+    },
+];
+
+/// One optimized integration, calling through the AWS client.
+pub struct Optimized {
+    spec: &'static Spec,
+    model: Arc<Model>,
+    client: Arc<AwsClient>,
+}
+
+impl Optimized {
+    /// Every optimized integration whose model loads, with its name, and the built-in ones
+    /// named in `forward` (names not in [`FORWARDABLE`] are ignored: the CLI allows only those).
+    pub fn all(
+        client: &Arc<AwsClient>,
+        forward: &[String],
+    ) -> Vec<(&'static str, Arc<dyn Service>)> {
+        let forwarded = FORWARDABLE
+            .iter()
+            .filter(|spec| forward.iter().any(|f| f == spec.name));
+        SPECS
+            .iter()
+            .chain(forwarded)
+            .filter_map(|spec| {
+                let model = stepwise_aws::service(spec.model)?.ok()?;
+                let service: Arc<dyn Service> = Arc::new(Optimized {
+                    spec,
+                    model,
+                    client: client.clone(),
+                });
+                Some((spec.name, service))
+            })
+            .collect()
+    }
+}
+
+impl Service for Optimized {
+    fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
+        self.spec
+            .actions
+            .iter()
+            .find(|(name, _)| *name == action)
+            .map(|(_, patterns)| *patterns)
+    }
+
+    fn call(&self, action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
+        let spec = self.spec;
+        let model = self.model.clone();
+        let client = self.client.clone();
+        let action = action.to_owned();
+        Box::pin(async move {
+            let Some(operation) = model.operation(&action) else {
+                return Err(Failure::new(
+                    names::RUNTIME,
+                    format!("{} has no action '{action}'", spec.name),
+                ));
+            };
+            let reply = client
+                .exchange(&model, operation, &parameters, cx.deadline)
+                .await
+                .map_err(|e| java_failure(spec, &model, operation, e))?;
+            finish(spec, reply)
+        })
+    }
+}
+
+fn finish(spec: &Spec, reply: Reply) -> Result<Value, Failure> {
+    let mut result = reply.result;
+    if let Some(error) = spec.failed_entries
+        && result["FailedEntryCount"].as_u64().is_some_and(|n| n > 0)
+    {
+        return Err(Failure::new(error, result.to_string()));
+    }
+    if spec.metadata
+        && let Value::Object(map) = &mut result
+    {
+        let (http, response) = metadata(reply.status, &reply.headers);
+        map.insert("SdkHttpMetadata".into(), http);
+        map.insert("SdkResponseMetadata".into(), response);
+    }
+    Ok(result)
+}
+
+/// `SdkHttpMetadata` (every header, also as a one-element list, and the status) and
+/// `SdkResponseMetadata` (the request id), from the service's real answer.
+pub fn metadata(status: u16, headers: &[(String, String)]) -> (Value, Value) {
+    let mut all = serde_json::Map::new();
+    let mut single = serde_json::Map::new();
+    let mut request_id = Value::Null;
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("x-amzn-requestid")
+            || name.eq_ignore_ascii_case("x-amz-request-id")
+        {
+            request_id = Value::String(value.clone());
+        }
+        all.insert(name.clone(), json!([value]));
+        single.insert(name.clone(), Value::String(value.clone()));
+    }
+    (
+        json!({"AllHttpHeaders": all, "HttpHeaders": single, "HttpStatusCode": status}),
+        json!({"RequestId": request_id}),
+    )
+}
+
+/// A service error named as the SDK for Java 1.x behind the optimized integrations names it.
+fn java_failure(spec: &Spec, model: &Model, operation: &Operation, error: CallError) -> Failure {
+    let e = match error {
+        CallError::Service(e) => e,
+        CallError::Transport(e) => {
+            return Failure::new(format!("{}.SdkClientException", spec.prefix), e.to_string());
+        }
+        CallError::Credentials(cause) => {
+            return Failure::new(format!("{}.SdkClientException", spec.prefix), cause);
+        }
+        other => return failure(model, operation, other),
+    };
+    let code = e.code.rsplit('#').next().unwrap_or(&e.code);
+    let code = code.split(':').next().unwrap_or(code).to_owned();
+    let sdk_generic = format!("{0}.{0}Exception", model.error_prefix);
+    let name = if model.error_name(Some(operation), &code) == sdk_generic {
+        format!("{}.{}", spec.prefix, spec.generic)
+    } else {
+        format!("{}.{code}", spec.prefix)
+    };
+    let cause = format!(
+        "{} (Service: {}; Status Code: {}; Error Code: {code}; Request ID: {}; Proxy: null)",
+        e.message,
+        spec.java_service,
+        e.status,
+        e.request_id.as_deref().unwrap_or("null"),
+    );
+    Failure::new(name, cause)
+}
+
+#[cfg(test)]
+mod tests;

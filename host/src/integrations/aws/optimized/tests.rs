@@ -1,0 +1,167 @@
+use super::*;
+use stepwise_aws::ServiceError;
+
+fn spec(name: &str) -> &'static Spec {
+    SPECS
+        .iter()
+        .chain(FORWARDABLE)
+        .find(|s| s.name == name)
+        .unwrap()
+}
+
+fn ddb() -> Arc<Model> {
+    stepwise_aws::service("dynamodb").unwrap().unwrap()
+}
+
+fn error(code: &str, message: &str) -> CallError {
+    CallError::Service(ServiceError {
+        status: 400,
+        code: code.to_owned(),
+        message: message.to_owned(),
+        request_id: Some("RID".to_owned()),
+        extended_request_id: None,
+    })
+}
+
+/// What AWS recorded (aws-recordings/v2/error_handling/test_task_service_dynamodb).
+#[test]
+fn dynamodb_errors_are_named_as_the_java_sdk_1_names_them() {
+    let model = ddb();
+    let put = model.operation("putItem").unwrap();
+    let f = java_failure(
+        spec("dynamodb"),
+        &model,
+        put,
+        error(
+            "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+            "Requested resource not found",
+        ),
+    );
+    assert_eq!(
+        f.error.as_deref(),
+        Some("DynamoDB.ResourceNotFoundException")
+    );
+    assert_eq!(
+        f.cause.as_deref(),
+        Some(
+            "Requested resource not found (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: RID; Proxy: null)"
+        )
+    );
+    let f = java_failure(
+        spec("dynamodb"),
+        &model,
+        put,
+        error("ValidationException", "1 validation error"),
+    );
+    assert_eq!(f.error.as_deref(), Some("DynamoDB.AmazonDynamoDBException"));
+}
+
+#[test]
+fn dynamodb_results_carry_the_answers_http_metadata() {
+    let reply = Reply {
+        result: json!({"Item": {"id": {"S": "1"}}}),
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "application/x-amz-json-1.0".into()),
+            ("x-amzn-RequestId".into(), "RID".into()),
+        ],
+    };
+    let out = finish(spec("dynamodb"), reply).unwrap();
+    assert_eq!(out["Item"]["id"]["S"], "1");
+    assert_eq!(out["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert_eq!(
+        out["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"],
+        "RID"
+    );
+    assert_eq!(
+        out["SdkHttpMetadata"]["AllHttpHeaders"]["content-type"],
+        json!(["application/x-amz-json-1.0"])
+    );
+    assert_eq!(out["SdkResponseMetadata"]["RequestId"], "RID");
+}
+
+/// What AWS recorded (aws-recordings/v2/services/test_events_task_service).
+#[test]
+fn eventbridge_failed_entries_fail_the_task_with_the_result_as_cause() {
+    let result = json!({"Entries": [{"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}], "FailedEntryCount": 1});
+    let reply = Reply {
+        result: result.clone(),
+        status: 200,
+        headers: vec![],
+    };
+    let f = finish(spec("events"), reply).unwrap_err();
+    assert_eq!(f.error.as_deref(), Some("EventBridge.FailedEntry"));
+    let cause: Value = serde_json::from_str(f.cause.as_deref().unwrap()).unwrap();
+    assert_eq!(cause, result);
+    let ok = json!({"Entries": [{"EventId": "e1"}], "FailedEntryCount": 0});
+    let reply = Reply {
+        result: ok.clone(),
+        status: 200,
+        headers: vec![],
+    };
+    assert_eq!(finish(spec("events"), reply).unwrap(), ok);
+}
+
+#[test]
+fn only_the_actions_and_patterns_aws_offers_are_offered() {
+    let model = ddb();
+    let client = Arc::new(AwsClient::new(Default::default(), "us-east-1"));
+    let ddb = Optimized {
+        spec: spec("dynamodb"),
+        model,
+        client,
+    };
+    assert_eq!(ddb.patterns("getItem"), Some(REQUEST_RESPONSE));
+    assert_eq!(ddb.patterns("query"), None);
+}
+
+/// What AWS recorded for its SQS integration (aws-recordings/v2/error_handling/test_task_service_sqs).
+#[test]
+fn a_forwarded_sqs_is_named_as_aws_sqs_integration_names_its_errors() {
+    let model = stepwise_aws::service("sqs").unwrap().unwrap();
+    let send = model.operation("sendMessage").unwrap();
+    let f = java_failure(
+        spec("sqs"),
+        &model,
+        send,
+        CallError::Transport(super::super::transport::TransportError::Connect(
+            "dns error".into(),
+        )),
+    );
+    assert_eq!(f.error.as_deref(), Some("SQS.SdkClientException"));
+    assert_eq!(
+        f.cause.as_deref(),
+        Some("Unable to execute HTTP request: dns error")
+    );
+    let f = java_failure(
+        spec("sqs"),
+        &model,
+        send,
+        error(
+            "MissingParameter",
+            "The request must contain the parameter MessageBody.",
+        ),
+    );
+    assert_eq!(f.error.as_deref(), Some("SQS.AmazonSQSException"));
+    assert_eq!(
+        f.cause.as_deref(),
+        Some(
+            "The request must contain the parameter MessageBody. (Service: AmazonSQS; Status Code: 400; Error Code: MissingParameter; Request ID: RID; Proxy: null)"
+        )
+    );
+}
+
+#[test]
+fn forwarding_replaces_only_the_named_built_ins() {
+    let client = Arc::new(AwsClient::new(Default::default(), "us-east-1"));
+    let names: Vec<&str> = Optimized::all(&client, &[])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["dynamodb", "events"]);
+    let names: Vec<&str> = Optimized::all(&client, &["sqs".to_owned()])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["dynamodb", "events", "sqs"]);
+}

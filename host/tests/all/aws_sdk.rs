@@ -1,0 +1,492 @@
+//! The AWS SDK integration against a real AWS-compatible endpoint: `moto_server` (PyPI
+//! `moto[server]`, installed by `.ci/run`), started by these tests on a loopback port, reached
+//! as `AWS_ENDPOINT_URL` would send calls there. One protocol at least per test: `json`
+//! (DynamoDB 1.0, Secrets Manager and EventBridge 1.1), `rest-xml` (S3), `query` (IAM), `ec2`,
+//! `rest-json` (API Gateway).
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_credential_types::provider::SharedCredentialsProvider;
+use serde_json::{Value, json};
+use stepwise::host::HostConfig;
+use stepwise::integrations::aws::AwsConfig;
+use stepwise::integrations::aws::endpoint::Endpoints;
+use stepwise::store::memory::MemoryStore;
+
+use crate::common::{Host, create_machine, ended, start_execution};
+
+/// One moto_server for the whole test binary (it takes seconds to start); tests keep apart by
+/// naming their own tables, buckets and users. It is started through a shell that kills it
+/// when the test process goes away and its standard input closes.
+struct Moto {
+    endpoint: String,
+    _child: Child,
+}
+
+fn moto() -> &'static str {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    &MOTO
+        .get_or_init(|| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let child = Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid"
+                ))
+                .stdin(Stdio::piped())
+                .spawn()
+                .expect("sh runs");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                    use std::io::Write;
+                    let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\n\r\n");
+                    let mut first = [0u8; 12];
+                    if s.read_exact(&mut first).is_ok() && first.starts_with(b"HTTP/") {
+                        break;
+                    }
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "moto_server did not start on port {port}: is moto[server] installed (.ci/run installs it)?"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Moto {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                _child: child,
+            }
+        })
+        .endpoint
+}
+
+fn credentials() -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(aws_credential_types::Credentials::new(
+        "testing", "testing", None, None, "tests",
+    ))
+}
+
+/// A host whose AWS SDK calls go to `endpoint`.
+async fn host_calling(endpoint: &str) -> Host {
+    host_forwarding(endpoint, &[]).await
+}
+
+/// The same, with the built-in integrations `forward` sent there too.
+async fn host_forwarding(endpoint: &str, forward: &[&str]) -> Host {
+    let config = HostConfig {
+        aws: AwsConfig {
+            region: Some("us-east-1".into()),
+            endpoints: Endpoints {
+                default: Some(endpoint.to_owned()),
+                ..Endpoints::default()
+            },
+            credentials: Some(credentials()),
+            attempt_timeout: Some(Duration::from_secs(10)),
+            forward: forward.iter().map(|f| f.to_string()).collect(),
+        },
+        ..HostConfig::default()
+    };
+    Host::with_config(Arc::new(MemoryStore::new()), config).await
+}
+
+/// Runs `definition` on `input` to its end: the status and the output (or the error).
+async fn run(host: &Host, name: &str, definition: Value, input: Value) -> (String, Value) {
+    let machine = create_machine(&host.sfn, name, &definition).await;
+    let execution = start_execution(&host.sfn, &machine, &input).await;
+    let d = ended(&host.sfn, &execution).await;
+    let status = d.status.as_str().to_owned();
+    let output = match d.output {
+        Some(text) => serde_json::from_str(&text).unwrap(),
+        None => json!({"error": d.error, "cause": d.cause}),
+    };
+    (status, output)
+}
+
+fn task(resource: &str, parameters: Value, result_path: &str, next: &str) -> Value {
+    json!({
+        "Type": "Task",
+        "Resource": format!("arn:aws:states:::aws-sdk:{resource}"),
+        "Parameters": parameters,
+        "ResultPath": result_path,
+        "Next": next,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamodb_put_get_update_and_a_failed_condition_that_is_caught() {
+    let host = host_calling(moto()).await;
+    let table = json!({"TableName.$": "$.table"});
+    let with = |extra: Value| {
+        let mut p = table.clone();
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        p
+    };
+    let mut conditional = task(
+        "dynamodb:putItem",
+        with(
+            json!({"Item": {"id": {"S": "id1"}}, "ConditionExpression": "attribute_not_exists(id)"}),
+        ),
+        "$.conditional",
+        "Done",
+    );
+    conditional["Catch"] = json!([{
+        "ErrorEquals": ["DynamoDb.ConditionalCheckFailedException"],
+        "ResultPath": "$.caught",
+        "Next": "Done"
+    }]);
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": task("dynamodb:createTable", with(json!({
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        })), "$.created", "Put"),
+        "Put": task("dynamodb:putItem", with(json!({
+            "Item": {"id": {"S": "id1"}, "data": {"S": "HelloWorld"}, "n": {"N": "7"}}
+        })), "$.put", "Update"),
+        "Update": task("dynamodb:updateItem", with(json!({
+            "Key": {"id": {"S": "id1"}},
+            "UpdateExpression": "set #d = :r",
+            "ExpressionAttributeNames": {"#d": "data"},
+            "ExpressionAttributeValues": {":r": {"S": "Updated"}},
+            "ReturnValues": "UPDATED_NEW"
+        })), "$.updated", "Get"),
+        "Get": task("dynamodb:getItem", with(json!({"Key": {"id": {"S": "id1"}}})), "$.got", "Conditional"),
+        "Conditional": conditional,
+        "Done": {"Type": "Pass", "Next": "Optimized"},
+        // The optimized integration, on the same table.
+        "Optimized": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": with(json!({"Key": {"id": {"S": "id1"}}})),
+            "ResultPath": "$.optimized", "Next": "NoTable"
+        },
+        "NoTable": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": "no-such-table", "Item": {"id": {"S": "x"}}},
+            "Catch": [{"ErrorEquals": ["DynamoDB.ResourceNotFoundException"], "ResultPath": "$.noTable", "Next": "Events"}],
+            "Next": "Events"
+        },
+        "Events": {
+            "Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {"Entries": [{"Source": "orders", "DetailType": "created", "Detail": {"id": 1}}]},
+            "ResultPath": "$.events", "Next": "End"
+        },
+        "End": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "ddb", definition, json!({"table": "orders-ddb"})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(
+        out["created"]["TableDescription"]["TableName"],
+        "orders-ddb"
+    );
+    assert_eq!(out["put"], json!({}));
+    // moto adds ConsumedCapacity, which AWS gives only when asked for.
+    assert_eq!(
+        out["updated"]["Attributes"],
+        json!({"data": {"S": "Updated"}})
+    );
+    assert_eq!(
+        out["got"]["Item"],
+        json!({"id": {"S": "id1"}, "data": {"S": "Updated"}, "n": {"N": "7"}})
+    );
+    assert!(out.get("conditional").is_none(), "{out:#}");
+    assert_eq!(
+        out["caught"]["Error"],
+        "DynamoDb.ConditionalCheckFailedException"
+    );
+    let cause = out["caught"]["Cause"].as_str().unwrap();
+    assert!(
+        cause.contains("(Service: DynamoDb, Status Code: 400, Request ID: "),
+        "{cause}"
+    );
+    assert_eq!(out["optimized"]["Item"]["data"]["S"], "Updated");
+    assert_eq!(out["optimized"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert!(
+        out["optimized"]["SdkResponseMetadata"]["RequestId"].is_string(),
+        "{out:#}"
+    );
+    assert_eq!(
+        out["noTable"]["Error"],
+        "DynamoDB.ResourceNotFoundException"
+    );
+    assert!(
+        out["noTable"]["Cause"].as_str().unwrap().contains(
+            "(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ResourceNotFoundException;"
+        ),
+        "{out:#}"
+    );
+    assert_eq!(out["events"]["FailedEntryCount"], 0);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_put_get_list_with_paging_and_a_missing_key() {
+    let host = host_calling(moto()).await;
+    let bucket = json!({"Bucket.$": "$.bucket"});
+    let with = |extra: Value| {
+        let mut p = bucket.clone();
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        p
+    };
+    let mut missing = task(
+        "s3:getObject",
+        with(json!({"Key": "no/such key"})),
+        "$.missing",
+        "Done",
+    );
+    missing["Catch"] = json!([{"ErrorEquals": ["S3.NoSuchKeyException"], "ResultPath": "$.caught", "Next": "Done"}]);
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": task("s3:createBucket", with(json!({})), "$.created", "PutText"),
+        "PutText": task("s3:putObject", with(json!({"Key": "a/b c.txt", "Body": "text data"})), "$.put", "PutJson"),
+        "PutJson": task("s3:putObject", with(json!({"Key": "doc.json", "Body": {"Dict": "Value"}})), "$.put", "PutThird"),
+        "PutThird": task("s3:putObject", with(json!({"Key": "z", "Body": "", "Metadata": {"owner": "tests"}})), "$.put", "GetText"),
+        "GetText": task("s3:getObject", with(json!({"Key": "a/b c.txt"})), "$.text", "GetJson"),
+        "GetJson": task("s3:getObject", with(json!({"Key": "doc.json"})), "$.json", "GetThird"),
+        "GetThird": task("s3:getObject", with(json!({"Key": "z"})), "$.third", "Page1"),
+        "Page1": task("s3:listObjectsV2", with(json!({"MaxKeys": 2})), "$.page1", "Page2"),
+        "Page2": task("s3:listObjectsV2", with(json!({
+            "MaxKeys": 2, "ContinuationToken.$": "$.page1.NextContinuationToken"
+        })), "$.page2", "Missing"),
+        "Missing": missing,
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "s3", definition, json!({"bucket": "orders-s3"})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["text"]["Body"], "text data");
+    assert_eq!(out["text"]["ContentLength"], 9);
+    assert!(out["text"]["ETag"].as_str().unwrap().starts_with('"'));
+    assert!(out["text"]["LastModified"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(out["text"]["Metadata"], json!({}));
+    assert_eq!(out["json"]["Body"], r#"{"Dict":"Value"}"#);
+    assert_eq!(out["third"]["Body"], "");
+    assert_eq!(out["third"]["Metadata"], json!({"owner": "tests"}));
+    let keys = |page: &Value| -> Vec<String> {
+        page["Contents"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|o| o["Key"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(keys(&out["page1"]), ["a/b c.txt", "doc.json"]);
+    assert_eq!(out["page1"]["IsTruncated"], true);
+    assert_eq!(keys(&out["page2"]), ["z"]);
+    assert_eq!(out["page2"]["IsTruncated"], false);
+    assert_eq!(out["caught"]["Error"], "S3.NoSuchKeyException");
+    assert!(
+        out["caught"]["Cause"]
+            .as_str()
+            .unwrap()
+            .contains("(Service: S3, Status Code: 404")
+    );
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_ec2_rest_json_and_json_1_1_services() {
+    let host = host_calling(moto()).await;
+    let mut no_user = task(
+        "iam:getUser",
+        json!({"UserName": "nobody-here"}),
+        "$.nobody",
+        "Done",
+    );
+    no_user["Catch"] = json!([{"ErrorEquals": ["Iam.NoSuchEntityException"], "ResultPath": "$.caught", "Next": "Done"}]);
+    let definition = json!({"StartAt": "CreateUser", "States": {
+        // query
+        "CreateUser": task("iam:createUser", json!({"UserName": "alice", "Tags": [{"Key": "team", "Value": "a"}]}), "$.user", "GetUser"),
+        "GetUser": task("iam:getUser", json!({"UserName": "alice"}), "$.got", "CreateVpc"),
+        // ec2
+        "CreateVpc": task("ec2:createVpc", json!({"CidrBlock": "10.7.0.0/16"}), "$.vpc", "DescribeVpcs"),
+        "DescribeVpcs": task("ec2:describeVpcs", json!({"VpcIds.$": "States.Array($.vpc.Vpc.VpcId)"}), "$.vpcs", "CreateApi"),
+        // rest-json
+        "CreateApi": task("apigateway:createRestApi", json!({"Name": "orders-api"}), "$.api", "GetApi"),
+        "GetApi": task("apigateway:getRestApi", json!({"RestApiId.$": "$.api.Id"}), "$.gotApi", "PutEvents"),
+        // json 1.1
+        "PutEvents": task("eventbridge:putEvents", json!({"Entries": [
+            {"Source": "orders", "DetailType": "created", "Detail": "{\"id\": 1}"}
+        ]}), "$.events", "CreateSecret"),
+        "CreateSecret": task("secretsmanager:createSecret", json!({"Name": "orders-secret", "SecretString": "s3cr3t"}), "$.secret", "GetSecret"),
+        "GetSecret": task("secretsmanager:getSecretValue", json!({"SecretId": "orders-secret"}), "$.value", "NoUser"),
+        "NoUser": no_user,
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "protocols", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["user"]["User"]["UserName"], "alice");
+    assert_eq!(out["got"]["User"]["UserName"], "alice");
+    assert!(
+        out["got"]["User"]["CreateDate"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    let vpc = out["vpc"]["Vpc"]["VpcId"].as_str().unwrap();
+    assert!(vpc.starts_with("vpc-"), "{vpc}");
+    assert_eq!(out["vpcs"]["Vpcs"][0]["VpcId"], vpc);
+    assert_eq!(out["vpcs"]["Vpcs"][0]["CidrBlock"], "10.7.0.0/16");
+    assert_eq!(out["gotApi"]["Name"], "orders-api");
+    assert_eq!(out["gotApi"]["Id"], out["api"]["Id"]);
+    assert_eq!(out["events"]["FailedEntryCount"], 0);
+    assert!(out["events"]["Entries"][0]["EventId"].is_string());
+    assert_eq!(out["value"]["SecretString"], "s3cr3t");
+    assert_eq!(out["caught"]["Error"], "Iam.NoSuchEntityException");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_endpoint_is_a_task_error_that_catch_handles() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = host_calling(&format!("http://127.0.0.1:{port}")).await;
+    let mut get = task(
+        "dynamodb:getItem",
+        json!({"TableName": "t", "Key": {"id": {"S": "1"}}}),
+        "$.got",
+        "Done",
+    );
+    get["Catch"] = json!([{"ErrorEquals": ["DynamoDb.SdkClientException"], "ResultPath": "$.caught", "Next": "Done"}]);
+    let definition = json!({"StartAt": "Get", "States": {"Get": get, "Done": {"Type": "Succeed"}}});
+    let started = Instant::now();
+    let (status, out) = run(&host, "unreachable", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["caught"]["Error"], "DynamoDb.SdkClientException");
+    assert!(
+        out["caught"]["Cause"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to execute HTTP request"),
+        "{out:#}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_state_machine_refuses_unknown_services_and_actions_with_a_suggestion() {
+    let host = Host::in_memory().await;
+    for (resource, expected) in [
+        ("aws-sdk:s3:getObjekt", "did you mean 'getObject'?"),
+        ("aws-sdk:dynamo:putItem", "did you mean 'dynamodb'?"),
+        ("aws-sdk:s3:getObject.sync", "does not support"),
+        (
+            "aws-sdk:cloudwatchomni:listThings",
+            "speaks only smithy-rpc-v2-cbor",
+        ),
+    ] {
+        let definition = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": format!("arn:aws:states:::{resource}"), "End": true
+        }}});
+        let err = host
+            .sfn
+            .create_state_machine()
+            .name("refused")
+            .role_arn(crate::common::ROLE)
+            .definition(definition.to_string())
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert!(err.is_invalid_definition(), "{resource}: {err:?}");
+        let message = err.meta().message().unwrap_or_default().to_owned();
+        assert!(message.contains(expected), "{resource}: {message}");
+        assert!(message.contains(resource), "{resource}: {message}");
+    }
+    host.stop().await;
+}
+
+/// `examples/aws-orders/`: its setup, then an order, then the same order again.
+#[tokio::test(flavor = "multi_thread")]
+async fn example_aws_orders_runs_against_an_aws_compatible_endpoint() {
+    let host = host_calling(moto()).await;
+    let setup = crate::common::example("aws-orders/setup.asl.json");
+    let (status, out) = run(&host, "aws-orders-setup", setup, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["table"]["Table"], "orders");
+
+    let orders = crate::common::example("aws-orders/orders.asl.json");
+    let machine = create_machine(&host.sfn, "aws-orders", &orders).await;
+    let order = json!({"orderId": "o-1", "customer": "ana", "total": 42});
+    let first = ended(
+        &host.sfn,
+        &start_execution(&host.sfn, &machine, &order).await,
+    )
+    .await;
+    assert_eq!(first.status.as_str(), "SUCCEEDED", "{first:?}");
+    let out: Value = serde_json::from_str(first.output.as_deref().unwrap()).unwrap();
+    assert!(
+        out["receipt"]["ETag"].as_str().unwrap().starts_with('"'),
+        "{out:#}"
+    );
+    assert!(out["event"]["EventId"].is_string(), "{out:#}");
+
+    // What the workflow wrote, read back through the AWS SDK integration.
+    let check = json!({"StartAt": "Item", "States": {
+        "Item": task("dynamodb:getItem", json!({"TableName": "orders", "Key": {"orderId": {"S": "o-1"}}}), "$.item", "Receipt"),
+        "Receipt": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+            "Parameters": {"Bucket": "orders-receipts", "Key": "receipts/o-1.json"},
+            "ResultPath": "$.receipt", "End": true
+        }
+    }});
+    let (status, out) = run(&host, "aws-orders-check", check, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["item"]["Item"]["total"], json!({"N": "42"}));
+    let receipt: Value = serde_json::from_str(out["receipt"]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!(receipt, order);
+    assert_eq!(out["receipt"]["ContentType"], "application/json");
+
+    let again = ended(
+        &host.sfn,
+        &start_execution(&host.sfn, &machine, &order).await,
+    )
+    .await;
+    assert_eq!(again.status.as_str(), "FAILED");
+    assert_eq!(again.error.as_deref(), Some("OrderAlreadyPlaced"));
+    host.stop().await;
+}
+
+/// `serve --forward sqs`: `sqs:sendMessage` goes to the endpoint's SQS, answered as AWS's SQS
+/// integration answers; the message is then there to receive.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forwarded_sqs_sends_to_the_endpoint() {
+    let host = host_forwarding(moto(), &["sqs"]).await;
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": task("sqs:createQueue", json!({"QueueName": "forwarded-orders"}), "$.queue", "Send"),
+        "Send": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl.$": "$.queue.QueueUrl", "MessageBody": {"order": 7}},
+            "ResultPath": "$.sent", "Next": "Receive"
+        },
+        "Receive": task("sqs:receiveMessage", json!({"QueueUrl.$": "$.queue.QueueUrl", "WaitTimeSeconds": 1}), "$.received", "Done"),
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "forwarded", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert!(out["sent"]["MessageId"].is_string(), "{out:#}");
+    assert!(out["sent"]["MD5OfMessageBody"].is_string(), "{out:#}");
+    assert_eq!(out["sent"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert_eq!(out["received"]["Messages"][0]["Body"], r#"{"order":7}"#);
+    assert_eq!(
+        out["received"]["Messages"][0]["MessageId"],
+        out["sent"]["MessageId"]
+    );
+    host.stop().await;
+}
