@@ -11,12 +11,21 @@
 //!   (S3 GetObject's `Body`) is its text; a blob inside a JSON or XML body stays base64.
 //! - A timestamp parameter may be an ISO-8601 string or seconds since the epoch; results give
 //!   timestamps as ISO-8601 text in UTC.
+//!
+//! Where each part lives: `params` matches parameters to members (unknown fields, `null`s,
+//! idempotency tokens, host labels); `json`, `rest_json`, `rest_xml` and `query` (query and
+//! ec2) each write one protocol's requests and read its answers; `rest` binds members to the
+//! URI, query string, headers and status for both REST protocols; `xml` reads XML answers by
+//! shape; `value` converts scalars; `errors` assembles a [`ServiceError`]; `checksum` adds
+//! `Content-MD5` where an operation requires it. botocore's protocol test suite runs against
+//! all of them in `tests/protocols.rs`.
 
 use serde_json::Value;
 
 use crate::model::{Operation, Protocol};
 use crate::registry::Service;
 
+mod checksum;
 mod errors;
 mod json;
 mod params;
@@ -122,7 +131,6 @@ fn at(path: &str) -> String {
     }
 }
 
-
 /// Builds the request for `operation` of `service` from a Task's parameters (a JSON object).
 pub fn build_request(
     service: &Service,
@@ -136,13 +144,15 @@ pub fn build_request(
         ))
     })?;
     let input = params::Input::new(&service.model, operation, parameters)?;
-    match protocol {
+    let mut request = match protocol {
         Protocol::Json => json::build(&input),
         Protocol::RestJson => rest_json::build(&input),
         Protocol::RestXml => rest_xml::build(&input),
         Protocol::Query => query::build(&input, query::Dialect::Query),
         Protocol::Ec2 => query::build(&input, query::Dialect::Ec2),
-    }
+    }?;
+    checksum::add_content_md5(operation, &mut request);
+    Ok(request)
 }
 
 /// Reads the response to `operation`: the task's result, or the error the service answered.

@@ -70,7 +70,12 @@ fn entries() -> &'static HashMap<&'static str, Entry> {
 /// service. A model that does not load (a broken vendored file) is an `Err` naming why.
 pub fn service(name: &str) -> Option<Result<Arc<Service>, String>> {
     let entry = entries().get(name)?;
-    Some(entry.loaded.get_or_init(|| load(entry).map(Arc::new)).clone())
+    Some(
+        entry
+            .loaded
+            .get_or_init(|| load(entry).map(Arc::new))
+            .clone(),
+    )
 }
 
 /// Decompresses and parses the model of `name` afresh, bypassing the cache: what the first use

@@ -40,11 +40,22 @@ pub(crate) fn build(input: &Input<'_>) -> Result<HttpRequest, BuildError> {
 }
 
 /// The fields as a JSON object, keyed by their wire names.
-pub(crate) fn object(cx: &Cx<'_>, fields: &[Field<'_, '_>]) -> Result<Map<String, Value>, BuildError> {
+pub(crate) fn object(
+    cx: &Cx<'_>,
+    fields: &[Field<'_, '_>],
+) -> Result<Map<String, Value>, BuildError> {
     let mut out = Map::new();
     for field in fields {
-        let key = field.target.r.location_name.as_deref().unwrap_or(field.name);
-        out.insert(key.to_owned(), write(cx, field.target, field.value, &field.path)?);
+        let key = field
+            .target
+            .r
+            .location_name
+            .as_deref()
+            .unwrap_or(field.name);
+        out.insert(
+            key.to_owned(),
+            write(cx, field.target, field.value, &field.path)?,
+        );
     }
     Ok(out)
 }
@@ -84,7 +95,10 @@ pub(crate) fn write(
                 if item.is_null() {
                     continue;
                 }
-                out.insert(key.clone(), write(cx, map_value, item, &params::join(path, key))?);
+                out.insert(
+                    key.clone(),
+                    write(cx, map_value, item, &params::join(path, key))?,
+                );
             }
             Ok(Value::Object(out))
         }
@@ -145,10 +159,19 @@ pub(crate) fn parse(
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    let body: Value = serde_json::from_slice(response.body).map_err(|e| {
-        errors::malformed(response, format!("The response is not valid JSON: {e}"))
-    })?;
-    Ok(read(model, output, &body))
+    let body: Value = serde_json::from_slice(response.body)
+        .map_err(|e| errors::malformed(response, format!("The response is not valid JSON: {e}")))?;
+    match body {
+        Value::Null => Ok(Value::Object(Map::new())),
+        Value::Object(_) => Ok(read(model, output, &body)),
+        other => Err(errors::malformed(
+            response,
+            format!(
+                "The response is {}, not a JSON object",
+                value::kind_of(&other)
+            ),
+        )),
+    }
 }
 
 /// The shape `r` names, with `r`'s traits.
@@ -188,16 +211,18 @@ pub(crate) fn read<'m>(model: &'m ServiceModel, target: Target<'m>, value: &Valu
             Some(member) => Value::Array(items.iter().map(|i| read(model, member, i)).collect()),
             None => value.clone(),
         },
-        (ShapeKind::Map, Value::Object(entries)) => match shape.value.as_deref().and_then(resolve) {
-            Some(map_value) => Value::Object(
-                entries
-                    .iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| (k.clone(), read(model, map_value, v)))
-                    .collect(),
-            ),
-            None => value.clone(),
-        },
+        (ShapeKind::Map, Value::Object(entries)) => {
+            match shape.value.as_deref().and_then(resolve) {
+                Some(map_value) => Value::Object(
+                    entries
+                        .iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| (k.clone(), read(model, map_value, v)))
+                        .collect(),
+                ),
+                None => value.clone(),
+            }
+        }
         (ShapeKind::Timestamp, _) => value::timestamp_from_json(value),
         _ => value.clone(),
     }

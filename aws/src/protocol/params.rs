@@ -131,11 +131,7 @@ impl<'a> Input<'a> {
     ) -> Result<Input<'a>, BuildError> {
         let cx = Cx { model, operation };
         refuse_event_streams(&cx)?;
-        let shape = operation
-            .input
-            .as_ref()
-            .map(|r| cx.target(r))
-            .transpose()?;
+        let shape = operation.input.as_ref().map(|r| cx.target(r)).transpose()?;
         let mut params = Cow::Borrowed(parameters);
         if params.is_null() {
             params = Cow::Owned(Value::Object(Default::default()));
@@ -183,15 +179,17 @@ impl<'a> Input<'a> {
 
 /// Event streams are long-lived two-way streams a Task has no way to hold.
 fn refuse_event_streams(cx: &Cx<'_>) -> Result<(), BuildError> {
-    for r in [&cx.operation.input, &cx.operation.output].into_iter().flatten() {
+    for r in [&cx.operation.input, &cx.operation.output]
+        .into_iter()
+        .flatten()
+    {
         let Some(shape) = cx.model.shape(&r.shape) else {
             continue;
         };
-        let streams = shape.members.values().any(|m| {
-            cx.model
-                .shape(&m.shape)
-                .is_some_and(|s| s.eventstream)
-        });
+        let streams = shape
+            .members
+            .values()
+            .any(|m| cx.model.shape(&m.shape).is_some_and(|s| s.eventstream));
         if streams {
             return Err(BuildError::Unsupported(format!(
                 "{} streams events, which a Task cannot call",
@@ -241,7 +239,9 @@ fn host_prefix(template: &str, fields: &[Field<'_, '_>]) -> Result<String, Build
         };
         let label = &rest[open + 1..open + close];
         let field = fields.iter().find(|f| f.name == label);
-        let text = field.map(|f| value::string_text(f.value)).unwrap_or_default();
+        let text = field
+            .map(|f| value::string_text(f.value))
+            .unwrap_or_default();
         if text.is_empty() {
             return Err(BuildError::MissingLabel(member_name(label)));
         }

@@ -5,6 +5,8 @@
 //! Owns: the two dialects' names for members, lists and maps. Must not: read XML itself
 //! (xml.rs does).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::model::{Operation, ServiceModel, ShapeKind};
@@ -25,20 +27,39 @@ pub(crate) enum Dialect {
 }
 
 impl Dialect {
-    /// The name of a member (or list member, or map key or value) on the wire.
-    fn name<'m>(self, target: Target<'m>, default: &'m str) -> std::borrow::Cow<'m, str> {
+    /// The name of a list's member or a map's key or value on the wire.
+    fn name<'m>(self, target: Target<'m>, default: &'m str) -> Cow<'m, str> {
         match self {
             Dialect::Query => target.location_name().unwrap_or(default).into(),
-            Dialect::Ec2 => {
-                if let Some(name) = target.r.query_name.as_deref() {
-                    return name.into();
-                }
-                match target.location_name() {
-                    Some(name) => crate::naming::member_name(name).into(),
-                    None => default.into(),
-                }
-            }
+            Dialect::Ec2 => match (&target.r.query_name, target.location_name()) {
+                (Some(name), _) => name.into(),
+                (None, Some(name)) => capitalised(name),
+                (None, None) => default.into(),
+            },
         }
+    }
+
+    /// The name of a structure's member `name` on the wire; EC2 capitalises it.
+    fn member<'m>(self, target: Target<'m>, name: &'m str) -> Cow<'m, str> {
+        match (
+            self,
+            target.r.query_name.is_none() && target.location_name().is_none(),
+        ) {
+            (Dialect::Ec2, true) => capitalised(name),
+            _ => self.name(target, name),
+        }
+    }
+}
+
+/// `name` with its first letter in upper case (not [`crate::naming::member_name`], which also
+/// renames `Equals`).
+fn capitalised(name: &str) -> Cow<'_, str> {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => {
+            first.to_uppercase().chain(chars).collect::<String>().into()
+        }
+        _ => name.into(),
     }
 }
 
@@ -50,8 +71,16 @@ pub(crate) fn build(input: &Input<'_>, dialect: Dialect) -> Result<HttpRequest, 
         ("Version".to_owned(), cx.model.metadata.api_version.clone()),
     ];
     for field in input.fields()? {
-        let prefix = dialect.name(field.target, field.name);
-        write(&cx, dialect, field.target, field.value, &prefix, &field.path, &mut pairs)?;
+        let prefix = dialect.member(field.target, field.name);
+        write(
+            &cx,
+            dialect,
+            field.target,
+            field.value,
+            &prefix,
+            &field.path,
+            &mut pairs,
+        )?;
     }
     let body: Vec<String> = pairs
         .iter()
@@ -86,9 +115,17 @@ fn write(
     match target.shape.kind {
         ShapeKind::Structure => {
             for field in cx.fields(target.shape, value, path)? {
-                let name = dialect.name(field.target, field.name);
+                let name = dialect.member(field.target, field.name);
                 let prefix = format!("{prefix}.{name}");
-                write(cx, dialect, field.target, field.value, &prefix, &field.path, pairs)?;
+                write(
+                    cx,
+                    dialect,
+                    field.target,
+                    field.value,
+                    &prefix,
+                    &field.path,
+                    pairs,
+                )?;
             }
         }
         ShapeKind::List => {
@@ -115,7 +152,15 @@ fn write(
             };
             for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_null()) {
                 let prefix = format!("{list_prefix}.{}", i + 1);
-                write(cx, dialect, member, item, &prefix, &params::index(path, i), pairs)?;
+                write(
+                    cx,
+                    dialect,
+                    member,
+                    item,
+                    &prefix,
+                    &params::index(path, i),
+                    pairs,
+                )?;
             }
         }
         ShapeKind::Map => {
@@ -134,12 +179,23 @@ fn write(
                 let n = i + 1;
                 pairs.push((format!("{base}.{n}.{key_name}"), k.clone()));
                 let prefix = format!("{base}.{n}.{value_name}");
-                write(cx, dialect, map_value, v, &prefix, &params::join(path, k), pairs)?;
+                write(
+                    cx,
+                    dialect,
+                    map_value,
+                    v,
+                    &prefix,
+                    &params::join(path, k),
+                    pairs,
+                )?;
             }
         }
         kind => {
             let format = target.timestamp_format(TimestampFormat::Iso8601);
-            pairs.push((prefix.to_owned(), value::scalar_text(kind, value, path, format)?));
+            pairs.push((
+                prefix.to_owned(),
+                value::scalar_text(kind, value, path, format)?,
+            ));
         }
     }
     Ok(())
@@ -169,7 +225,11 @@ pub(crate) fn parse(
             .unwrap_or(root),
         _ => root,
     };
-    Ok(Value::Object(xml::read_structure(model, output.shape, node)))
+    Ok(Value::Object(xml::read_structure(
+        model,
+        output.shape,
+        node,
+    )))
 }
 
 #[cfg(test)]

@@ -88,13 +88,26 @@ pub(crate) fn bind<'m, 'v>(
         _ => None,
     };
     let mut labels = Vec::new();
+    // A map of query parameters never overrides a parameter the model names.
+    let named: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.target.r.location.as_deref() == Some("querystring"))
+        .filter(|f| f.target.shape.kind != ShapeKind::Map)
+        .map(wire_name)
+        .collect();
     for field in fields {
         match field.target.r.location.as_deref() {
             Some("uri") => labels.push(field),
-            Some("querystring") => query_params(&cx, &field, &mut query)?,
+            Some("querystring") => query_params(&cx, &field, &named, &mut query)?,
+            // The sender sets Content-Length from the body it sends; a second one would
+            // contradict it.
+            Some("header") if wire_name(&field).eq_ignore_ascii_case("Content-Length") => {}
             Some("header") => {
                 let name = wire_name(&field);
-                headers.push((name.to_owned(), header_text(&cx, field.target, field.value, &field.path)?));
+                headers.push((
+                    name.to_owned(),
+                    header_text(&cx, field.target, field.value, &field.path)?,
+                ));
             }
             Some("headers") => {
                 let prefix = wire_name(&field);
@@ -108,7 +121,10 @@ pub(crate) fn bind<'m, 'v>(
                 let (_, map_value) = map_entry(&cx, field.target)?;
                 for (key, item) in entries.iter().filter(|(_, v)| !v.is_null()) {
                     let path = params::join(&field.path, key);
-                    headers.push((format!("{prefix}{key}"), header_text(&cx, map_value, item, &path)?));
+                    headers.push((
+                        format!("{prefix}{key}"),
+                        header_text(&cx, map_value, item, &path)?,
+                    ));
                 }
             }
             _ => match &mut payload {
@@ -137,7 +153,12 @@ pub(crate) fn bind<'m, 'v>(
 }
 
 fn wire_name<'m>(field: &Field<'m, '_>) -> &'m str {
-    field.target.r.location_name.as_deref().unwrap_or(field.name)
+    field
+        .target
+        .r
+        .location_name
+        .as_deref()
+        .unwrap_or(field.name)
 }
 
 /// The path with its labels filled in; a label not given is refused (it would name another
@@ -198,7 +219,12 @@ pub(crate) fn encode(text: &str) -> String {
 }
 
 /// A querystring member: `name=value`, a list as the name repeated, a map as its own keys.
-fn query_params(cx: &Cx<'_>, field: &Field<'_, '_>, query: &mut Vec<String>) -> Result<(), BuildError> {
+fn query_params(
+    cx: &Cx<'_>,
+    field: &Field<'_, '_>,
+    named: &[&str],
+    query: &mut Vec<String>,
+) -> Result<(), BuildError> {
     let name = wire_name(field);
     let text = |target: Target<'_>, value: &Value, path: &str| {
         value::scalar_text(
@@ -208,33 +234,37 @@ fn query_params(cx: &Cx<'_>, field: &Field<'_, '_>, query: &mut Vec<String>) -> 
             target.timestamp_format(TimestampFormat::Iso8601),
         )
     };
-    let mut list = |name: &str, target: Target<'_>, value: &Value, path: &str| -> Result<(), BuildError> {
-        match (target.shape.kind, value) {
-            (ShapeKind::List, Value::Array(items)) => {
-                let member = list_member(cx, target)?;
-                for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_null()) {
-                    let item = text(member, item, &params::index(path, i))?;
+    let mut list =
+        |name: &str, target: Target<'_>, value: &Value, path: &str| -> Result<(), BuildError> {
+            match (target.shape.kind, value) {
+                (ShapeKind::List, Value::Array(items)) => {
+                    let member = list_member(cx, target)?;
+                    for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_null()) {
+                        let item = text(member, item, &params::index(path, i))?;
+                        query.push(format!("{}={}", encode(name), encode(&item)));
+                    }
+                }
+                (ShapeKind::List, _) => {
+                    return Err(BuildError::WrongType {
+                        path: path.to_owned(),
+                        expected: "a list",
+                        found: value::kind_of(value),
+                    });
+                }
+                _ => {
+                    let item = text(target, value, path)?;
                     query.push(format!("{}={}", encode(name), encode(&item)));
                 }
             }
-            (ShapeKind::List, _) => {
-                return Err(BuildError::WrongType {
-                    path: path.to_owned(),
-                    expected: "a list",
-                    found: value::kind_of(value),
-                });
-            }
-            _ => {
-                let item = text(target, value, path)?;
-                query.push(format!("{}={}", encode(name), encode(&item)));
-            }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     match (field.target.shape.kind, field.value) {
         (ShapeKind::Map, Value::Object(entries)) => {
             let (_, map_value) = map_entry(cx, field.target)?;
             for (key, item) in entries.iter().filter(|(_, v)| !v.is_null()) {
+                if named.contains(&key.as_str()) {
+                    continue;
+                }
                 list(key, map_value, item, &params::join(&field.path, key))?;
             }
             Ok(())
@@ -250,14 +280,21 @@ fn query_params(cx: &Cx<'_>, field: &Field<'_, '_>, query: &mut Vec<String>) -> 
 
 /// A header's value: a list comma-separated (items with commas or quotes quoted), a timestamp
 /// as an HTTP date, a `jsonvalue` string as base64 of its JSON text.
-fn header_text(cx: &Cx<'_>, target: Target<'_>, value: &Value, path: &str) -> Result<String, BuildError> {
+fn header_text(
+    cx: &Cx<'_>,
+    target: Target<'_>,
+    value: &Value,
+    path: &str,
+) -> Result<String, BuildError> {
     match (target.shape.kind, value) {
         (ShapeKind::List, Value::Array(items)) => {
             let member = list_member(cx, target)?;
             let mut texts = Vec::new();
             for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_null()) {
                 let text = header_text(cx, member, item, &params::index(path, i))?;
-                texts.push(if text.contains([',', '"']) {
+                // HTTP dates have commas of their own and are never quoted.
+                let quotable = member.shape.kind != ShapeKind::Timestamp;
+                texts.push(if quotable && text.contains([',', '"']) {
                     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
                 } else {
                     text
@@ -270,9 +307,9 @@ fn header_text(cx: &Cx<'_>, target: Target<'_>, value: &Value, path: &str) -> Re
             expected: "a list",
             found: value::kind_of(value),
         }),
-        (ShapeKind::String, _) if target.r.jsonvalue => Ok(value::base64(
-            value::string_text(value).as_bytes(),
-        )),
+        (ShapeKind::String, _) if target.r.jsonvalue => {
+            Ok(value::base64(value::string_text(value).as_bytes()))
+        }
         (kind, _) => value::scalar_text(
             kind,
             value,
@@ -292,7 +329,10 @@ pub(crate) fn is_bound_in_answers(r: &crate::model::ShapeRef) -> bool {
 }
 
 /// The payload member of an output shape, if it has one.
-pub(crate) fn output_payload<'m>(model: &'m ServiceModel, output: Target<'m>) -> Option<(&'m str, Target<'m>)> {
+pub(crate) fn output_payload<'m>(
+    model: &'m ServiceModel,
+    output: Target<'m>,
+) -> Option<(&'m str, Target<'m>)> {
     let name = output.shape.payload.as_deref()?;
     let (name, r) = output.shape.members.get_key_value(name)?;
     json::resolve(model, r).map(|target| (name.as_str(), target))
@@ -314,7 +354,9 @@ pub(crate) fn read_bound(
         let wire = r.location_name.as_deref().unwrap_or(name);
         let value = match r.location.as_deref() {
             Some("statusCode") => Some(Value::from(response.status)),
-            Some("header") => response.header(wire).map(|text| header_value(model, target, text)),
+            Some("header") => response
+                .header(wire)
+                .map(|text| header_value(model, target, text)),
             Some("headers") => {
                 let kind = target
                     .shape
@@ -349,8 +391,13 @@ fn header_value(model: &ServiceModel, target: Target<'_>, text: &str) -> Value {
                 .as_deref()
                 .and_then(|m| model.shape(&m.shape))
                 .map_or(ShapeKind::String, |s| s.kind);
+            let mut items = split_header_list(text);
+            if kind == ShapeKind::Timestamp && items.iter().any(|i| is_weekday(i)) {
+                // `Mon, 16 Dec 2019 23:48:18 GMT, Tue, ...`: each date is split at its comma.
+                items = items.chunks(2).map(|pair| pair.join(", ")).collect();
+            }
             Value::Array(
-                split_header_list(text)
+                items
                     .iter()
                     .map(|item| value::from_text(kind, item))
                     .collect(),
@@ -362,6 +409,10 @@ fn header_value(model: &ServiceModel, target: Target<'_>, text: &str) -> Value {
         },
         kind => value::from_text(kind, text),
     }
+}
+
+fn is_weekday(text: &str) -> bool {
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].contains(&text)
 }
 
 /// `a, "b,c", d` → `a`, `b,c`, `d`.

@@ -6,9 +6,11 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{Operation, ServiceModel};
+use crate::model::{Operation, ServiceModel, ShapeKind};
 use crate::naming::member_name;
 use crate::protocol::params::Input;
+use crate::protocol::traits::Target;
+use crate::protocol::value;
 use crate::protocol::{BuildError, HttpRequest, HttpResponse, ServiceError, errors, json, rest};
 
 /// The request: its bindings, and the payload or the unbound members as a JSON body.
@@ -17,18 +19,20 @@ pub(crate) fn build(input: &Input<'_>) -> Result<HttpRequest, BuildError> {
     let fields = input.fields()?;
     let bound = rest::bind(input, fields)?;
     let mut request = bound.request;
-    let has_body_members = input.shape.is_some_and(|s| {
-        s.shape.members.values().any(|r| r.location.is_none())
-    });
+    let has_body_members = input
+        .shape
+        .is_some_and(|s| s.shape.members.values().any(|r| r.location.is_none()));
     let (body, structured) = match &bound.payload {
-        Some(p) if p.is_raw() => (p.value.map(crate::protocol::value::blob_bytes), false),
-        Some(p) => {
-            let text = match p.value {
-                Some(v) => json::write(&cx, p.target, v, &member_name(p.name))?.to_string(),
-                None => "{}".to_owned(),
-            };
-            (Some(text.into_bytes()), true)
-        }
+        Some(p) if p.is_raw() => (p.value.map(value::blob_bytes), false),
+        Some(p) => match p.value {
+            Some(v) => {
+                let text = json::write(&cx, p.target, v, &member_name(p.name))?.to_string();
+                (Some(text.into_bytes()), true)
+            }
+            // An unset union has no empty form; an unset structure is `{}`.
+            None if p.target.shape.union => (None, false),
+            None => (Some(b"{}".to_vec()), true),
+        },
         None if !bound.body.is_empty() || has_body_members => {
             let object = json::object(&cx, &bound.body)?;
             (Some(Value::Object(object).to_string().into_bytes()), true)
@@ -54,7 +58,11 @@ pub(crate) fn parse(
     operation: &Operation,
     response: &HttpResponse<'_>,
 ) -> Result<Value, ServiceError> {
-    let Some(output) = operation.output.as_ref().and_then(|r| json::resolve(model, r)) else {
+    let Some(output) = operation
+        .output
+        .as_ref()
+        .and_then(|r| json::resolve(model, r))
+    else {
         return Ok(Value::Object(Map::new()));
     };
     let mut out = Map::new();
@@ -70,26 +78,21 @@ pub(crate) fn parse(
             let text = String::from_utf8_lossy(response.body).into_owned();
             out.insert(member_name(name), Value::String(text));
         }
+        _ if blank => {}
         Some((name, target)) => {
-            if !blank {
-                out.insert(member_name(name), json::read(model, target, &body()?));
-            }
+            out.insert(member_name(name), json::read(model, target, &body()?));
         }
-        None if !blank => {
+        None => {
             if let Value::Object(members) = json::read(model, output, &body()?) {
                 out.extend(members);
             }
         }
-        None => {}
     }
     Ok(Value::Object(rest::in_model_order(output.shape, out)))
 }
 
-fn is_raw(target: crate::protocol::traits::Target<'_>) -> bool {
-    matches!(
-        target.shape.kind,
-        crate::model::ShapeKind::Blob | crate::model::ShapeKind::String
-    )
+fn is_raw(target: Target<'_>) -> bool {
+    matches!(target.shape.kind, ShapeKind::Blob | ShapeKind::String)
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
 //! The `rest-xml` protocol (S3, Route 53, CloudFront): REST bindings (rest.rs) with an XML
-//! body, `Content-MD5` where the operation requires a checksum, and XML answers (xml.rs).
+//! body, and XML answers (xml.rs).
 //!
 //! Owns: writing a Task's value as XML by shape (element names, `xmlns`, attributes, wrapped
 //! and flattened lists and maps) and which element of an answer is the result.
 //! Must not: bind the URI or headers itself.
 
-use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
 use crate::model::{Operation, ServiceModel, ShapeKind};
@@ -41,29 +40,7 @@ pub(crate) fn build(input: &Input<'_>) -> Result<HttpRequest, BuildError> {
         }
         _ => Vec::new(),
     };
-    if checksum_required(cx.operation)
-        && !request
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("Content-MD5"))
-    {
-        let digest = Md5::digest(&request.body);
-        request
-            .headers
-            .push(("Content-MD5".to_owned(), value::base64(&digest)));
-    }
     Ok(request)
-}
-
-/// S3 refuses DeleteObjects, PutBucketPolicy and the like without a checksum of the body.
-fn checksum_required(operation: &Operation) -> bool {
-    operation.http_checksum_required
-        || operation
-            .http_checksum
-            .as_ref()
-            .and_then(|c| c.get("requestChecksumRequired"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
 }
 
 /// `<name>` holding `value` as `target`.
@@ -173,7 +150,12 @@ fn structure(
     }
     out.push('>');
     for field in fields.iter().filter(|f| !f.target.r.xml_attribute) {
-        let child = field.target.r.location_name.as_deref().unwrap_or(field.name);
+        let child = field
+            .target
+            .r
+            .location_name
+            .as_deref()
+            .unwrap_or(field.name);
         element(cx, out, child, field.target, field.value, &field.path)?;
     }
     close(out, name);
@@ -280,7 +262,9 @@ fn read_root<'m>(
                 target.shape.kind,
                 ShapeKind::Structure | ShapeKind::List | ShapeKind::Map
             );
-            (!rest::is_bound_in_answers(r) && scalar && target.location_name().unwrap_or(name) == tag)
+            (!rest::is_bound_in_answers(r)
+                && scalar
+                && target.location_name().unwrap_or(name) == tag)
                 .then_some((name, target))
         });
         if let Some((name, target)) = bare {

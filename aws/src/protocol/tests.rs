@@ -122,8 +122,12 @@ fn a_value_of_the_wrong_type_is_refused_with_its_path() {
             found: "a string",
         }
     );
-    let error = try_request("s3", "getObject", json!({"Bucket": "b", "Key": "k", "IfModifiedSince": true}))
-        .unwrap_err();
+    let error = try_request(
+        "s3",
+        "getObject",
+        json!({"Bucket": "b", "Key": "k", "IfModifiedSince": true}),
+    )
+    .unwrap_err();
     assert_eq!(
         error,
         BuildError::WrongType {
@@ -177,7 +181,9 @@ fn services_and_operations_a_task_cannot_call_are_unsupported() {
     .unwrap_err();
     assert_eq!(
         error,
-        BuildError::Unsupported("SelectObjectContent streams events, which a Task cannot call".to_owned())
+        BuildError::Unsupported(
+            "SelectObjectContent streams events, which a Task cannot call".to_owned()
+        )
     );
 }
 
@@ -217,4 +223,51 @@ fn host_prefixes_take_their_labels_from_the_parameters() {
     let error =
         try_request("s3control", "listAccessPoints", json!({"AccountId": "a.b"})).unwrap_err();
     assert!(matches!(error, BuildError::WrongType { .. }), "{error:?}");
+}
+
+#[test]
+fn every_operation_of_every_model_builds_or_refuses_and_reads_any_answer() {
+    let mut built = 0;
+    for name in crate::registry::names() {
+        let service = service(name).unwrap().unwrap();
+        let cbor_only = service.model.protocol().is_none();
+        for operation in service.model.operations.values() {
+            match build_request(&service, operation, &json!({})) {
+                Ok(request) => {
+                    built += 1;
+                    assert!(
+                        request.path_and_query.starts_with('/'),
+                        "{name} {}",
+                        operation.name
+                    );
+                }
+                Err(BuildError::MissingLabel(_) | BuildError::Unsupported(_)) => {}
+                Err(other) => panic!("{name} {}: {other:?}", operation.name),
+            }
+            if cbor_only {
+                continue;
+            }
+            for (status, body) in [
+                (200, ""),
+                (200, "{}"),
+                (200, "<a><b>c</b></a>"),
+                (200, "\u{0}garbage"),
+                (404, ""),
+                (500, "<Error><Code>X</Code></Error>"),
+                (503, "{\"__type\":\"Y\"}"),
+            ] {
+                let answer = HttpResponse {
+                    status,
+                    headers: &[],
+                    body: body.as_bytes(),
+                };
+                match parse_response(&service, operation, answer) {
+                    Ok(Value::Object(_)) => {}
+                    Ok(other) => panic!("{name} {}: {other}", operation.name),
+                    Err(error) => assert!(!error.code.is_empty(), "{name} {}", operation.name),
+                }
+            }
+        }
+    }
+    assert!(built > 10_000, "{built} requests built");
 }

@@ -167,9 +167,9 @@ pub(crate) fn timestamp_result(t: DateTime<Utc>) -> String {
     let nanos = t.timestamp_subsec_nanos();
     let format = if nanos == 0 {
         SecondsFormat::Secs
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         SecondsFormat::Millis
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         SecondsFormat::Micros
     } else {
         SecondsFormat::Nanos
@@ -239,7 +239,8 @@ pub(crate) fn scalar_json(kind: ShapeKind, value: &Value, path: &str) -> Result<
 /// does not read as its shape stays text: a result is never refused for one odd field.
 pub(crate) fn from_text(kind: ShapeKind, text: &str) -> Value {
     let trimmed = text.trim();
-    let number = |n: Option<Number>| n.map_or_else(|| Value::String(text.to_owned()), Value::Number);
+    let number =
+        |n: Option<Number>| n.map_or_else(|| Value::String(text.to_owned()), Value::Number);
     match kind {
         ShapeKind::Boolean => match trimmed {
             "true" => Value::Bool(true),
@@ -260,10 +261,10 @@ pub(crate) fn from_text(kind: ShapeKind, text: &str) -> Value {
         ShapeKind::Float | ShapeKind::Double | ShapeKind::Bigdecimal => {
             number(trimmed.parse::<f64>().ok().and_then(Number::from_f64))
         }
-        ShapeKind::Timestamp => parse_timestamp(trimmed)
-            .map_or_else(|| Value::String(text.to_owned()), |t| {
-                Value::String(timestamp_result(t))
-            }),
+        ShapeKind::Timestamp => parse_timestamp(trimmed).map_or_else(
+            || Value::String(text.to_owned()),
+            |t| Value::String(timestamp_result(t)),
+        ),
         ShapeKind::String
         | ShapeKind::Character
         | ShapeKind::Blob

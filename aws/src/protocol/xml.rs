@@ -27,26 +27,55 @@ pub(crate) fn is_blank(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
 }
 
+/// How deep the elements of an answer are read: deeper than any model nests, and shallow
+/// enough that reading a recursive shape (one that holds itself) cannot exhaust the stack.
+const MAX_DEPTH: usize = 100;
+
 /// An element read as `target`; `None` for an empty element of a number, boolean or timestamp.
-pub(crate) fn read<'m>(model: &'m ServiceModel, target: Target<'m>, node: Node<'_, '_>) -> Option<Value> {
+pub(crate) fn read<'m>(
+    model: &'m ServiceModel,
+    target: Target<'m>,
+    node: Node<'_, '_>,
+) -> Option<Value> {
+    read_at(model, target, node, 0)
+}
+
+fn read_at<'m>(
+    model: &'m ServiceModel,
+    target: Target<'m>,
+    node: Node<'_, '_>,
+    depth: usize,
+) -> Option<Value> {
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    let depth = depth + 1;
     let shape = target.shape;
     match shape.kind {
-        ShapeKind::Structure => Some(Value::Object(read_structure(model, shape, node))),
+        ShapeKind::Structure => Some(Value::Object(structure_at(model, shape, node, depth))),
         ShapeKind::List => {
             let member = shape.member.as_deref().and_then(|m| resolve(model, m))?;
             Some(Value::Array(
                 elements(node)
-                    .filter_map(|item| read(model, member, item))
+                    .filter_map(|item| read_at(model, member, item, depth))
                     .collect(),
             ))
         }
-        ShapeKind::Map => Some(Value::Object(read_entries(model, target, elements(node)))),
+        ShapeKind::Map => Some(Value::Object(read_entries(
+            model,
+            target,
+            elements(node),
+            depth,
+        ))),
         kind => scalar(kind, &text(node)),
     }
 }
 
 fn scalar(kind: ShapeKind, text: &str) -> Option<Value> {
-    let textual = matches!(kind, ShapeKind::String | ShapeKind::Character | ShapeKind::Blob);
+    let textual = matches!(
+        kind,
+        ShapeKind::String | ShapeKind::Character | ShapeKind::Blob
+    );
     if text.trim().is_empty() && !textual {
         return None;
     }
@@ -59,6 +88,15 @@ pub(crate) fn read_structure<'m>(
     model: &'m ServiceModel,
     shape: &'m Shape,
     node: Node<'_, '_>,
+) -> Map<String, Value> {
+    structure_at(model, shape, node, 0)
+}
+
+fn structure_at<'m>(
+    model: &'m ServiceModel,
+    shape: &'m Shape,
+    node: Node<'_, '_>,
+    depth: usize,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, r) in &shape.members {
@@ -76,7 +114,7 @@ pub(crate) fn read_structure<'m>(
                 .find(|a| a.name() == local)
                 .and_then(|a| scalar(target.shape.kind, a.value()))
         } else {
-            read_member(model, target, wire, node)
+            read_member(model, target, wire, node, depth)
         };
         if let Some(value) = value {
             out.insert(member_name(name), value);
@@ -90,20 +128,22 @@ fn read_member<'m>(
     target: Target<'m>,
     wire: &str,
     node: Node<'_, '_>,
+    depth: usize,
 ) -> Option<Value> {
     let shape = target.shape;
     if !target.flattened() {
         let child = elements(node).find(|c| c.tag_name().name() == wire)?;
-        return read(model, target, child);
+        return read_at(model, target, child, depth);
     }
     match shape.kind {
         ShapeKind::List => {
             let member = shape.member.as_deref().and_then(|m| resolve(model, m))?;
-            // A flattened list with a named member repeats that name, not the member's.
+            // A flattened list whose member is named repeats the member's name (botocore's rule,
+            // which SimpleDB's `<Item>`s need; Smithy's tests name the elements after the list).
             let name = member.r.location_name.as_deref().unwrap_or(wire);
             let items: Vec<Value> = elements(node)
                 .filter(|c| c.tag_name().name() == name)
-                .filter_map(|item| read(model, member, item))
+                .filter_map(|item| read_at(model, member, item, depth))
                 .collect();
             (!items.is_empty()).then_some(Value::Array(items))
         }
@@ -111,11 +151,12 @@ fn read_member<'m>(
             let entries: Vec<Node> = elements(node)
                 .filter(|c| c.tag_name().name() == wire)
                 .collect();
-            (!entries.is_empty()).then(|| Value::Object(read_entries(model, target, entries.into_iter())))
+            (!entries.is_empty())
+                .then(|| Value::Object(read_entries(model, target, entries.into_iter(), depth)))
         }
         _ => {
             let child = elements(node).find(|c| c.tag_name().name() == wire)?;
-            read(model, target, child)
+            read_at(model, target, child, depth)
         }
     }
 }
@@ -125,6 +166,7 @@ fn read_entries<'m, 'a, 'i: 'a>(
     model: &'m ServiceModel,
     map: Target<'m>,
     entries: impl Iterator<Item = Node<'a, 'i>>,
+    depth: usize,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     let (Some(key), Some(item)) = (
@@ -139,7 +181,7 @@ fn read_entries<'m, 'a, 'i: 'a>(
         let k = elements(entry).find(|c| c.tag_name().name() == key_name);
         let v = elements(entry).find(|c| c.tag_name().name() == value_name);
         if let (Some(k), Some(v)) = (k, v)
-            && let Some(v) = read(model, item, v)
+            && let Some(v) = read_at(model, item, v, depth)
         {
             out.insert(text(k), v);
         }

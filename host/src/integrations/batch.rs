@@ -472,7 +472,13 @@ impl Service for Batch {
         })
     }
 
-    fn wait(&self, _action: &str, submitted: Value, _pattern: Pattern) -> ServiceFuture {
+    fn wait(
+        &self,
+        _action: &str,
+        _parameters: &Value,
+        submitted: Value,
+        _pattern: Pattern,
+    ) -> ServiceFuture {
         let jobs = self.jobs.clone();
         Box::pin(async move {
             let Some(id) = job_id(&submitted) else {
@@ -495,7 +501,7 @@ impl Service for Batch {
         })
     }
 
-    fn cancel(&self, _action: &str, submitted: Value) -> CancelFuture {
+    fn cancel(&self, _action: &str, _parameters: &Value, submitted: Value) -> CancelFuture {
         let jobs = self.jobs.clone();
         Box::pin(async move {
             if let Some(id) = job_id(&submitted) {

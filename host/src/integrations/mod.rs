@@ -76,17 +76,24 @@ pub trait Service: Send + Sync + 'static {
     /// task for request-response, the submission for `.sync` and `.waitForTaskToken`.
     fn call(&self, action: &str, parameters: Value, cx: CallContext) -> ServiceFuture;
 
-    /// `.sync` (`pattern` says which version): waits for the job that `call` started to end,
-    /// without polling, and gives the state's result. `submitted` is what `call` returned.
-    fn wait(&self, action: &str, submitted: Value, pattern: Pattern) -> ServiceFuture {
-        let _ = (submitted, pattern);
+    /// `.sync` (`pattern` says which version): waits for the job that `call` started to end
+    /// and gives the state's result. `parameters` are the ones `call` was given, `submitted`
+    /// is what it returned.
+    fn wait(
+        &self,
+        action: &str,
+        parameters: &Value,
+        submitted: Value,
+        pattern: Pattern,
+    ) -> ServiceFuture {
+        let _ = (parameters, submitted, pattern);
         let cause = format!("{action} has no job to wait for");
         Box::pin(std::future::ready(Err(Failure::new(names::RUNTIME, cause))))
     }
 
     /// Best-effort cancellation of the job `call` started, when its task is aborted.
-    fn cancel(&self, action: &str, submitted: Value) -> CancelFuture {
-        let _ = (action, submitted);
+    fn cancel(&self, action: &str, parameters: &Value, submitted: Value) -> CancelFuture {
+        let _ = (action, parameters, submitted);
         Box::pin(std::future::ready(()))
     }
 }
@@ -376,6 +383,11 @@ impl TaskResources {
                     heartbeat: Some(Box::new(move || beat.beat())),
                     calls: Some((Arc::new(self.clone()), 0)),
                 };
+                // A job's parameters are needed again to wait for it (Glue's JobName).
+                let parameters = match pattern {
+                    Pattern::RunJob | Pattern::RunJob2 => request.input.clone(),
+                    _ => Value::Null,
+                };
                 let response = match s.call(action, request.input, cx).await {
                     Ok(response) => response,
                     Err(failure) => return TaskOutcome::Failed(failure),
@@ -386,7 +398,7 @@ impl TaskResources {
                     Pattern::WaitForTaskToken => return TaskOutcome::Submitted(response),
                     Pattern::RunJob | Pattern::RunJob2 => {
                         heartbeat.submitted(response.clone());
-                        s.wait(action, response, pattern).await
+                        s.wait(action, &parameters, response, pattern).await
                     }
                 }
             }
@@ -461,7 +473,7 @@ impl TaskRunner for TaskResources {
                 action,
                 pattern: pattern @ (Pattern::RunJob | Pattern::RunJob2),
             }) if let Some(s) = self.service(service) => {
-                let wait = s.wait(action, submitted, pattern);
+                let wait = s.wait(action, &request.input, submitted, pattern);
                 Box::pin(async move {
                     match wait.await {
                         Ok(output) => TaskOutcome::Succeeded(output),
@@ -477,7 +489,9 @@ impl TaskRunner for TaskResources {
         match request.resource.target() {
             Some(Resource::Service {
                 service, action, ..
-            }) if let Some(s) = self.service(service) => s.cancel(action, submitted),
+            }) if let Some(s) = self.service(service) => {
+                s.cancel(action, &request.input, submitted)
+            }
             _ => Box::pin(std::future::ready(())),
         }
     }

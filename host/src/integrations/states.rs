@@ -87,7 +87,13 @@ impl Service for StepFunctions {
         Box::pin(async move { start(&*children, &parameters).await })
     }
 
-    fn wait(&self, _action: &str, submitted: Value, pattern: Pattern) -> ServiceFuture {
+    fn wait(
+        &self,
+        _action: &str,
+        _parameters: &Value,
+        submitted: Value,
+        pattern: Pattern,
+    ) -> ServiceFuture {
         let children = self.children.clone();
         Box::pin(async move {
             let arn = submitted["ExecutionArn"].as_str().unwrap_or_default();
@@ -104,7 +110,7 @@ impl Service for StepFunctions {
         })
     }
 
-    fn cancel(&self, _action: &str, submitted: Value) -> CancelFuture {
+    fn cancel(&self, _action: &str, _parameters: &Value, submitted: Value) -> CancelFuture {
         let children = self.children.clone();
         Box::pin(async move {
             let Some(arn) = submitted["ExecutionArn"].as_str() else {

@@ -490,3 +490,47 @@ async fn a_forwarded_sqs_sends_to_the_endpoint() {
     );
     host.stop().await;
 }
+
+/// `.sync` on AWS jobs: an Athena query and a Glue job run, each waited for by polling the
+/// service, with the job's description as the result.
+#[tokio::test(flavor = "multi_thread")]
+async fn athena_and_glue_jobs_run_to_their_end_with_sync() {
+    let host = host_calling(moto()).await;
+    let definition = json!({"StartAt": "Query", "States": {
+        "Query": {
+            "Type": "Task", "Resource": "arn:aws:states:::athena:startQueryExecution.sync",
+            "Parameters": {
+                "QueryString": "SELECT 1",
+                "ResultConfiguration": {"OutputLocation": "s3://athena-results/"}
+            },
+            "ResultPath": "$.query", "Next": "CreateJob"
+        },
+        "CreateJob": task("glue:createJob", json!({
+            "Name": "orders-etl", "Role": "arn:aws:iam::123456789012:role/glue",
+            "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts/etl.py"}
+        }), "$.job", "Run"),
+        "Run": {
+            "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+            "Parameters": {"JobName": "orders-etl"},
+            "ResultPath": "$.run", "Next": "Started"
+        },
+        "Started": {
+            "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun",
+            "Parameters": {"JobName": "orders-etl"},
+            "ResultPath": "$.started", "End": true
+        }
+    }});
+    let (status, out) = run(&host, "jobs", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(
+        out["query"]["QueryExecution"]["Status"]["State"], "SUCCEEDED",
+        "{out:#}"
+    );
+    assert_eq!(out["query"]["QueryExecution"]["Query"], "SELECT 1");
+    assert_eq!(out["run"]["JobName"], "orders-etl", "{out:#}");
+    assert_eq!(out["run"]["JobRunState"], "SUCCEEDED");
+    // Request-response answers at once, with what AWS's integration adds.
+    assert!(out["started"]["JobRunId"].is_string(), "{out:#}");
+    assert_eq!(out["started"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    host.stop().await;
+}

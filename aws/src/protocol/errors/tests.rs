@@ -11,9 +11,18 @@ fn answer(status: u16, headers: &[(String, String)]) -> ServiceError {
 
 #[test]
 fn codes_lose_namespaces_and_urls() {
-    assert_eq!(clean_code("com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"), "ResourceNotFoundException");
-    assert_eq!(clean_code("NotFoundException:http://internal.amazon.com/x"), "NotFoundException");
-    assert_eq!(clean_code("aws.protocoltests.restjson#FooError:http://x/y#z"), "z");
+    assert_eq!(
+        clean_code("com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"),
+        "ResourceNotFoundException"
+    );
+    assert_eq!(
+        clean_code("NotFoundException:http://internal.amazon.com/x"),
+        "NotFoundException"
+    );
+    assert_eq!(
+        clean_code("aws.protocoltests.restjson#FooError:http://x/y#z"),
+        "z"
+    );
     assert_eq!(clean_code("NoSuchKey"), "NoSuchKey");
 }
 

@@ -20,8 +20,14 @@ fn dynamodb_put_item_is_a_json_1_0_post_with_its_target() {
     assert_eq!(
         request.headers,
         [
-            ("X-Amz-Target".to_owned(), "DynamoDB_20120810.PutItem".to_owned()),
-            ("Content-Type".to_owned(), "application/x-amz-json-1.0".to_owned()),
+            (
+                "X-Amz-Target".to_owned(),
+                "DynamoDB_20120810.PutItem".to_owned()
+            ),
+            (
+                "Content-Type".to_owned(),
+                "application/x-amz-json-1.0".to_owned()
+            ),
         ]
     );
     assert_eq!(
@@ -38,7 +44,10 @@ fn dynamodb_get_item_reads_its_item_and_binary_stays_base64() {
         "getItem",
         json!({"TableName": "orders", "Key": {"id": {"S": "o-1"}}, "ConsistentRead": true}),
     );
-    assert_eq!(header(&request, "x-amz-target"), Some("DynamoDB_20120810.GetItem"));
+    assert_eq!(
+        header(&request, "x-amz-target"),
+        Some("DynamoDB_20120810.GetItem")
+    );
     assert_eq!(
         body(&request),
         r#"{"TableName":"orders","Key":{"id":{"S":"o-1"}},"ConsistentRead":true}"#
@@ -74,7 +83,10 @@ fn dynamodb_update_item_sends_its_expression_maps_in_order() {
             "ReturnValues": "ALL_NEW",
         }),
     );
-    assert_eq!(header(&request, "X-Amz-Target"), Some("DynamoDB_20120810.UpdateItem"));
+    assert_eq!(
+        header(&request, "X-Amz-Target"),
+        Some("DynamoDB_20120810.UpdateItem")
+    );
     assert_eq!(
         body(&request),
         r##"{"TableName":"orders","Key":{"id":{"S":"o-1"}},"ReturnValues":"ALL_NEW","UpdateExpression":"SET #s = :s","ExpressionAttributeNames":{"#s":"status"},"ExpressionAttributeValues":{":s":{"S":"paid"}}}"##
@@ -111,7 +123,10 @@ fn sfn_start_execution_sends_an_object_input_as_its_json_text() {
         json!({"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:m",
                "Input": {"key": "value"}, "Name": "run-1"}),
     );
-    assert_eq!(header(&request, "X-Amz-Target"), Some("AWSStepFunctions.StartExecution"));
+    assert_eq!(
+        header(&request, "X-Amz-Target"),
+        Some("AWSStepFunctions.StartExecution")
+    );
     assert_eq!(
         header(&request, "Content-Type"),
         Some("application/x-amz-json-1.0")
@@ -210,7 +225,10 @@ fn error_codes_lose_their_namespace_and_the_header_wins() {
         "dynamodb",
         "putItem",
         400,
-        &[("X-Amzn-ErrorType", "ValidationException:http://internal.amazon.com/")],
+        &[(
+            "X-Amzn-ErrorType",
+            "ValidationException:http://internal.amazon.com/",
+        )],
         r#"{"message":"bad"}"#,
     )
     .unwrap_err();
@@ -219,8 +237,14 @@ fn error_codes_lose_their_namespace_and_the_header_wins() {
 
 #[test]
 fn an_error_body_that_is_not_json_is_the_message() {
-    let error = response("sfn", "startExecution", 503, &[], "<html>Service Unavailable</html>")
-        .unwrap_err();
+    let error = response(
+        "sfn",
+        "startExecution",
+        503,
+        &[],
+        "<html>Service Unavailable</html>",
+    )
+    .unwrap_err();
     assert_eq!(error.code, "ServiceUnavailable");
     assert_eq!(error.message, "<html>Service Unavailable</html>");
     let error = response("sfn", "startExecution", 599, &[], "").unwrap_err();
@@ -232,14 +256,25 @@ fn an_error_body_that_is_not_json_is_the_message() {
 fn a_successful_body_that_is_not_json_is_an_error() {
     let error = response("sfn", "startExecution", 200, &[], "{not json").unwrap_err();
     assert_eq!(error.code, "MalformedResponse");
-    assert!(error.message.starts_with("The response is not valid JSON"), "{}", error.message);
+    assert!(
+        error.message.starts_with("The response is not valid JSON"),
+        "{}",
+        error.message
+    );
+    let error = response("sfn", "startExecution", 200, &[], "[1]").unwrap_err();
+    assert_eq!(error.message, "The response is a list, not a JSON object");
+    assert_eq!(
+        response("sfn", "startExecution", 200, &[], "null"),
+        Ok(json!({}))
+    );
 }
 
 #[test]
 fn numbers_are_checked_against_their_shapes() {
     let ok = request("dynamodb", "scan", json!({"TableName": "t", "Limit": 5.0}));
     assert_eq!(body(&ok), r#"{"TableName":"t","Limit":5}"#);
-    let error = try_request("dynamodb", "scan", json!({"TableName": "t", "Limit": 5.5})).unwrap_err();
+    let error =
+        try_request("dynamodb", "scan", json!({"TableName": "t", "Limit": 5.5})).unwrap_err();
     assert_eq!(
         error,
         BuildError::WrongType {
@@ -248,8 +283,17 @@ fn numbers_are_checked_against_their_shapes() {
             found: "a number",
         }
     );
-    let error =
-        try_request("dynamodb", "scan", json!({"TableName": "t", "ConsistentRead": "yes"}))
-            .unwrap_err();
-    assert!(matches!(error, BuildError::WrongType { expected: "a boolean", .. }));
+    let error = try_request(
+        "dynamodb",
+        "scan",
+        json!({"TableName": "t", "ConsistentRead": "yes"}),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        error,
+        BuildError::WrongType {
+            expected: "a boolean",
+            ..
+        }
+    ));
 }

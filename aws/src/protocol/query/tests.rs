@@ -33,7 +33,10 @@ fn sts_assume_role_is_a_form_with_action_version_and_member_lists() {
 #[test]
 fn sts_get_caller_identity_unwraps_its_result() {
     let request = request("sts", "getCallerIdentity", json!({}));
-    assert_eq!(body(&request), "Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(
+        body(&request),
+        "Action=GetCallerIdentity&Version=2011-06-15"
+    );
     let result = response(
         "sts",
         "getCallerIdentity",
@@ -150,7 +153,10 @@ fn ec2_describe_instances_numbers_lists_from_one_under_their_location_names() {
                            {"Name": "instance-state-name", "Values": ["running"]}],
                "InstanceIds": ["i-1"], "MaxResults": 10, "DryRun": false}),
     );
-    assert_eq!(header(&request, "Content-Type"), Some("application/x-www-form-urlencoded; charset=utf-8"));
+    assert_eq!(
+        header(&request, "Content-Type"),
+        Some("application/x-www-form-urlencoded; charset=utf-8")
+    );
     assert_eq!(
         body(&request),
         "Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-1&DryRun=false\
@@ -240,7 +246,15 @@ fn ec2_timestamps_and_blobs_are_text() {
         "{}",
         body(&request)
     );
-    assert!(body(&request).contains("&InstanceType.1=t3.micro"), "{}", body(&request));
-    let wrong = try_request("ec2", "describeSpotPriceHistory", json!({"StartTime": "yesterday"}));
+    assert!(
+        body(&request).contains("&InstanceType.1=t3.micro"),
+        "{}",
+        body(&request)
+    );
+    let wrong = try_request(
+        "ec2",
+        "describeSpotPriceHistory",
+        json!({"StartTime": "yesterday"}),
+    );
     assert!(wrong.is_err());
 }

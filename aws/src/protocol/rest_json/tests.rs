@@ -48,7 +48,11 @@ fn unbound_members_are_a_json_body_and_bound_ones_a_query_string() {
         body(&create),
         r#"{"name":"shop","endpointConfiguration":{"types":["REGIONAL"]},"tags":{"a":"b"}}"#
     );
-    let list = request("apigateway", "getRestApis", json!({"Limit": 25, "Position": "p/1"}));
+    let list = request(
+        "apigateway",
+        "getRestApis",
+        json!({"Limit": 25, "Position": "p/1"}),
+    );
     assert_eq!(list.path_and_query, "/restapis?position=p%2F1&limit=25");
     assert!(list.body.is_empty());
     assert_eq!(header(&list, "Content-Type"), None);
@@ -56,8 +60,15 @@ fn unbound_members_are_a_json_body_and_bound_ones_a_query_string() {
 
 #[test]
 fn an_input_with_body_members_and_none_given_sends_an_empty_object() {
-    let request = request("lambda", "updateFunctionConfiguration", json!({"FunctionName": "f"}));
-    assert_eq!(request.path_and_query, "/2015-03-31/functions/f/configuration");
+    let request = request(
+        "lambda",
+        "updateFunctionConfiguration",
+        json!({"FunctionName": "f"}),
+    );
+    assert_eq!(
+        request.path_and_query,
+        "/2015-03-31/functions/f/configuration"
+    );
     assert_eq!(body(&request), "{}");
     assert_eq!(header(&request, "Content-Type"), Some("application/json"));
 }
@@ -76,7 +87,10 @@ fn lambda_invoke_sends_its_payload_raw_and_reads_the_status() {
     );
     assert_eq!(
         request.headers,
-        [("X-Amz-Invocation-Type".to_owned(), "RequestResponse".to_owned())]
+        [(
+            "X-Amz-Invocation-Type".to_owned(),
+            "RequestResponse".to_owned()
+        )]
     );
     assert_eq!(body(&request), r#"{"order":7}"#);
     let result = response(

@@ -37,7 +37,7 @@ fn s3_put_object_sends_an_object_body_as_its_json_text() {
     let request = request(
         "s3",
         "putObject",
-        json!({"Bucket": "b", "Key": "k.json", "Body": {"Dict": "Value"}}),
+        json!({"Bucket": "b", "Key": "k.json", "Body": {"Dict": "Value"}, "ContentLength": 16}),
     );
     assert_eq!(body(&request), r#"{"Dict":"Value"}"#);
     assert_eq!(request.path_and_query, "/b/k.json");
@@ -79,15 +79,12 @@ fn s3_get_object_reads_headers_metadata_and_the_body_as_text() {
         serde_json::to_string(&result).unwrap(),
         r#"{"Body":"hello world","AcceptRanges":"bytes","LastModified":"2024-05-01T10:20:30Z","ContentLength":11,"ETag":"\"5eb63bbbe01eeed093cb22bb8f5acdc3\"","ContentType":"text/plain","ServerSideEncryption":"AES256","Metadata":{}}"#
     );
-    let with_metadata = response(
-        "s3",
-        "getObject",
-        200,
-        &[("X-Amz-Meta-Owner", "ana")],
-        "",
-    )
-    .unwrap();
-    assert_eq!(with_metadata, json!({"Body": "", "Metadata": {"Owner": "ana"}}));
+    let with_metadata =
+        response("s3", "getObject", 200, &[("X-Amz-Meta-Owner", "ana")], "").unwrap();
+    assert_eq!(
+        with_metadata,
+        json!({"Body": "", "Metadata": {"Owner": "ana"}})
+    );
 }
 
 #[test]
@@ -150,7 +147,10 @@ fn s3_list_objects_v2_reads_flattened_contents() {
         "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>",
     )
     .unwrap();
-    assert_eq!(empty, json!({"IsTruncated": false, "Name": "b", "KeyCount": 0}));
+    assert_eq!(
+        empty,
+        json!({"IsTruncated": false, "Name": "b", "KeyCount": 0})
+    );
 }
 
 #[test]
@@ -215,7 +215,10 @@ fn s3_delete_objects_writes_a_flattened_xml_body_with_its_md5() {
         body(&request),
         r#"<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a.txt</Key></Object><Object><Key>b&lt;&amp;&gt;.txt</Key><VersionId>v1</VersionId></Object><Quiet>true</Quiet></Delete>"#
     );
-    assert_eq!(header(&request, "Content-MD5"), Some(md5_of(&request).as_str()));
+    assert_eq!(
+        header(&request, "Content-MD5"),
+        Some(md5_of(&request).as_str())
+    );
     assert_eq!(
         request.headers,
         [("Content-MD5".to_owned(), md5_of(&request))]
@@ -252,7 +255,11 @@ fn a_success_status_with_an_error_body_is_an_error() {
 fn a_successful_body_that_is_not_xml_is_an_error() {
     let error = response("s3", "listObjectsV2", 200, &[], "<ListBucketResult>").unwrap_err();
     assert_eq!(error.code, "MalformedResponse");
-    assert!(error.message.starts_with("The response is not valid XML"), "{}", error.message);
+    assert!(
+        error.message.starts_with("The response is not valid XML"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]

@@ -8,10 +8,22 @@ fn at(text: &str) -> DateTime<Utc> {
 
 #[test]
 fn results_write_timestamps_as_java_instants_do() {
-    assert_eq!(timestamp_result(at("2024-05-01T10:20:30Z")), "2024-05-01T10:20:30Z");
-    assert_eq!(timestamp_result(at("2024-05-01T10:20:30.120Z")), "2024-05-01T10:20:30.120Z");
-    assert_eq!(timestamp_result(at("2024-05-01T10:20:30.000120Z")), "2024-05-01T10:20:30.000120Z");
-    assert_eq!(timestamp_result(at("2024-05-01T12:20:30+02:00")), "2024-05-01T10:20:30Z");
+    assert_eq!(
+        timestamp_result(at("2024-05-01T10:20:30Z")),
+        "2024-05-01T10:20:30Z"
+    );
+    assert_eq!(
+        timestamp_result(at("2024-05-01T10:20:30.120Z")),
+        "2024-05-01T10:20:30.120Z"
+    );
+    assert_eq!(
+        timestamp_result(at("2024-05-01T10:20:30.000120Z")),
+        "2024-05-01T10:20:30.000120Z"
+    );
+    assert_eq!(
+        timestamp_result(at("2024-05-01T12:20:30+02:00")),
+        "2024-05-01T10:20:30Z"
+    );
 }
 
 #[test]
@@ -27,9 +39,15 @@ fn timestamps_are_read_in_every_wire_format() {
 #[test]
 fn timestamp_parameters_are_text_or_epoch_seconds() {
     let t = timestamp(&json!(1714558830.25), "T").unwrap();
-    assert_eq!(timestamp_text(t, TimestampFormat::Iso8601), "2024-05-01T10:20:30.250Z");
+    assert_eq!(
+        timestamp_text(t, TimestampFormat::Iso8601),
+        "2024-05-01T10:20:30.250Z"
+    );
     assert_eq!(timestamp_text(t, TimestampFormat::Epoch), "1714558830.25");
-    assert_eq!(timestamp_text(t, TimestampFormat::Rfc822), "Wed, 01 May 2024 10:20:30 GMT");
+    assert_eq!(
+        timestamp_text(t, TimestampFormat::Rfc822),
+        "Wed, 01 May 2024 10:20:30 GMT"
+    );
     let whole = timestamp(&json!("2024-05-01T10:20:30Z"), "T").unwrap();
     assert_eq!(epoch_number(whole), Number::from(1714558830));
     assert_eq!(

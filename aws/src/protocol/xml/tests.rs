@@ -28,7 +28,7 @@ fn documents_with_a_dtd_are_refused_not_expanded() {
 }
 
 #[test]
-fn flattened_maps_and_attributes_are_read() {
+fn attributes_are_read_by_their_local_name() {
     let s3 = crate::registry::service("s3").unwrap().unwrap();
     let model = &s3.model;
     let policy = model.shape("Grantee").unwrap();
@@ -39,4 +39,33 @@ fn flattened_maps_and_attributes_are_read() {
         Value::Object(read),
         json!({"DisplayName": "ana", "ID": "abc", "Type": "CanonicalUser"})
     );
+}
+
+#[test]
+fn a_recursive_shape_nested_deeper_than_any_model_is_cut_off_not_overflowed() {
+    let model: ServiceModel = serde_json::from_value(json!({
+        "metadata": {"apiVersion": "1", "endpointPrefix": "x", "protocol": "rest-xml", "serviceId": "X"},
+        "operations": {},
+        "shapes": {
+            "Node": {"type": "structure", "members": {"child": {"shape": "Node"}, "name": {"shape": "S"}}},
+            "S": {"type": "string"},
+        },
+    }))
+    .unwrap();
+    let depth = 20_000;
+    let text = format!(
+        "{}<name>leaf</name>{}",
+        "<child>".repeat(depth),
+        "</child>".repeat(depth)
+    );
+    let document = Document::parse(&text).unwrap();
+    let node = model.shape("Node").unwrap();
+    let read = read_structure(&model, node, document.root_element());
+    let mut levels = 0;
+    let mut current = &Value::Object(read);
+    while let Some(next) = current.get("Child") {
+        levels += 1;
+        current = next;
+    }
+    assert_eq!(levels, MAX_DEPTH);
 }

@@ -12,6 +12,7 @@
 //! cannot be reached.
 
 pub mod endpoint;
+pub mod jobs;
 pub mod optimized;
 pub mod signing;
 pub mod transport;
@@ -262,7 +263,7 @@ impl AwsClient {
 }
 
 /// Throttling, a 5xx, or no answer: worth another attempt, as the AWS SDKs judge it.
-fn retryable(error: &CallError) -> bool {
+pub(super) fn retryable(error: &CallError) -> bool {
     match error {
         CallError::Transport(TransportError::Connect(_) | TransportError::Timeout(_)) => true,
         CallError::Service(e) => {

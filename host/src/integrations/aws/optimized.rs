@@ -8,12 +8,14 @@
 //! result, and EventBridge's failed entries failing the task.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use stepwise_aws::{Operation, Service as Model};
 
-use super::{AwsClient, CallError, Reply, failure};
-use crate::integrations::{CallContext, Pattern, Service, ServiceFuture};
+use super::jobs::{self, Job, JobState};
+use super::{AwsClient, CallError, Reply, failure, retryable};
+use crate::integrations::{CallContext, CancelFuture, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
 use crate::interp::errors::names;
 
@@ -35,10 +37,44 @@ pub struct Spec {
     pub metadata: bool,
     /// `FailedEntryCount` above zero fails the task with this error, the result as cause.
     pub failed_entries: Option<&'static str>,
+    /// The result's `Body` is JSON text, given to the state parsed (Bedrock's InvokeModel).
+    pub json_body: bool,
+    /// How the `.sync` actions' jobs are waited for.
+    pub jobs: &'static [Job],
 }
 
 const REQUEST_RESPONSE: &[Pattern] = &[Pattern::RequestResponse];
 const CALLBACK: &[Pattern] = &[Pattern::RequestResponse, Pattern::WaitForTaskToken];
+const JOB: &[Pattern] = &[Pattern::RequestResponse, Pattern::RunJob];
+const EVERY: &[Pattern] = &[
+    Pattern::RequestResponse,
+    Pattern::RunJob,
+    Pattern::WaitForTaskToken,
+];
+
+/// A spec with the Java SDK 1.x names of an older integration that shows `SdkHttpMetadata`.
+const fn java(
+    name: &'static str,
+    model: &'static str,
+    actions: &'static [(&'static str, &'static [Pattern])],
+    prefix: &'static str,
+    java_service: &'static str,
+    generic: &'static str,
+    jobs: &'static [Job],
+) -> Spec {
+    Spec {
+        name,
+        model,
+        actions,
+        prefix,
+        java_service,
+        generic,
+        metadata: true,
+        failed_entries: None,
+        json_body: false,
+        jobs,
+    }
+}
 
 /// The optimized integrations this module provides.
 pub const SPECS: &[Spec] = &[
@@ -56,6 +92,8 @@ pub const SPECS: &[Spec] = &[
         generic: "AmazonDynamoDBException",
         metadata: true,
         failed_entries: None,
+        json_body: false,
+        jobs: &[],
     },
     Spec {
         name: "events",
@@ -66,6 +104,79 @@ pub const SPECS: &[Spec] = &[
         generic: "AmazonEventBridgeException",
         metadata: false,
         failed_entries: Some("EventBridge.FailedEntry"),
+        json_body: false,
+        jobs: &[],
+    },
+    java(
+        "ecs",
+        "ecs",
+        &[("runTask", EVERY)],
+        "ECS",
+        "AmazonECS",
+        "AmazonECSException",
+        jobs::ECS,
+    ),
+    java(
+        "athena",
+        "athena",
+        &[
+            ("startQueryExecution", JOB),
+            ("getQueryExecution", REQUEST_RESPONSE),
+            ("getQueryResults", REQUEST_RESPONSE),
+            ("stopQueryExecution", REQUEST_RESPONSE),
+        ],
+        "Athena",
+        "AmazonAthena",
+        "AmazonAthenaException",
+        jobs::ATHENA,
+    ),
+    java(
+        "glue",
+        "glue",
+        &[("startJobRun", JOB)],
+        "Glue",
+        "AWSGlue",
+        "AWSGlueException",
+        jobs::GLUE,
+    ),
+    java(
+        "codebuild",
+        "codebuild",
+        &[("startBuild", JOB), ("stopBuild", REQUEST_RESPONSE)],
+        "CodeBuild",
+        "AWSCodeBuild",
+        "AWSCodeBuildException",
+        jobs::CODEBUILD,
+    ),
+    java(
+        "mediaconvert",
+        "mediaconvert",
+        &[("createJob", JOB)],
+        "MediaConvert",
+        "AWSMediaConvert",
+        "AWSMediaConvertException",
+        jobs::MEDIACONVERT,
+    ),
+    java(
+        "sagemaker",
+        "sagemaker",
+        &[("createTrainingJob", JOB), ("createTransformJob", JOB)],
+        "SageMaker",
+        "AmazonSageMaker",
+        "AmazonSageMakerException",
+        jobs::SAGEMAKER,
+    ),
+    Spec {
+        name: "bedrock",
+        model: "bedrockruntime",
+        actions: &[("invokeModel", REQUEST_RESPONSE)],
+        prefix: "Bedrock",
+        java_service: "BedrockRuntime",
+        generic: "BedrockRuntimeException",
+        metadata: false,
+        failed_entries: None,
+        json_body: true,
+        jobs: &[],
     },
 ];
 
@@ -81,6 +192,8 @@ pub const FORWARDABLE: &[Spec] = &[
         generic: "AmazonSQSException",
         metadata: true,
         failed_entries: None,
+        json_body: false,
+        jobs: &[],
     },
     Spec {
         name: "sns",
@@ -91,6 +204,8 @@ pub const FORWARDABLE: &[Spec] = &[
         generic: "AmazonSNSException",
         metadata: true,
         failed_entries: None,
+        json_body: false,
+        jobs: &[],
     },
 ];
 
@@ -155,10 +270,111 @@ impl Service for Optimized {
             finish(spec, reply)
         })
     }
+
+    fn wait(
+        &self,
+        action: &str,
+        parameters: &Value,
+        submitted: Value,
+        _pattern: Pattern,
+    ) -> ServiceFuture {
+        let Some(job) = self.job(action) else {
+            let cause = format!("{}:{action} has no job to wait for", self.spec.name);
+            return Box::pin(std::future::ready(Err(Failure::new(names::RUNTIME, cause))));
+        };
+        Box::pin(wait_for(
+            self.spec,
+            self.model.clone(),
+            self.client.clone(),
+            job,
+            parameters.clone(),
+            submitted,
+        ))
+    }
+
+    fn cancel(&self, action: &str, parameters: &Value, submitted: Value) -> CancelFuture {
+        let stop = self
+            .job(action)
+            .and_then(|job| job.cancel)
+            .and_then(|(stop, params)| {
+                let operation = self.model.operation(stop)?;
+                Some((operation.name.clone(), params(parameters, &submitted)?))
+            });
+        let model = self.model.clone();
+        let client = self.client.clone();
+        Box::pin(async move {
+            if let Some((name, params)) = stop
+                && let Some(operation) = model.model.operations.get(&name)
+                && let Err(e) = client.call(&model, operation, &params, None).await
+            {
+                tracing::warn!(operation = %name, error = ?e, "could not cancel an aborted task's job");
+            }
+        })
+    }
+}
+
+/// The first wait for a job's end, doubled after each look up to [`MAX_POLL`].
+const FIRST_POLL: Duration = Duration::from_millis(250);
+/// The longest wait between two looks at a job.
+const MAX_POLL: Duration = Duration::from_secs(30);
+
+impl Optimized {
+    fn job(&self, action: &str) -> Option<&'static Job> {
+        self.spec.jobs.iter().find(|j| j.action == action)
+    }
+}
+
+/// Polls `job` until it ends.
+async fn wait_for(
+    spec: &'static Spec,
+    model: Arc<Model>,
+    client: Arc<AwsClient>,
+    job: &'static Job,
+    parameters: Value,
+    submitted: Value,
+) -> Result<Value, Failure> {
+    let Some(poll) = (job.poll_parameters)(&parameters, &submitted) else {
+        return Err(Failure::new(
+            names::RUNTIME,
+            format!(
+                "the answer of {}:{} does not name its job: {submitted}",
+                spec.name, job.action
+            ),
+        ));
+    };
+    let Some(operation) = model.operation(job.poll) else {
+        return Err(Failure::new(
+            names::RUNTIME,
+            format!("{} has no action '{}'", model.name, job.poll),
+        ));
+    };
+    let mut interval = FIRST_POLL;
+    loop {
+        tokio::time::sleep(interval).await;
+        interval = (interval * 2).min(MAX_POLL);
+        match client.call(&model, operation, &poll, None).await {
+            Ok(described) => match (job.state)(&described) {
+                JobState::Running => {}
+                JobState::Succeeded(result) => return Ok(result),
+                JobState::Failed(cause) => {
+                    return Err(Failure::new(names::TASK_FAILED, cause.to_string()));
+                }
+            },
+            // A throttled or unreachable service is looked at again at the next interval.
+            Err(e) if retryable(&e) => {}
+            Err(e) => return Err(java_failure(spec, &model, operation, e)),
+        }
+    }
 }
 
 fn finish(spec: &Spec, reply: Reply) -> Result<Value, Failure> {
     let mut result = reply.result;
+    if spec.json_body
+        && let Some(body) = result.get("Body").and_then(Value::as_str)
+        && let Ok(parsed) = serde_json::from_str::<Value>(body)
+    {
+        result["Body"] = parsed;
+    }
     if let Some(error) = spec.failed_entries
         && result["FailedEntryCount"].as_u64().is_some_and(|n| n > 0)
     {

@@ -136,7 +136,12 @@ async fn the_integration_refuses_what_batch_would() {
         .unwrap_err();
     assert_eq!(failure.error.as_deref(), Some(CLIENT_EXCEPTION));
     let failure = batch
-        .wait("submitJob", json!({"JobId": "nope"}), Pattern::RunJob)
+        .wait(
+            "submitJob",
+            &Value::Null,
+            json!({"JobId": "nope"}),
+            Pattern::RunJob,
+        )
         .await
         .unwrap_err();
     assert_eq!(failure.error.as_deref(), Some(names::RUNTIME));
