@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::arn::Identity;
 use crate::integrations::activity::ActivityQueues;
+use crate::integrations::aws::apigateway::ApiGateway;
 use crate::integrations::aws::optimized::Optimized;
 use crate::integrations::aws::{AwsClient, AwsConfig};
 use crate::integrations::http::HttpInvoke;
@@ -91,6 +92,7 @@ impl Services {
         for (name, service) in Optimized::all(&aws, &forward) {
             resources = resources.with_service(name, service);
         }
+        resources = resources.with_service("apigateway", Arc::new(ApiGateway::new(aws.clone())));
         Services {
             resources: Arc::new(resources),
             batch,

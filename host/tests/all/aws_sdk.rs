@@ -534,3 +534,103 @@ async fn athena_and_glue_jobs_run_to_their_end_with_sync() {
     assert_eq!(out["started"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
     host.stop().await;
 }
+
+/// An API on loopback for `apigateway:invoke` and a Bedrock runtime stand-in: each answers
+/// with what it was asked.
+async fn echo_api() -> String {
+    use axum::extract::Request;
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    async fn echo(request: Request) -> axum::response::Response {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        if parts.uri.path().ends_with("/forbidden") {
+            return (
+                StatusCode::FORBIDDEN,
+                r#"{"message":"Missing Authentication Token"}"#,
+            )
+                .into_response();
+        }
+        let answer = json!({
+            "path": parts.uri.path(),
+            "query": parts.uri.query(),
+            "method": parts.method.as_str(),
+            "body": String::from_utf8_lossy(&body),
+            "signed": parts.headers.contains_key("authorization"),
+        });
+        ([("content-type", "application/json")], answer.to_string()).into_response()
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(echo))
+            .await
+            .unwrap()
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_gateway_invoke_and_bedrock_invoke_model() {
+    let api = echo_api().await;
+    let config = HostConfig {
+        aws: AwsConfig {
+            region: Some("us-east-1".into()),
+            endpoints: Endpoints {
+                services: [("bedrockruntime".to_owned(), api.clone())].into(),
+                default: None,
+            },
+            credentials: Some(credentials()),
+            attempt_timeout: Some(Duration::from_secs(10)),
+            forward: Vec::new(),
+        },
+        ..HostConfig::default()
+    };
+    let host = Host::with_config(Arc::new(MemoryStore::new()), config).await;
+    let definition = json!({"StartAt": "Invoke", "States": {
+        "Invoke": {
+            "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+            "Parameters": {
+                "ApiEndpoint": api, "Method": "POST", "Stage": "prod", "Path": "orders",
+                "QueryParameters": {"id": ["7"]}, "RequestBody": {"total": 42},
+                "AuthType": "IAM_ROLE"
+            },
+            "ResultPath": "$.api", "Next": "Forbidden"
+        },
+        "Forbidden": {
+            "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+            "Parameters": {"ApiEndpoint": api, "Method": "GET", "Path": "forbidden"},
+            "Catch": [{"ErrorEquals": ["ApiGateway.403"], "ResultPath": "$.denied", "Next": "Model"}],
+            "Next": "Model"
+        },
+        "Model": {
+            "Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+            "Parameters": {"ModelId": "anthropic.claude-v2", "Body": {"prompt": "hi"}, "ContentType": "application/json"},
+            "ResultPath": "$.model", "End": true
+        }
+    }});
+    let (status, out) = run(&host, "invoke", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["api"]["StatusCode"], 200);
+    assert_eq!(out["api"]["StatusText"], "OK");
+    assert_eq!(out["api"]["ResponseBody"]["path"], "/prod/orders");
+    assert_eq!(out["api"]["ResponseBody"]["query"], "id=7");
+    assert_eq!(out["api"]["ResponseBody"]["body"], r#"{"total":42}"#);
+    assert_eq!(out["api"]["ResponseBody"]["signed"], true);
+    assert_eq!(
+        out["api"]["Headers"]["Content-Type"],
+        json!(["application/json"])
+    );
+    assert_eq!(out["denied"]["Error"], "ApiGateway.403");
+    assert_eq!(
+        out["denied"]["Cause"],
+        r#"{"message":"Missing Authentication Token"}"#
+    );
+    // InvokeModel's answer body, given to the state parsed.
+    assert_eq!(
+        out["model"]["Body"]["path"], "/model/anthropic.claude-v2/invoke",
+        "{out:#}"
+    );
+    assert_eq!(out["model"]["Body"]["body"], r#"{"prompt":"hi"}"#);
+    host.stop().await;
+}

@@ -11,6 +11,7 @@
 //! AWS SDK, a call is tried up to three times when the service throttles, answers 5xx or
 //! cannot be reached.
 
+pub mod apigateway;
 pub mod endpoint;
 pub mod jobs;
 pub mod optimized;
@@ -151,35 +152,18 @@ impl AwsClient {
             base = format!("https://{prefix}{rest}");
         }
         let url = format!("{base}{}", request.path_and_query);
-        let host = host_of(&url);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let credentials = self.credentials().await.map_err(CallError::Credentials)?;
-            let mut headers = request.headers.clone();
-            headers.push(("host".to_owned(), host.clone()));
-            let signed = signing::signature_headers(
-                &signing::Unsigned {
-                    method: &request.method,
-                    url: &url,
-                    headers: &headers,
-                    body: &request.body,
-                },
-                &signing::Scope {
-                    service: service.model.signing_name(),
-                    region: &target.signing_region,
-                    time: SystemTime::now(),
-                },
-                &credentials,
-            )
-            .map_err(CallError::Credentials)?;
-            headers.extend(signed);
-            let timeout = match deadline {
-                Some(d) => d
-                    .saturating_duration_since(Instant::now())
-                    .min(self.attempt_timeout),
-                None => self.attempt_timeout,
-            };
+            let headers = self
+                .signed(
+                    &request.method,
+                    &url,
+                    request.headers.clone(),
+                    &request.body,
+                    (service.model.signing_name(), &target.signing_region),
+                )
+                .await?;
             let sent = self
                 .transport()
                 .send(
@@ -187,7 +171,7 @@ impl AwsClient {
                     &url,
                     &headers,
                     request.body.clone(),
-                    timeout,
+                    self.timeout(deadline),
                 )
                 .await;
             let outcome = match sent {
@@ -219,6 +203,72 @@ impl AwsClient {
                 other => return other,
             }
         }
+    }
+
+    /// Sends a request that no model describes (API Gateway's `invoke`), signed for
+    /// `signing` (service, region) when given, within the deadline.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        mut headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        signing: Option<(&str, &str)>,
+        deadline: Option<Instant>,
+    ) -> Result<transport::Response, CallError> {
+        if let Some(scope) = signing {
+            headers = self.signed(method, url, headers, &body, scope).await?;
+        }
+        self.transport()
+            .send(method, url, &headers, body, self.timeout(deadline))
+            .await
+            .map_err(CallError::Transport)
+    }
+
+    /// `headers` with `Host` and the SigV4 signature for (service, region) added.
+    async fn signed(
+        &self,
+        method: &str,
+        url: &str,
+        mut headers: Vec<(String, String)>,
+        body: &[u8],
+        (service, region): (&str, &str),
+    ) -> Result<Vec<(String, String)>, CallError> {
+        let credentials = self.credentials().await.map_err(CallError::Credentials)?;
+        headers.push(("host".to_owned(), host_of(url)));
+        let signature = signing::signature_headers(
+            &signing::Unsigned {
+                method,
+                url,
+                headers: &headers,
+                body,
+            },
+            &signing::Scope {
+                service,
+                region,
+                time: SystemTime::now(),
+            },
+            &credentials,
+        )
+        .map_err(CallError::Credentials)?;
+        headers.extend(signature);
+        Ok(headers)
+    }
+
+    /// How long the next attempt may take: the attempt timeout, or less if the deadline is
+    /// nearer.
+    fn timeout(&self, deadline: Option<Instant>) -> Duration {
+        match deadline {
+            Some(d) => d
+                .saturating_duration_since(Instant::now())
+                .min(self.attempt_timeout),
+            None => self.attempt_timeout,
+        }
+    }
+
+    /// The region calls go to.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     fn transport(&self) -> &Transport {

@@ -1,5 +1,6 @@
 //! Step Functions' optimized integrations of AWS services (`arn:aws:states:::dynamodb:getItem`,
-//! `events:putEvents`), made on the same model-driven client as the AWS SDK integration. What
+//! `events:putEvents`, `athena:startQueryExecution.sync`, ...), made on the same model-driven
+//! client as the AWS SDK integration; `.sync` jobs are waited for as [`jobs`] says. What
 //! differs from `aws-sdk:` is what AWS recorded for each (`aws-recordings/v2/services/`,
 //! `error_handling/`): the actions and patterns offered, the errors named as the SDK for Java
 //! 1.x names them (`DynamoDB.ConditionalCheckFailedException`, `DynamoDB.AmazonDynamoDBException`
