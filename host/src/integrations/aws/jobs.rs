@@ -18,6 +18,10 @@ pub enum JobState {
     Failed(Value),
 }
 
+/// Parameters of a follow-up call, from the start action's parameters and response; None
+/// when they do not name the job.
+pub type FollowUp = fn(&Value, &Value) -> Option<Value>;
+
 /// How one action's job is waited for and cancelled.
 pub struct Job {
     /// The action that starts the job (`runTask`).
@@ -25,11 +29,11 @@ pub struct Job {
     /// The action that describes it (`describeTasks`).
     pub poll: &'static str,
     /// The describe action's parameters, from the start action's parameters and response.
-    pub poll_parameters: fn(&Value, &Value) -> Option<Value>,
+    pub poll_parameters: FollowUp,
     /// Where the job is, from the describe action's response.
     pub state: fn(&Value) -> JobState,
     /// The action that stops it, and its parameters.
-    pub cancel: Option<(&'static str, fn(&Value, &Value) -> Option<Value>)>,
+    pub cancel: Option<(&'static str, FollowUp)>,
 }
 
 fn text(v: &Value) -> Option<Value> {
