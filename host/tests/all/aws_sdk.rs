@@ -634,3 +634,109 @@ async fn api_gateway_invoke_and_bedrock_invoke_model() {
     assert_eq!(out["model"]["Body"]["body"], r#"{"prompt":"hi"}"#);
     host.stop().await;
 }
+
+/// ECS: a container instance for moto to place tasks on, a task run request-response, then one
+/// run with `.sync` that ends when a Parallel branch beside it stops it.
+#[tokio::test(flavor = "multi_thread")]
+async fn ecs_run_task_request_response_and_sync() {
+    let host = host_calling(moto()).await;
+    let run_task = |resource: &str| {
+        json!({
+            "Type": "Task", "Resource": format!("arn:aws:states:::ecs:{resource}"),
+            "Parameters": {"Cluster": "orders-ecs", "TaskDefinition": "orders-worker"},
+            "End": true
+        })
+    };
+    let definition = json!({"StartAt": "Instance", "States": {
+        "Instance": task("ec2:runInstances", json!({"ImageId": "ami-12c6146b", "MinCount": 1, "MaxCount": 1}), "$.instance", "Document"),
+        "Document": {
+            "Type": "Pass",
+            "Parameters": {"instanceId.$": "$.instance.Instances[0].InstanceId"},
+            "ResultPath": "$.document", "Next": "Cluster"
+        },
+        "Cluster": task("ecs:createCluster", json!({"ClusterName": "orders-ecs"}), "$.cluster", "Register"),
+        "Register": task("ecs:registerContainerInstance", json!({
+            "Cluster": "orders-ecs",
+            "InstanceIdentityDocument.$": "States.JsonToString($.document)"
+        }), "$.registered", "Definition"),
+        "Definition": task("ecs:registerTaskDefinition", json!({
+            "Family": "orders-worker",
+            "ContainerDefinitions": [{"Name": "worker", "Image": "busybox", "Memory": 128}]
+        }), "$.definition", "Run"),
+        "Run": {
+            "Type": "Task", "Resource": "arn:aws:states:::ecs:runTask",
+            "Parameters": {"Cluster": "orders-ecs", "TaskDefinition": "orders-worker"},
+            "ResultPath": "$.run", "Next": "RunToEnd"
+        },
+        "RunToEnd": {
+            "Type": "Parallel", "ResultPath": "$.branches", "End": true,
+            "Branches": [
+                {"StartAt": "Sync", "States": {"Sync": run_task("runTask.sync")}},
+                {"StartAt": "Later", "States": {
+                    "Later": {"Type": "Wait", "Seconds": 1, "Next": "List"},
+                    "List": task("ecs:listTasks", json!({"Cluster": "orders-ecs", "DesiredStatus": "RUNNING"}), "$.listed", "Stop"),
+                    "Stop": {
+                        "Type": "Map", "ItemsPath": "$.listed.TaskArns", "End": true,
+                        "ItemProcessor": {"StartAt": "StopOne", "States": {"StopOne": {
+                            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ecs:stopTask",
+                            "Parameters": {"Cluster": "orders-ecs", "Task.$": "$"}, "End": true
+                        }}}
+                    }
+                }}
+            ]
+        }
+    }});
+    let (status, out) = run(&host, "ecs", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert!(out["run"]["Tasks"][0]["TaskArn"].is_string(), "{out:#}");
+    assert_eq!(out["run"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    let synced = &out["branches"][0];
+    assert_eq!(synced["LastStatus"], "STOPPED", "{out:#}");
+    assert!(synced["TaskArn"].is_string());
+    host.stop().await;
+}
+
+/// Step Functions itself through the AWS SDK integration (moto's): a machine created with a
+/// definition given as an object (sent as its JSON text, as AWS does), then started.
+#[tokio::test(flavor = "multi_thread")]
+async fn step_functions_through_the_aws_sdk_integration() {
+    let host = host_calling(moto()).await;
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": task("sfn:createStateMachine", json!({
+            "Name": "remote-hello",
+            "RoleArn": "arn:aws:iam::123456789012:role/sfn",
+            "Definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}
+        }), "$.machine", "Start"),
+        "Start": task("sfn:startExecution", json!({
+            "StateMachineArn.$": "$.machine.StateMachineArn",
+            "Input": {"key": "value"}
+        }), "$.started", "List"),
+        "List": task("sfn:listStateMachines", json!({}), "$.listed", "Done"),
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "sfn-sdk", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert!(
+        out["machine"]["StateMachineArn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":remote-hello")
+    );
+    assert!(
+        out["machine"]["CreationDate"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z'),
+        "{out:#}"
+    );
+    assert!(out["started"]["ExecutionArn"].is_string(), "{out:#}");
+    assert!(out["started"]["StartDate"].is_string());
+    let names: Vec<&str> = out["listed"]["StateMachines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"remote-hello"), "{names:?}");
+    host.stop().await;
+}
