@@ -740,3 +740,50 @@ async fn step_functions_through_the_aws_sdk_integration() {
     assert!(names.contains(&"remote-hello"), "{names:?}");
     host.stop().await;
 }
+
+/// EMR's actions as Step Functions names them, on moto: a cluster created and waited for, a
+/// step added, protection lifted, the cluster terminated and waited for.
+#[tokio::test(flavor = "multi_thread")]
+async fn emr_cluster_and_step_actions() {
+    let host = host_calling(moto()).await;
+    let emr = |action: &str, parameters: Value, result: &str, next: Option<&str>| {
+        let mut state = json!({
+            "Type": "Task", "Resource": format!("arn:aws:states:::elasticmapreduce:{action}"),
+            "Parameters": parameters, "ResultPath": result,
+        });
+        match next {
+            Some(next) => state["Next"] = json!(next),
+            None => state["End"] = json!(true),
+        }
+        state
+    };
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": emr("createCluster.sync", json!({
+            "Name": "orders-emr", "ReleaseLabel": "emr-6.0.0",
+            "Instances": {"InstanceCount": 1, "MasterInstanceType": "m5.xlarge", "KeepJobFlowAliveWhenNoSteps": true},
+            "JobFlowRole": "EMR_EC2_DefaultRole", "ServiceRole": "EMR_DefaultRole"
+        }), "$.cluster", Some("Step")),
+        "Step": emr("addStep", json!({
+            "ClusterId.$": "$.cluster.Id",
+            "Step": {"Name": "count", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["echo", "hi"]}}
+        }), "$.step", Some("Unprotect")),
+        "Unprotect": emr("setClusterTerminationProtection", json!({
+            "ClusterId.$": "$.cluster.Id", "TerminationProtected": false
+        }), "$.unprotected", Some("Terminate")),
+        "Terminate": emr("terminateCluster.sync", json!({"ClusterId.$": "$.cluster.Id"}), "$.terminated", None)
+    }});
+    let (status, out) = run(&host, "emr", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["cluster"]["Name"], "orders-emr", "{out:#}");
+    assert_eq!(out["cluster"]["Status"]["State"], "WAITING");
+    assert!(
+        out["step"]["StepId"].as_str().unwrap().starts_with("s-"),
+        "{out:#}"
+    );
+    assert_eq!(out["step"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert_eq!(
+        out["terminated"]["Status"]["State"], "TERMINATED",
+        "{out:#}"
+    );
+    host.stop().await;
+}

@@ -161,6 +161,67 @@ pub const CODEBUILD: &[Job] = &[Job {
     })),
 }];
 
+/// EMR, on the shapes Step Functions gives its actions (`ClusterId`, `StepId`): a cluster
+/// that is up (`createCluster.sync`), a step that ran (`addStep.sync`), a cluster that is gone
+/// (`terminateCluster.sync`).
+pub const EMR: &[Job] = &[
+    Job {
+        action: "createCluster",
+        poll: "describeCluster",
+        poll_parameters: |_, submitted| Some(json!({"ClusterId": text(&submitted["ClusterId"])?})),
+        state: |d| {
+            by_status(
+                d,
+                &["Cluster", "Status", "State"],
+                &["WAITING", "RUNNING"],
+                &["TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"],
+                d["Cluster"].clone(),
+            )
+        },
+        cancel: Some(("terminateJobFlows", |_, submitted| {
+            Some(json!({"JobFlowIds": [text(&submitted["ClusterId"])?]}))
+        })),
+    },
+    Job {
+        action: "addStep",
+        poll: "describeStep",
+        poll_parameters: |params, submitted| {
+            Some(
+                json!({"ClusterId": text(&params["ClusterId"])?, "StepId": text(&submitted["StepId"])?}),
+            )
+        },
+        state: |d| {
+            by_status(
+                d,
+                &["Step", "Status", "State"],
+                &["COMPLETED"],
+                &["CANCELLED", "FAILED", "INTERRUPTED"],
+                d["Step"].clone(),
+            )
+        },
+        cancel: Some(("cancelSteps", |params, submitted| {
+            Some(
+                json!({"ClusterId": text(&params["ClusterId"])?, "StepIds": [text(&submitted["StepId"])?]}),
+            )
+        })),
+    },
+    Job {
+        action: "terminateCluster",
+        poll: "describeCluster",
+        poll_parameters: |params, _| Some(json!({"ClusterId": text(&params["ClusterId"])?})),
+        state: |d| {
+            by_status(
+                d,
+                &["Cluster", "Status", "State"],
+                &["TERMINATED", "TERMINATED_WITH_ERRORS"],
+                &[],
+                d["Cluster"].clone(),
+            )
+        },
+        cancel: None,
+    },
+];
+
 /// MediaConvert `createJob.sync`: the job once it ends.
 pub const MEDIACONVERT: &[Job] = &[Job {
     action: "createJob",

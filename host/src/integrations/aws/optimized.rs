@@ -42,6 +42,21 @@ pub struct Spec {
     pub json_body: bool,
     /// How the `.sync` actions' jobs are waited for.
     pub jobs: &'static [Job],
+    /// Actions that are another API operation with other parameters (EMR's `addStep` is
+    /// `AddJobFlowSteps` with one step).
+    pub aliases: &'static [Alias],
+}
+
+/// An action of the integration that calls an operation of another name.
+pub struct Alias {
+    /// The action in the Resource (`addStep`).
+    pub action: &'static str,
+    /// The operation's action name (`addJobFlowSteps`).
+    pub operation: &'static str,
+    /// The operation's parameters from the state's (None: they lack a field it needs).
+    pub request: fn(&Value) -> Option<Value>,
+    /// The state's result from the operation's.
+    pub response: fn(Value) -> Value,
 }
 
 const REQUEST_RESPONSE: &[Pattern] = &[Pattern::RequestResponse];
@@ -74,6 +89,7 @@ const fn java(
         failed_entries: None,
         json_body: false,
         jobs,
+        aliases: &[],
     }
 }
 
@@ -95,6 +111,7 @@ pub const SPECS: &[Spec] = &[
         failed_entries: None,
         json_body: false,
         jobs: &[],
+        aliases: &[],
     },
     Spec {
         name: "events",
@@ -107,6 +124,7 @@ pub const SPECS: &[Spec] = &[
         failed_entries: Some("EventBridge.FailedEntry"),
         json_body: false,
         jobs: &[],
+        aliases: &[],
     },
     java(
         "ecs",
@@ -178,6 +196,26 @@ pub const SPECS: &[Spec] = &[
         failed_entries: None,
         json_body: true,
         jobs: &[],
+        aliases: &[],
+    },
+    Spec {
+        name: "elasticmapreduce",
+        model: "emr",
+        actions: &[
+            ("createCluster", JOB),
+            ("terminateCluster", JOB),
+            ("addStep", JOB),
+            ("cancelStep", REQUEST_RESPONSE),
+            ("setClusterTerminationProtection", REQUEST_RESPONSE),
+        ],
+        prefix: "EMR",
+        java_service: "AmazonElasticMapReduce",
+        generic: "AmazonElasticMapReduceException",
+        metadata: true,
+        failed_entries: None,
+        json_body: false,
+        jobs: jobs::EMR,
+        aliases: EMR_ALIASES,
     },
 ];
 
@@ -195,6 +233,7 @@ pub const FORWARDABLE: &[Spec] = &[
         failed_entries: None,
         json_body: false,
         jobs: &[],
+        aliases: &[],
     },
     Spec {
         name: "sns",
@@ -207,6 +246,64 @@ pub const FORWARDABLE: &[Spec] = &[
         failed_entries: None,
         json_body: false,
         jobs: &[],
+        aliases: &[],
+    },
+];
+
+/// EMR's actions as Step Functions names them: a cluster is `ClusterId`, one step at a time.
+const EMR_ALIASES: &[Alias] = &[
+    Alias {
+        action: "createCluster",
+        operation: "runJobFlow",
+        request: |p| Some(p.clone()),
+        response: |mut r| {
+            if let Some(id) = r.as_object_mut().and_then(|m| m.remove("JobFlowId")) {
+                r["ClusterId"] = id;
+            }
+            r
+        },
+    },
+    Alias {
+        action: "terminateCluster",
+        operation: "terminateJobFlows",
+        request: |p| Some(json!({"JobFlowIds": [p.get("ClusterId")?]})),
+        response: |r| r,
+    },
+    Alias {
+        action: "addStep",
+        operation: "addJobFlowSteps",
+        request: |p| {
+            let mut request = json!({"JobFlowId": p.get("ClusterId")?, "Steps": [p.get("Step")?]});
+            if let Some(role) = p.get("ExecutionRoleArn") {
+                request["ExecutionRoleArn"] = role.clone();
+            }
+            Some(request)
+        },
+        response: |mut r| {
+            let id = r["StepIds"][0].clone();
+            if let Some(m) = r.as_object_mut() {
+                m.remove("StepIds");
+                m.insert("StepId".into(), id);
+            }
+            r
+        },
+    },
+    Alias {
+        action: "cancelStep",
+        operation: "cancelSteps",
+        request: |p| Some(json!({"ClusterId": p.get("ClusterId")?, "StepIds": [p.get("StepId")?]})),
+        response: |r| r,
+    },
+    Alias {
+        action: "setClusterTerminationProtection",
+        operation: "setTerminationProtection",
+        request: |p| {
+            Some(json!({
+                "JobFlowIds": [p.get("ClusterId")?],
+                "TerminationProtected": p.get("TerminationProtected")?,
+            }))
+        },
+        response: |r| r,
     },
 ];
 
@@ -258,16 +355,33 @@ impl Service for Optimized {
         let client = self.client.clone();
         let action = action.to_owned();
         Box::pin(async move {
-            let Some(operation) = model.operation(&action) else {
+            let alias = spec.aliases.iter().find(|a| a.action == action);
+            let operation_action = alias.map_or(action.as_str(), |a| a.operation);
+            let Some(operation) = model.operation(operation_action) else {
                 return Err(Failure::new(
                     names::RUNTIME,
                     format!("{} has no action '{action}'", spec.name),
                 ));
             };
-            let reply = client
+            let parameters = match alias {
+                Some(alias) => (alias.request)(&parameters).ok_or_else(|| {
+                    Failure::new(
+                        names::RUNTIME,
+                        format!(
+                            "{}:{action} is missing a required parameter: {parameters}",
+                            spec.name
+                        ),
+                    )
+                })?,
+                None => parameters,
+            };
+            let mut reply = client
                 .exchange(&model, operation, &parameters, cx.deadline)
                 .await
                 .map_err(|e| java_failure(spec, &model, operation, e))?;
+            if let Some(alias) = alias {
+                reply.result = (alias.response)(reply.result);
+            }
             finish(spec, reply)
         })
     }

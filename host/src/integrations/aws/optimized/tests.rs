@@ -167,3 +167,29 @@ fn forwarding_replaces_only_the_named_built_ins() {
     assert_eq!(names[..every.len()], every[..]);
     assert_eq!(names[every.len()..], ["sqs"]);
 }
+
+#[test]
+fn emr_actions_are_the_operations_step_functions_maps_them_to() {
+    let alias = |action: &str| EMR_ALIASES.iter().find(|a| a.action == action).unwrap();
+    let add = alias("addStep");
+    assert_eq!(add.operation, "addJobFlowSteps");
+    assert_eq!(
+        (add.request)(&json!({"ClusterId": "j-1", "Step": {"Name": "s"}})),
+        Some(json!({"JobFlowId": "j-1", "Steps": [{"Name": "s"}]}))
+    );
+    assert_eq!((add.request)(&json!({"Step": {}})), None);
+    assert_eq!(
+        (add.response)(json!({"StepIds": ["s-1"]})),
+        json!({"StepId": "s-1"})
+    );
+    let create = alias("createCluster");
+    assert_eq!(
+        (create.response)(json!({"JobFlowId": "j-1", "ClusterArn": "arn"})),
+        json!({"ClusterArn": "arn", "ClusterId": "j-1"})
+    );
+    let terminate = alias("terminateCluster");
+    assert_eq!(
+        (terminate.request)(&json!({"ClusterId": "j-1"})),
+        Some(json!({"JobFlowIds": ["j-1"]}))
+    );
+}
