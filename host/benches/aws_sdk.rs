@@ -76,7 +76,7 @@ fn main() {
 
         // Warm both paths (connections, credentials cache).
         for _ in 0..200 {
-            client.call(&ddb, get, &params, None).await.unwrap();
+            client.call(&ddb, get, &params, None, None).await.unwrap();
             transport
                 .send("POST", &url, &headers, request.body.clone(), timeout)
                 .await
@@ -88,7 +88,7 @@ fn main() {
         for _ in 0..ROUNDS {
             let started = Instant::now();
             for _ in 0..CALLS {
-                let out = client.call(&ddb, get, &params, None).await.unwrap();
+                let out = client.call(&ddb, get, &params, None, None).await.unwrap();
                 std::hint::black_box(out);
             }
             let call = started.elapsed().as_secs_f64() * 1e6 / CALLS as f64;

@@ -91,6 +91,14 @@ pub trait Service: Send + Sync + 'static {
         Box::pin(std::future::ready(Err(Failure::new(names::RUNTIME, cause))))
     }
 
+    /// The same service calling `region`, for a Resource that names one
+    /// (`arn:aws:states:eu-west-1::aws-sdk:...`); None for a service that has no regions (this
+    /// host's own).
+    fn in_region(&self, region: &str) -> Option<Arc<dyn Service>> {
+        let _ = region;
+        None
+    }
+
     /// Best-effort cancellation of the job `call` started, when its task is aborted.
     fn cancel(&self, action: &str, parameters: &Value, submitted: Value) -> CancelFuture {
         let _ = (action, parameters, submitted);
@@ -314,6 +322,22 @@ impl TaskResources {
         }
     }
 
+    /// The service a Task's Resource names, in the region the Resource names if it names one.
+    fn service_for(
+        &self,
+        resource: &crate::arn::TaskResource,
+        name: &str,
+    ) -> Option<Arc<dyn Service>> {
+        let service = self.service(name)?;
+        let region = crate::arn::Arn::parse(resource.as_str())
+            .map(|arn| arn.region)
+            .filter(|region| !region.is_empty());
+        Some(match region {
+            Some(region) => service.in_region(region).unwrap_or(service),
+            None => service,
+        })
+    }
+
     /// An `aws-sdk:` Resource names a service in AWS's models, an action it has, and a
     /// protocol this host speaks; what is wrong is said with the closest names.
     fn check_sdk(&self, arn: &str, service: &str, action: &str) -> Result<(), Unrunnable> {
@@ -373,7 +397,7 @@ impl TaskResources {
                 action,
                 pattern,
             }) => {
-                let Some(s) = self.service(service) else {
+                let Some(s) = self.service_for(&request.resource, service) else {
                     return TaskOutcome::Failed(unavailable(request.resource.as_str()));
                 };
                 let beat = heartbeat.clone();
@@ -472,7 +496,7 @@ impl TaskRunner for TaskResources {
                 service,
                 action,
                 pattern: pattern @ (Pattern::RunJob | Pattern::RunJob2),
-            }) if let Some(s) = self.service(service) => {
+            }) if let Some(s) = self.service_for(&request.resource, service) => {
                 let wait = s.wait(action, &request.input, submitted, pattern);
                 Box::pin(async move {
                     match wait.await {
@@ -489,7 +513,7 @@ impl TaskRunner for TaskResources {
         match request.resource.target() {
             Some(Resource::Service {
                 service, action, ..
-            }) if let Some(s) = self.service(service) => {
+            }) if let Some(s) = self.service_for(&request.resource, service) => {
                 s.cancel(action, &request.input, submitted)
             }
             _ => Box::pin(std::future::ready(())),

@@ -787,3 +787,50 @@ async fn emr_cluster_and_step_actions() {
     );
     host.stop().await;
 }
+
+/// A Resource that names a region calls that region: a table made in eu-west-1 is there and
+/// not in the host's region.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resource_region_is_where_the_call_goes() {
+    let host = host_calling(moto()).await;
+    let in_region = |action: &str, region: &str, parameters: Value, result: &str, next: &str| {
+        json!({
+            "Type": "Task",
+            "Resource": format!("arn:aws:states:{region}::aws-sdk:dynamodb:{action}"),
+            "Parameters": parameters, "ResultPath": result, "Next": next
+        })
+    };
+    let mut elsewhere = in_region(
+        "describeTable",
+        "us-east-1",
+        json!({"TableName": "regional"}),
+        "$.home",
+        "Done",
+    );
+    elsewhere["Catch"] = json!([{"ErrorEquals": ["DynamoDb.ResourceNotFoundException"], "ResultPath": "$.notHome", "Next": "Done"}]);
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": in_region("createTable", "eu-west-1", json!({
+            "TableName": "regional",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }), "$.created", "There"),
+        "There": in_region("describeTable", "eu-west-1", json!({"TableName": "regional"}), "$.there", "Elsewhere"),
+        "Elsewhere": elsewhere,
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "regional", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert!(
+        out["there"]["Table"]["TableArn"]
+            .as_str()
+            .unwrap()
+            .contains(":eu-west-1:"),
+        "{out:#}"
+    );
+    assert_eq!(
+        out["notHome"]["Error"], "DynamoDb.ResourceNotFoundException",
+        "{out:#}"
+    );
+    host.stop().await;
+}

@@ -119,15 +119,17 @@ impl AwsClient {
         }
     }
 
-    /// Calls `operation` of `service` with a Task's parameters and returns its result.
+    /// Calls `operation` of `service` with a Task's parameters and returns its result, in
+    /// `region` (None: the client's).
     pub async fn call(
         &self,
         service: &Model,
         operation: &Operation,
         parameters: &Value,
+        region: Option<&str>,
         deadline: Option<Instant>,
     ) -> Result<Value, CallError> {
-        self.exchange(service, operation, parameters, deadline)
+        self.exchange(service, operation, parameters, region, deadline)
             .await
             .map(|reply| reply.result)
     }
@@ -139,11 +141,14 @@ impl AwsClient {
         service: &Model,
         operation: &Operation,
         parameters: &Value,
+        region: Option<&str>,
         deadline: Option<Instant>,
     ) -> Result<Reply, CallError> {
         let request = stepwise_aws::protocol::build_request(service, operation, parameters)
             .map_err(CallError::Build)?;
-        let target = self.endpoints.resolve(service, &self.region);
+        let target = self
+            .endpoints
+            .resolve(service, region.unwrap_or(&self.region));
         let mut base = target.base.clone();
         if target.aws_owned
             && let Some(prefix) = &request.host_prefix
@@ -399,12 +404,18 @@ pub fn failure(service: &Model, operation: &Operation, error: CallError) -> Fail
 pub struct SdkIntegration {
     service: Arc<Model>,
     client: Arc<AwsClient>,
+    /// The region of a Resource that names one (`arn:aws:states:eu-west-1::aws-sdk:...`).
+    region: Option<String>,
 }
 
 impl SdkIntegration {
     /// The integration of `service`, calling through `client`.
     pub fn new(service: Arc<Model>, client: Arc<AwsClient>) -> SdkIntegration {
-        SdkIntegration { service, client }
+        SdkIntegration {
+            service,
+            client,
+            region: None,
+        }
     }
 }
 
@@ -416,9 +427,18 @@ impl Service for SdkIntegration {
             .map(|_| &[Pattern::RequestResponse, Pattern::WaitForTaskToken][..])
     }
 
+    fn in_region(&self, region: &str) -> Option<Arc<dyn Service>> {
+        Some(Arc::new(SdkIntegration {
+            service: self.service.clone(),
+            client: self.client.clone(),
+            region: Some(region.to_owned()),
+        }))
+    }
+
     fn call(&self, action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
         let service = self.service.clone();
         let client = self.client.clone();
+        let region = self.region.clone();
         let action = action.to_owned();
         Box::pin(async move {
             let Some(operation) = service.operation(&action) else {
@@ -428,7 +448,13 @@ impl Service for SdkIntegration {
                 ));
             };
             client
-                .call(&service, operation, &parameters, cx.deadline)
+                .call(
+                    &service,
+                    operation,
+                    &parameters,
+                    region.as_deref(),
+                    cx.deadline,
+                )
                 .await
                 .map_err(|e| failure(&service, operation, e))
         })

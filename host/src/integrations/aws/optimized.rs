@@ -312,6 +312,8 @@ pub struct Optimized {
     spec: &'static Spec,
     model: Arc<Model>,
     client: Arc<AwsClient>,
+    /// The region of a Resource that names one.
+    region: Option<String>,
 }
 
 impl Optimized {
@@ -333,6 +335,7 @@ impl Optimized {
                     spec,
                     model,
                     client: client.clone(),
+                    region: None,
                 });
                 Some((spec.name, service))
             })
@@ -349,10 +352,20 @@ impl Service for Optimized {
             .map(|(_, patterns)| *patterns)
     }
 
+    fn in_region(&self, region: &str) -> Option<Arc<dyn Service>> {
+        Some(Arc::new(Optimized {
+            spec: self.spec,
+            model: self.model.clone(),
+            client: self.client.clone(),
+            region: Some(region.to_owned()),
+        }))
+    }
+
     fn call(&self, action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
         let spec = self.spec;
         let model = self.model.clone();
         let client = self.client.clone();
+        let region = self.region.clone();
         let action = action.to_owned();
         Box::pin(async move {
             let alias = spec.aliases.iter().find(|a| a.action == action);
@@ -376,7 +389,13 @@ impl Service for Optimized {
                 None => parameters,
             };
             let mut reply = client
-                .exchange(&model, operation, &parameters, cx.deadline)
+                .exchange(
+                    &model,
+                    operation,
+                    &parameters,
+                    region.as_deref(),
+                    cx.deadline,
+                )
                 .await
                 .map_err(|e| java_failure(spec, &model, operation, e))?;
             if let Some(alias) = alias {
@@ -399,8 +418,7 @@ impl Service for Optimized {
         };
         Box::pin(wait_for(
             self.spec,
-            self.model.clone(),
-            self.client.clone(),
+            (self.model.clone(), self.client.clone(), self.region.clone()),
             job,
             parameters.clone(),
             submitted,
@@ -417,10 +435,13 @@ impl Service for Optimized {
             });
         let model = self.model.clone();
         let client = self.client.clone();
+        let region = self.region.clone();
         Box::pin(async move {
             if let Some((name, params)) = stop
                 && let Some(operation) = model.model.operations.get(&name)
-                && let Err(e) = client.call(&model, operation, &params, None).await
+                && let Err(e) = client
+                    .call(&model, operation, &params, region.as_deref(), None)
+                    .await
             {
                 tracing::warn!(operation = %name, error = ?e, "could not cancel an aborted task's job");
             }
@@ -442,8 +463,7 @@ impl Optimized {
 /// Polls `job` until it ends.
 async fn wait_for(
     spec: &'static Spec,
-    model: Arc<Model>,
-    client: Arc<AwsClient>,
+    (model, client, region): (Arc<Model>, Arc<AwsClient>, Option<String>),
     job: &'static Job,
     parameters: Value,
     submitted: Value,
@@ -467,7 +487,10 @@ async fn wait_for(
     loop {
         tokio::time::sleep(interval).await;
         interval = (interval * 2).min(MAX_POLL);
-        match client.call(&model, operation, &poll, None).await {
+        match client
+            .call(&model, operation, &poll, region.as_deref(), None)
+            .await
+        {
             Ok(described) => match (job.state)(&described) {
                 JobState::Running => {}
                 JobState::Succeeded(result) => return Ok(result),

@@ -110,6 +110,7 @@ fn only_the_actions_and_patterns_aws_offers_are_offered() {
         spec: spec("dynamodb"),
         model,
         client,
+        region: None,
     };
     assert_eq!(ddb.patterns("getItem"), Some(REQUEST_RESPONSE));
     assert_eq!(ddb.patterns("query"), None);
