@@ -51,8 +51,9 @@ pub struct Options {
     #[arg(long = "aws-endpoint", value_name = "SERVICE=URL")]
     pub aws_endpoints: Vec<String>,
     /// Send a built-in integration out like the other AWS services instead of serving it
-    /// here (repeatable): `sqs` (`sqs:sendMessage` to real SQS) or `sns`.
-    #[arg(long = "forward", value_name = "SERVICE", value_parser = ["sqs", "sns"])]
+    /// here (repeatable): `sqs` (`sqs:sendMessage` to real SQS), `sns`, `lambda`
+    /// (`lambda:invoke`), `states` (`states:startExecution`) or `batch` (`batch:submitJob`).
+    #[arg(long = "forward", value_name = "SERVICE", value_parser = ["sqs", "sns", "lambda", "states", "batch"])]
     pub forward: Vec<String>,
 }
 

@@ -834,3 +834,77 @@ async fn a_resource_region_is_where_the_call_goes() {
     );
     host.stop().await;
 }
+
+/// `serve --forward lambda states batch`: `lambda:invoke`, `states:startExecution.sync:2` and
+/// `batch:submitJob.sync` go to another Stepwise host, through its AWS APIs, as they would go
+/// to AWS.
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_lambda_step_functions_and_batch_reach_another_host() {
+    use stepwise_test_artifacts as guest;
+    let remote = Host::in_memory().await;
+    crate::common::deploy(&remote.lambda, "echo", guest::ECHO, Some(5)).await;
+    crate::common::deploy(&remote.lambda, "broken", guest::PANIC, Some(5)).await;
+    let child = create_machine(
+        &remote.sfn,
+        "child",
+        &json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"got.$": "$.a"}, "End": true}}}),
+    )
+    .await;
+    let config = HostConfig {
+        aws: AwsConfig {
+            region: Some("us-east-1".into()),
+            endpoints: Endpoints {
+                services: ["sfn", "lambda", "batch"]
+                    .map(|s| (s.to_owned(), remote.endpoint.clone()))
+                    .into(),
+                default: None,
+            },
+            credentials: Some(credentials()),
+            attempt_timeout: Some(Duration::from_secs(10)),
+            forward: ["lambda", "states", "batch"].map(str::to_owned).into(),
+        },
+        ..HostConfig::default()
+    };
+    let host = Host::with_config(Arc::new(MemoryStore::new()), config).await;
+    let definition = json!({"StartAt": "Invoke", "States": {
+        "Invoke": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "echo", "Payload": {"x": 1}},
+            "ResultPath": "$.invoked", "Next": "Broken"
+        },
+        "Broken": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "broken", "Payload": {}},
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.broken", "Next": "Child"}],
+            "Next": "Child"
+        },
+        "Child": {
+            "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": child, "Input": {"a": 1}},
+            "ResultPath": "$.child", "Next": "Job"
+        },
+        "Job": {
+            "Type": "Task", "Resource": "arn:aws:states:::batch:submitJob.sync",
+            "Parameters": {"JobDefinition": "echo", "JobName": "forwarded", "JobQueue": "q"},
+            "ResultPath": "$.job", "End": true
+        }
+    }});
+    let (status, out) = run(&host, "forwarding", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["invoked"]["Payload"], json!({"x": 1}), "{out:#}");
+    assert_eq!(out["invoked"]["StatusCode"], 200);
+    assert_eq!(out["invoked"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert!(
+        out["broken"]["Cause"]
+            .as_str()
+            .unwrap()
+            .contains("errorMessage"),
+        "{out:#}"
+    );
+    assert_eq!(out["child"]["Status"], "SUCCEEDED", "{out:#}");
+    assert_eq!(out["child"]["Output"], json!({"got": 1}));
+    assert_eq!(out["job"]["Status"], "SUCCEEDED", "{out:#}");
+    assert_eq!(out["job"]["JobName"], "forwarded");
+    host.stop().await;
+    remote.stop().await;
+}

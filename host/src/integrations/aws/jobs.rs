@@ -222,6 +222,49 @@ pub const EMR: &[Job] = &[
     },
 ];
 
+/// Step Functions `startExecution.sync` (and `.sync:2`) on a forwarded Step Functions:
+/// DescribeExecution's answer once the execution ends.
+pub const STATES: &[Job] = &[Job {
+    action: "startExecution",
+    poll: "describeExecution",
+    poll_parameters: |_, submitted| {
+        Some(json!({"ExecutionArn": text(&submitted["ExecutionArn"])?}))
+    },
+    state: |d| {
+        by_status(
+            d,
+            &["Status"],
+            &["SUCCEEDED"],
+            &["FAILED", "TIMED_OUT", "ABORTED"],
+            d.clone(),
+        )
+    },
+    cancel: Some(("stopExecution", |_, submitted| {
+        Some(json!({"ExecutionArn": text(&submitted["ExecutionArn"])?}))
+    })),
+}];
+
+/// Batch `submitJob.sync` on a forwarded Batch: the job once it ends.
+pub const BATCH: &[Job] = &[Job {
+    action: "submitJob",
+    poll: "describeJobs",
+    poll_parameters: |_, submitted| Some(json!({"Jobs": [text(&submitted["JobId"])?]})),
+    state: |d| {
+        by_status(
+            &d["Jobs"][0],
+            &["Status"],
+            &["SUCCEEDED"],
+            &["FAILED"],
+            d["Jobs"][0].clone(),
+        )
+    },
+    cancel: Some(("terminateJob", |_, submitted| {
+        Some(
+            json!({"JobId": text(&submitted["JobId"])?, "Reason": "Task stopped by Step Functions"}),
+        )
+    })),
+}];
+
 /// MediaConvert `createJob.sync`: the job once it ends.
 pub const MEDIACONVERT: &[Job] = &[Job {
     action: "createJob",

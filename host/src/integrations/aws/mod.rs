@@ -45,7 +45,8 @@ pub struct AwsConfig {
     pub credentials: Option<SharedCredentialsProvider>,
     /// How long one attempt may take (None: 60 s); a Task's own deadline is shorter if it is.
     pub attempt_timeout: Option<Duration>,
-    /// Built-in integrations sent out like the rest (`serve --forward sqs`): `sqs`, `sns`.
+    /// Built-in integrations sent out like the rest (`serve --forward sqs`): `sqs`, `sns`,
+    /// `lambda`, `states`, `batch`.
     pub forward: Vec<String>,
 }
 

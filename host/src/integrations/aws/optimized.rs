@@ -38,8 +38,12 @@ pub struct Spec {
     pub metadata: bool,
     /// `FailedEntryCount` above zero fails the task with this error, the result as cause.
     pub failed_entries: Option<&'static str>,
-    /// The result's `Body` is JSON text, given to the state parsed (Bedrock's InvokeModel).
-    pub json_body: bool,
+    /// A member of the result that is JSON text, given to the state parsed (Bedrock's `Body`,
+    /// Lambda's `Payload`).
+    pub json_member: Option<&'static str>,
+    /// A result with `FunctionError` (Lambda's Invoke of a function that failed) fails the
+    /// task with the payload's `errorType` and the payload as the cause.
+    pub function_error: bool,
     /// How the `.sync` actions' jobs are waited for.
     pub jobs: &'static [Job],
     /// Actions that are another API operation with other parameters (EMR's `addStep` is
@@ -67,6 +71,12 @@ const EVERY: &[Pattern] = &[
     Pattern::RunJob,
     Pattern::WaitForTaskToken,
 ];
+const EVERY_AND_SYNC2: &[Pattern] = &[
+    Pattern::RequestResponse,
+    Pattern::RunJob,
+    Pattern::RunJob2,
+    Pattern::WaitForTaskToken,
+];
 
 /// A spec with the Java SDK 1.x names of an older integration that shows `SdkHttpMetadata`.
 const fn java(
@@ -87,7 +97,8 @@ const fn java(
         generic,
         metadata: true,
         failed_entries: None,
-        json_body: false,
+        json_member: None,
+        function_error: false,
         jobs,
         aliases: &[],
     }
@@ -109,7 +120,8 @@ pub const SPECS: &[Spec] = &[
         generic: "AmazonDynamoDBException",
         metadata: true,
         failed_entries: None,
-        json_body: false,
+        json_member: None,
+        function_error: false,
         jobs: &[],
         aliases: &[],
     },
@@ -122,7 +134,8 @@ pub const SPECS: &[Spec] = &[
         generic: "AmazonEventBridgeException",
         metadata: false,
         failed_entries: Some("EventBridge.FailedEntry"),
-        json_body: false,
+        json_member: None,
+        function_error: false,
         jobs: &[],
         aliases: &[],
     },
@@ -194,7 +207,8 @@ pub const SPECS: &[Spec] = &[
         generic: "BedrockRuntimeException",
         metadata: false,
         failed_entries: None,
-        json_body: true,
+        json_member: Some("Body"),
+        function_error: false,
         jobs: &[],
         aliases: &[],
     },
@@ -213,7 +227,8 @@ pub const SPECS: &[Spec] = &[
         generic: "AmazonElasticMapReduceException",
         metadata: true,
         failed_entries: None,
-        json_body: false,
+        json_member: None,
+        function_error: false,
         jobs: jobs::EMR,
         aliases: EMR_ALIASES,
     },
@@ -231,8 +246,51 @@ pub const FORWARDABLE: &[Spec] = &[
         generic: "AmazonSQSException",
         metadata: true,
         failed_entries: None,
-        json_body: false,
+        json_member: None,
+        function_error: false,
         jobs: &[],
+        aliases: &[],
+    },
+    Spec {
+        name: "lambda",
+        model: "lambda",
+        actions: &[("invoke", CALLBACK)],
+        prefix: "Lambda",
+        java_service: "AWSLambda",
+        generic: "AWSLambdaException",
+        metadata: true,
+        failed_entries: None,
+        json_member: Some("Payload"),
+        function_error: true,
+        jobs: &[],
+        aliases: &[],
+    },
+    Spec {
+        name: "states",
+        model: "sfn",
+        actions: &[("startExecution", EVERY_AND_SYNC2)],
+        prefix: "StepFunctions",
+        java_service: "AWSStepFunctions",
+        generic: "AWSStepFunctionsException",
+        metadata: true,
+        failed_entries: None,
+        json_member: None,
+        function_error: false,
+        jobs: jobs::STATES,
+        aliases: &[],
+    },
+    Spec {
+        name: "batch",
+        model: "batch",
+        actions: &[("submitJob", JOB)],
+        prefix: "Batch",
+        java_service: "AWSBatch",
+        generic: "AWSBatchException",
+        metadata: true,
+        failed_entries: None,
+        json_member: None,
+        function_error: false,
+        jobs: jobs::BATCH,
         aliases: &[],
     },
     Spec {
@@ -244,7 +302,8 @@ pub const FORWARDABLE: &[Spec] = &[
         generic: "AmazonSNSException",
         metadata: true,
         failed_entries: None,
-        json_body: false,
+        json_member: None,
+        function_error: false,
         jobs: &[],
         aliases: &[],
     },
@@ -410,7 +469,7 @@ impl Service for Optimized {
         action: &str,
         parameters: &Value,
         submitted: Value,
-        _pattern: Pattern,
+        pattern: Pattern,
     ) -> ServiceFuture {
         let Some(job) = self.job(action) else {
             let cause = format!("{}:{action} has no job to wait for", self.spec.name);
@@ -422,6 +481,7 @@ impl Service for Optimized {
             job,
             parameters.clone(),
             submitted,
+            pattern,
         ))
     }
 
@@ -467,6 +527,7 @@ async fn wait_for(
     job: &'static Job,
     parameters: Value,
     submitted: Value,
+    pattern: Pattern,
 ) -> Result<Value, Failure> {
     let Some(poll) = (job.poll_parameters)(&parameters, &submitted) else {
         return Err(Failure::new(
@@ -493,7 +554,16 @@ async fn wait_for(
         {
             Ok(described) => match (job.state)(&described) {
                 JobState::Running => {}
-                JobState::Succeeded(result) => return Ok(result),
+                JobState::Succeeded(mut result) => {
+                    // `.sync:2` gives a child execution's output as JSON, `.sync` as its text.
+                    if pattern == Pattern::RunJob2
+                        && let Some(text) = result.get("Output").and_then(Value::as_str)
+                        && let Ok(parsed) = serde_json::from_str::<Value>(text)
+                    {
+                        result["Output"] = parsed;
+                    }
+                    return Ok(result);
+                }
                 JobState::Failed(cause) => {
                     return Err(Failure::new(names::TASK_FAILED, cause.to_string()));
                 }
@@ -507,11 +577,16 @@ async fn wait_for(
 
 fn finish(spec: &Spec, reply: Reply) -> Result<Value, Failure> {
     let mut result = reply.result;
-    if spec.json_body
-        && let Some(body) = result.get("Body").and_then(Value::as_str)
-        && let Ok(parsed) = serde_json::from_str::<Value>(body)
+    if let Some(member) = spec.json_member
+        && let Some(text) = result.get(member).and_then(Value::as_str)
+        && let Ok(parsed) = serde_json::from_str::<Value>(text)
     {
-        result["Body"] = parsed;
+        result[member] = parsed;
+    }
+    if spec.function_error && result.get("FunctionError").is_some() {
+        let payload = &result["Payload"];
+        let error = payload["errorType"].as_str().unwrap_or("Lambda.Unknown");
+        return Err(Failure::new(error, payload.to_string()));
     }
     if let Some(error) = spec.failed_entries
         && result["FailedEntryCount"].as_u64().is_some_and(|n| n > 0)
