@@ -233,6 +233,7 @@ pub struct TaskResource {
     pattern: Pattern,
     resource_type: String,
     resource_name: String,
+    region: Option<String>,
 }
 
 impl TaskResource {
@@ -254,6 +255,10 @@ impl TaskResource {
         };
         let (resource_type, resource_name) = event_names(&arn);
         let target = Resource::parse(&arn).map(|r| Target::of(&r));
+        let region = Arn::parse(&arn)
+            .map(|a| a.region)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
         TaskResource {
             arn,
             target,
@@ -261,7 +266,13 @@ impl TaskResource {
             pattern,
             resource_type,
             resource_name,
+            region,
         }
+    }
+
+    /// The region the ARN names, if it names one (`arn:aws:states:eu-west-1::aws-sdk:...`).
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
     }
 
     /// The ARN as written.
@@ -389,8 +400,6 @@ impl PartialEq<&str> for TaskResource {
     }
 }
 
-/// The `resourceType` and `resource` AWS shows in Task events for a Resource ARN:
-/// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`).
 /// Splits `service:action` after `arn:aws:states:::`; an AWS SDK integration's service is
 /// `aws-sdk:NAME`, as its events' `resourceType` shows it.
 fn split_service(rest: &str) -> Option<(&str, &str)> {
@@ -403,6 +412,8 @@ fn split_service(rest: &str) -> Option<(&str, &str)> {
     }
 }
 
+/// The `resourceType` and `resource` AWS shows in Task events for a Resource ARN:
+/// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`).
 fn event_names(arn: &str) -> (String, String) {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {

@@ -22,6 +22,32 @@ fn task_resources_name_their_events_and_pattern() {
     assert_eq!(TaskResource::new("nope").resource_type(), "unknown");
 }
 
+/// What AWS recorded for SDK integrations: `resourceType` `aws-sdk:secretsmanager`,
+/// `resource` `createSecret` (aws-recordings/v2/error_handling/test_aws_sdk).
+#[test]
+fn sdk_integrations_are_a_service_named_aws_sdk_colon_service() {
+    let r = TaskResource::new("arn:aws:states:::aws-sdk:secretsmanager:createSecret");
+    assert_eq!(
+        (r.resource_type(), r.resource_name()),
+        ("aws-sdk:secretsmanager", "createSecret")
+    );
+    assert_eq!(
+        r.target(),
+        Some(Resource::Service {
+            service: "aws-sdk:secretsmanager",
+            action: "createSecret",
+            pattern: Pattern::RequestResponse,
+        })
+    );
+    assert_eq!(r.region(), None);
+    let r = TaskResource::new("arn:aws:states:eu-west-1::aws-sdk:s3:getObject.waitForTaskToken");
+    assert_eq!(r.region(), Some("eu-west-1"));
+    assert_eq!(r.resource_name(), "getObject.waitForTaskToken");
+    assert!(r.takes_token());
+    assert_eq!(Resource::parse("arn:aws:states:::aws-sdk:s3"), None);
+    assert_eq!(Resource::parse("arn:aws:states:::aws-sdk::getObject"), None);
+}
+
 #[test]
 fn names_follow_aws_rules() {
     for ok in ["a", "Hello-World_1", "ünïcode", &"x".repeat(80)] {

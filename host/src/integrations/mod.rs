@@ -329,10 +329,7 @@ impl TaskResources {
         name: &str,
     ) -> Option<Arc<dyn Service>> {
         let service = self.service(name)?;
-        let region = crate::arn::Arn::parse(resource.as_str())
-            .map(|arn| arn.region)
-            .filter(|region| !region.is_empty());
-        Some(match region {
+        Some(match resource.region() {
             Some(region) => service.in_region(region).unwrap_or(service),
             None => service,
         })
