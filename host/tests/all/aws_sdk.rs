@@ -39,7 +39,9 @@ fn moto() -> &'static str {
             let child = Command::new("sh")
                 .arg("-c")
                 .arg(format!(
-                    "moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid"
+                    // `python3 -m moto.server` is `moto_server` without depending on where
+                    // pip put its scripts.
+                    "python3 -m moto.server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid"
                 ))
                 .stdin(Stdio::piped())
                 .spawn()
