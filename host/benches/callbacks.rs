@@ -109,7 +109,13 @@ async fn callback() {
                         let input = json!({"order": i});
                         server
                             .executions
-                            .start(&machine, &format!("run-{i}"), input.to_string(), input)
+                            .start(
+                                &machine,
+                                &format!("run-{i}"),
+                                input.to_string(),
+                                input,
+                                None,
+                            )
                             .await
                             .expect("start");
                     }

@@ -15,7 +15,8 @@
 //!   rules, JSONata;
 //! - leaves: [`runtime`] (the WebAssembly sandbox, the only user of wasmtime), [`store`]
 //!   (SQLite, memory), [`history`] (events as `GetExecutionHistory` shows them), [`tokens`]
-//!   (task tokens), [`arn`] (the ARN and name grammar).
+//!   (task tokens), [`arn`] (the ARN and name grammar), [`mock`] (Step Functions Local's mock
+//!   file).
 
 pub mod api;
 pub mod arn;
@@ -25,6 +26,7 @@ pub mod history;
 pub mod host;
 pub mod integrations;
 pub mod interp;
+pub mod mock;
 pub mod runtime;
 pub mod store;
 pub mod tokens;

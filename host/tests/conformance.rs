@@ -211,6 +211,7 @@ async fn run_durably(mut exec: Execution) -> Result<Stored, String> {
         cause: None,
         start_ms: START_MS,
         stop_ms: None,
+        test_case: None,
     };
     let run = Run {
         runner: Arc::new(NoResources),
@@ -222,6 +223,7 @@ async fn run_durably(mut exec: Execution) -> Result<Stored, String> {
         }),
         resume: None,
         park_after: None,
+        wait_time_scale: 1.0,
     };
     // Kept open: nothing is sent, and a closed channel would end nothing either.
     let (_commands, rx) = mpsc::unbounded_channel();

@@ -13,8 +13,9 @@ use super::input::{
 };
 use super::lookup;
 use crate::host::executions::billed_memory_mb;
-use crate::host::{Executions, Host, Machines, StartExecutionError, StopError};
+use crate::host::{Executions, Host, Machine, Machines, StartExecutionError, StopError};
 use crate::interp::{MAX_PAYLOAD_BYTES, Status};
+use crate::mock::TestCase;
 use crate::store::{ExecutionQuery, ExecutionRecord, ExecutionStatus, MachineType, Store};
 
 /// What the execution actions use.
@@ -111,20 +112,41 @@ fn execution_name(name: Option<String>) -> Result<String, ApiError> {
     }
 }
 
+/// The machine a start names, and the mock file's test case when it names one as Step
+/// Functions Local does (`stateMachineArn#TestCaseName`).
+fn machine_and_test_case(
+    api: &ExecutionsApi,
+    arn: &str,
+) -> Result<(Arc<Machine>, Option<Arc<TestCase>>), ApiError> {
+    let Some((arn, case)) = arn.split_once('#') else {
+        return Ok((lookup::machine(&api.machines, arn)?, None));
+    };
+    let machine = lookup::machine(&api.machines, arn)?;
+    let case = api
+        .executions
+        .test_case(&machine.record.name, case)
+        .map_err(|e| ApiError::InvalidArn(format!("Invalid Arn: '{arn}#{case}': {e}")))?;
+    Ok((machine, Some(case)))
+}
+
 pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
-    let machine = lookup::machine(&api.machines, &input.state_machine_arn)?;
+    let (machine, test_case) = machine_and_test_case(api, &input.state_machine_arn)?;
     let name = execution_name(input.name)?;
     let (text, value) = execution_input(input.input)?;
     if machine.record.kind == MachineType::Express {
         // An asynchronous Express execution: run in memory, nothing kept.
         let (arn, start_ms) = api
             .executions
-            .start_express(&machine, &name, value)
+            .start_express(&machine, &name, value, test_case)
             .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
         return Ok(json!({"executionArn": arn, "startDate": timestamp(start_ms)}));
     }
-    match api.executions.start(&machine, &name, text, value).await {
+    match api
+        .executions
+        .start(&machine, &name, text, value, test_case.as_deref())
+        .await
+    {
         Ok(started) => Ok(json!({
             "executionArn": started.arn,
             "startDate": timestamp(started.start_ms),
@@ -138,7 +160,7 @@ pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, Ap
 
 pub(super) async fn start_sync(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
-    let machine = lookup::machine(&api.machines, &input.state_machine_arn)?;
+    let (machine, test_case) = machine_and_test_case(api, &input.state_machine_arn)?;
     if machine.record.kind != MachineType::Express {
         return Err(ApiError::StateMachineTypeNotSupported(
             "This operation is not supported by this type of state machine".into(),
@@ -148,7 +170,7 @@ pub(super) async fn start_sync(api: &ExecutionsApi, input: &[u8]) -> Result<Valu
     let (text, value) = execution_input(input.input)?;
     let run = api
         .executions
-        .run_express(&machine, &name, value)
+        .run_express(&machine, &name, value, test_case)
         .await
         .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))?;
     let (start_ms, stop_ms, exec) = (run.start_ms, run.stop_ms, &run.exec);

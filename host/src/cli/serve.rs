@@ -55,6 +55,22 @@ pub struct Options {
     /// (`lambda:invoke`), `states` (`states:startExecution`) or `batch` (`batch:submitJob`).
     #[arg(long = "forward", value_name = "SERVICE", value_parser = ["sqs", "sns", "lambda", "states", "batch"])]
     pub forward: Vec<String>,
+    /// Step Functions Local's mock file (default: `SFN_MOCK_CONFIG`): StartExecution of
+    /// `stateMachineArn#TestCase` runs that test case with its mocked responses.
+    #[arg(long = "mock-config", value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
+    /// Scale every wait (Wait states, retry intervals, timeouts, heartbeats) by F: 0.01 runs
+    /// a day-long workflow in about 15 minutes. For tests.
+    #[arg(long = "wait-time-scale", value_name = "F", value_parser = parse_scale)]
+    pub wait_time_scale: Option<f64>,
+}
+
+/// A wait-time scale: a positive finite number.
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!("'{text}' is not a positive number")),
+    }
 }
 
 /// The role given to machines created from the command line.
@@ -98,6 +114,12 @@ async fn serve(options: Options) -> Result<()> {
                 forward: options.forward.clone(),
                 ..AwsConfig::default()
             },
+            mock_config: options.mock_config.clone().or_else(|| {
+                std::env::var_os("SFN_MOCK_CONFIG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            }),
+            wait_time_scale: options.wait_time_scale,
             ..HostConfig::default()
         },
     )

@@ -73,7 +73,7 @@ impl Outstanding {
         }
     }
 
-    fn action(&mut self, action: &Action) {
+    fn action(&mut self, now_ms: i64, action: &Action) {
         match action {
             Action::InvokeTask(request) => {
                 let task = InFlight {
@@ -87,7 +87,7 @@ impl Outstanding {
             Action::CancelTask(id) => {
                 self.tasks.remove(id);
             }
-            Action::ArmTimer { timer, at_ms } => self.timers.arm(*timer, *at_ms),
+            Action::ArmTimer { timer, at_ms } => self.timers.arm(*timer, now_ms, *at_ms),
             Action::CancelTimer(timer) => self.timers.cancel(*timer),
             Action::Finished => {}
         }
@@ -140,7 +140,7 @@ pub fn replay(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstanding,
             return Err(ReplayError::Diverged(i));
         }
         for action in &actions {
-            out.action(action);
+            out.action(step.now_ms, action);
         }
         exec.forget_history();
     }

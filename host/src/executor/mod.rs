@@ -61,6 +61,8 @@ pub enum Progress {
     Beat,
     /// The job it started is submitted, with this response (`.sync`).
     Submitted(Value),
+    /// An activity task was taken (a mocked activity: no worker polls for it).
+    Taken,
 }
 
 impl Progress {
@@ -69,6 +71,7 @@ impl Progress {
         match self {
             Progress::Beat => Event::TaskHeartbeat(task),
             Progress::Submitted(output) => Event::TaskSubmitted { task, output },
+            Progress::Taken => Event::ActivityStarted { task, worker: None },
         }
     }
 }
@@ -96,6 +99,11 @@ impl Heartbeat {
     /// a restart waits for that job instead of starting another.
     pub fn submitted(&self, response: Value) {
         let _ = self.tx.send((self.task, Progress::Submitted(response)));
+    }
+
+    /// The activity task is taken (recorded as ActivityStarted), when no worker takes it.
+    pub fn taken(&self) {
+        let _ = self.tx.send((self.task, Progress::Taken));
     }
 }
 
@@ -186,20 +194,49 @@ impl Clock {
 #[derive(Debug, Default)]
 pub struct Timers {
     by_deadline: BTreeSet<(i64, TimerId)>,
-    deadlines: HashMap<TimerId, i64>,
+    /// Each timer's deadline as the interpreter asked for it, and when it was armed.
+    deadlines: HashMap<TimerId, (i64, i64)>,
+    /// The wait-time scale (1 unless tests speed time up): a timer armed at `t` for `at`
+    /// fires at `t + (at - t) × scale`, the same absolute moment however often it is
+    /// rebuilt from the steps that armed it.
+    scale: Option<f64>,
+}
+
+fn scaled_deadline(scale: Option<f64>, armed_ms: i64, at_ms: i64) -> i64 {
+    match scale {
+        None => at_ms,
+        Some(f) => armed_ms.saturating_add(((at_ms.saturating_sub(armed_ms)) as f64 * f) as i64),
+    }
 }
 
 impl Timers {
-    /// Arms `timer` for `at_ms` (milliseconds since the epoch).
-    pub fn arm(&mut self, timer: TimerId, at_ms: i64) {
-        self.by_deadline.insert((at_ms, timer));
-        self.deadlines.insert(timer, at_ms);
+    /// Arms `timer`, armed at `armed_ms`, for `at_ms` (milliseconds since the epoch).
+    pub fn arm(&mut self, timer: TimerId, armed_ms: i64, at_ms: i64) {
+        self.deadlines.insert(timer, (armed_ms, at_ms));
+        self.by_deadline
+            .insert((self.effective(armed_ms, at_ms), timer));
+    }
+
+    /// The same timers under wait-time `scale` (1: as asked).
+    pub fn scaled(mut self, scale: f64) -> Timers {
+        self.scale = (scale != 1.0).then_some(scale);
+        let scale = self.scale;
+        self.by_deadline = self
+            .deadlines
+            .iter()
+            .map(|(&timer, &(armed, at))| (scaled_deadline(scale, armed, at), timer))
+            .collect();
+        self
+    }
+
+    fn effective(&self, armed_ms: i64, at_ms: i64) -> i64 {
+        scaled_deadline(self.scale, armed_ms, at_ms)
     }
 
     /// Disarms `timer`, if armed.
     pub fn cancel(&mut self, timer: TimerId) {
-        if let Some(at) = self.deadlines.remove(&timer) {
-            self.by_deadline.remove(&(at, timer));
+        if let Some((armed, at)) = self.deadlines.remove(&timer) {
+            self.by_deadline.remove(&(self.effective(armed, at), timer));
         }
     }
 

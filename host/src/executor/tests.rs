@@ -56,6 +56,7 @@ fn execution() -> (Execution, ExecutionRecord) {
         cause: None,
         start_ms: 1_000,
         stop_ms: None,
+        test_case: None,
     };
     (Execution::new(program, info, 7), record)
 }
@@ -82,6 +83,7 @@ async fn a_task_whose_result_was_not_recorded_runs_again_after_a_crash() {
         }),
         resume: None,
         park_after: None,
+        wait_time_scale: 1.0,
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let (started_tx, started_rx) = oneshot::channel();
@@ -114,6 +116,7 @@ async fn a_task_whose_result_was_not_recorded_runs_again_after_a_crash() {
         }),
         resume: Some(outstanding),
         park_after: None,
+        wait_time_scale: 1.0,
     };
     let (_tx, rx) = mpsc::unbounded_channel();
     let Ended::Finished {

@@ -24,10 +24,14 @@ use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::machines::{Machine, Machines, ProgramError};
+use super::mocks::{MockLookupError, MockedRunner, Mocks};
 use crate::arn::Identity;
 use crate::executor::durable::{self, Outstanding, ReplayError};
-use crate::executor::{Clock, Command, Ended, Journal, Run, TaskRunner, drive};
-use crate::interp::{Execution, ExecutionInfo, MAX_PAYLOAD_BYTES, Program};
+use crate::executor::{
+    Clock, Command, Ended, Heartbeat, Journal, Run, TaskFuture, TaskOutcome, TaskRunner, drive,
+};
+use crate::interp::{Execution, ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, TaskRequest};
+use crate::mock::TestCase;
 use crate::store::{
     ExecutionRecord, ExecutionStatus, MachineRecord, StepRecord, Store, StoreError, Write,
 };
@@ -182,6 +186,10 @@ pub struct Executions {
     closing: std::sync::atomic::AtomicBool,
     /// Notified as drivers let go at shutdown.
     released: Notify,
+    /// The mock file's test cases, for executions started as one.
+    mocks: Arc<Mocks>,
+    /// Scales every wait (1: real time).
+    wait_time_scale: f64,
 }
 
 impl std::fmt::Debug for Executions {
@@ -246,6 +254,33 @@ impl Executions {
             next_seq: AtomicU64::new(last_seq + 1),
             closing: std::sync::atomic::AtomicBool::new(false),
             released: Notify::new(),
+            mocks: Arc::new(Mocks::none()),
+            wait_time_scale: 1.0,
+        }
+    }
+
+    /// The same, with test cases from `mocks` and waits scaled by `wait_time_scale`.
+    pub fn for_tests_of_workflows(mut self, mocks: Arc<Mocks>, wait_time_scale: f64) -> Self {
+        self.mocks = mocks;
+        self.wait_time_scale = wait_time_scale;
+        self
+    }
+
+    /// The test case named `case` of `machine` in the mock file.
+    pub fn test_case(&self, machine: &str, case: &str) -> Result<Arc<TestCase>, MockLookupError> {
+        self.mocks.test_case(machine, case)
+    }
+
+    /// Who runs the tasks of an execution of `machine` started as test case `case` (None:
+    /// not a test).
+    fn runner_for(&self, machine: &str, case: Option<&str>) -> Arc<dyn TaskRunner> {
+        let Some(case) = case else {
+            return self.runner.clone();
+        };
+        match self.mocks.test_case(machine, case) {
+            Ok(case) => Arc::new(MockedRunner::new(self.runner.clone(), case)),
+            // A resumed test whose case left the file: its tasks fail, saying why.
+            Err(e) => Arc::new(Refused(e.to_string())),
         }
     }
 
@@ -267,12 +302,17 @@ impl Executions {
 
     /// How a Standard execution of this host is driven.
     fn durable_run(&self, journal: Journal, resume: Option<Outstanding>) -> Run {
+        let runner = self.runner_for(
+            journal.record.machine_name(),
+            journal.record.test_case.as_deref(),
+        );
         Run {
-            runner: self.runner.clone(),
+            runner,
             clock: self.clock,
             journal: Some(journal),
             resume,
             park_after: Some(PARK_AFTER),
+            wait_time_scale: self.wait_time_scale,
         }
     }
 
@@ -284,6 +324,7 @@ impl Executions {
         name: &str,
         input_text: String,
         input: Value,
+        test_case: Option<&TestCase>,
     ) -> Result<StartedExecution, StartExecutionError> {
         if self.is_closing() {
             return Err(StoreError::Closed.into());
@@ -332,6 +373,7 @@ impl Executions {
             cause: None,
             start_ms,
             stop_ms: None,
+            test_case: test_case.map(|c| c.name.clone()),
         };
         let info = execution_info(&machine.record, &arn, name, input, start_ms);
         let exec = self.new_execution(machine.program.clone(), info, record.seed);
@@ -785,11 +827,12 @@ impl Executions {
         machine: &Machine,
         name: &str,
         input: Value,
+        test_case: Option<Arc<TestCase>>,
     ) -> Result<(String, i64), ExpressAborted> {
         let exec = self.new_express(machine, name, input)?;
         let (arn, start_ms) = (exec.info.id.clone(), exec.info.start_time_ms);
         let express = arn.clone();
-        self.track_express(exec, move |run: Result<ExpressRun, ExpressAborted>| {
+        self.track_express(exec, test_case, move |run: Result<ExpressRun, ExpressAborted>| {
             if let Ok(run) = run {
                 tracing::debug!(execution = %express, status = ?run.exec.status, "express execution ended");
             }
@@ -803,10 +846,11 @@ impl Executions {
         machine: &Machine,
         name: &str,
         input: Value,
+        test_case: Option<Arc<TestCase>>,
     ) -> Result<ExpressRun, ExpressAborted> {
         let exec = self.new_express(machine, name, input)?;
         let (tx, rx) = oneshot::channel();
-        self.track_express(exec, move |run| {
+        self.track_express(exec, test_case, move |run| {
             let _ = tx.send(run);
         });
         rx.await.unwrap_or(Err(ExpressAborted))
@@ -836,11 +880,16 @@ impl Executions {
     fn track_express(
         self: &Arc<Self>,
         exec: Execution,
+        test_case: Option<Arc<TestCase>>,
         then: impl FnOnce(Result<ExpressRun, ExpressAborted>) + Send + 'static,
     ) {
         let id = self.express.next.fetch_add(1, Ordering::Relaxed);
         let this = Arc::downgrade(self);
-        let runner = self.runner.clone();
+        let runner: Arc<dyn TaskRunner> = match test_case {
+            Some(case) => Arc::new(MockedRunner::new(self.runner.clone(), case)),
+            None => self.runner.clone(),
+        };
+        let scale = self.wait_time_scale;
         let clock = self.clock;
         // Counted before it is spawned, so that a drain that starts now waits for it.
         self.express.count.fetch_add(1, Ordering::SeqCst);
@@ -883,7 +932,8 @@ impl Executions {
             let _tracked = tracked;
             let mut exec = exec;
             let start_ms = exec.info.start_time_ms;
-            let ended = drive(&mut exec, Run::in_memory(runner, clock), None, None).await;
+            let run = Run::in_memory(runner, clock).with_wait_time_scale(scale);
+            let ended = drive(&mut exec, run, None, None).await;
             if matches!(ended, Ended::Stuck) {
                 tracing::error!(execution = %exec.info.id, "express execution stuck: it waits on nothing");
             }
@@ -994,6 +1044,16 @@ pub fn billed_memory_mb(definition_bytes: usize, input_bytes: usize, exec: &Exec
         serde_json::to_vec(&exec.history).map_or(0, |v| v.len() as u64)
     };
     known.saturating_add(history).div_ceil(UNIT).max(1) * 64
+}
+
+/// Fails every task, saying why (a resumed test execution whose test case left the file).
+struct Refused(String);
+
+impl TaskRunner for Refused {
+    fn run(&self, _: TaskRequest, _: Heartbeat) -> TaskFuture {
+        let failure = Failure::new(crate::interp::errors::names::RUNTIME, self.0.clone());
+        Box::pin(std::future::ready(TaskOutcome::Failed(failure)))
+    }
 }
 
 #[cfg(test)]

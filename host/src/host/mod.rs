@@ -15,6 +15,7 @@ pub mod callbacks;
 pub mod executions;
 pub mod functions;
 pub mod machines;
+pub mod mocks;
 pub mod services;
 mod workers;
 
@@ -53,6 +54,11 @@ pub struct HostConfig {
     pub http_allowed_hosts: Vec<String>,
     /// Where and as whom `aws-sdk:` Tasks call AWS.
     pub aws: AwsConfig,
+    /// Step Functions Local's mock file, for executions started as one of its test cases.
+    pub mock_config: Option<PathBuf>,
+    /// Scales every wait (Wait states, retry intervals, timeouts, heartbeats); None: 1, real
+    /// time. For tests.
+    pub wait_time_scale: Option<f64>,
 }
 
 /// Why the host could not start.
@@ -64,6 +70,9 @@ pub enum HostError {
     /// The WebAssembly runtime would not start.
     #[error(transparent)]
     Runtime(#[from] StartError),
+    /// The mock file would not read.
+    #[error(transparent)]
+    Mock(#[from] mocks::MockFileError),
 }
 
 /// The host: its components, cheap to clone (the API's state).
@@ -108,7 +117,13 @@ impl Host {
             cache_dir,
             http_allowed_hosts,
             aws,
+            mock_config,
+            wait_time_scale,
         } = config;
+        let mocks = Arc::new(match mock_config {
+            Some(path) => mocks::Mocks::load(path)?,
+            None => mocks::Mocks::none(),
+        });
         let clock = Clock::system();
         let runtime = Arc::new(Runtime::new(cache_dir)?);
         let loaded = store.load()?;
@@ -149,6 +164,7 @@ impl Host {
                 machines.clone(),
                 loaded.last_execution_seq,
             )
+            .for_tests_of_workflows(mocks, wait_time_scale.unwrap_or(1.0))
         });
         let services = services.expect("built with the executions");
         // Jobs run functions: they start again once the functions are back.
@@ -219,7 +235,10 @@ impl ChildExecutions for Children {
             if machine.record.kind == MachineType::Express {
                 return Err(ChildError::Express);
             }
-            match executions?.start(&machine, &name, input_text, input).await {
+            match executions?
+                .start(&machine, &name, input_text, input, None)
+                .await
+            {
                 Ok(started) => Ok((started.arn, started.start_ms)),
                 Err(StartExecutionError::AlreadyExists(arn)) => Err(ChildError::AlreadyExists(arn)),
                 Err(StartExecutionError::Store(e)) => Err(ChildError::Host(e.to_string())),

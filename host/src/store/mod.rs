@@ -170,6 +170,9 @@ pub struct ExecutionRecord {
     pub start_ms: i64,
     /// When it ended.
     pub stop_ms: Option<i64>,
+    /// The mock file's test case it runs as (`stateMachineArn#TestCase`), if it is a test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
 }
 
 impl ExecutionRecord {

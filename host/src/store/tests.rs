@@ -41,6 +41,7 @@ fn execution(seq: u64, machine: &str, status: ExecutionStatus) -> ExecutionRecor
         cause: None,
         start_ms: seq as i64,
         stop_ms: None,
+        test_case: None,
     }
 }
 

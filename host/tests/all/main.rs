@@ -16,6 +16,7 @@ mod cli;
 mod common;
 mod crash;
 mod jsonata;
+mod mocking;
 mod sandbox;
 mod serve;
 mod sqs;

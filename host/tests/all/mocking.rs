@@ -1,0 +1,129 @@
+//! Step Functions Local's mock file: AWS's documented example (`LambdaSQSIntegration` with
+//! its HappyPath, RetryPath and HybridPath test cases, `examples/lambda-sqs-integration/`),
+//! started as `stateMachineArn#TestCase`, with waits scaled down a hundredfold.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_sfn::types::HistoryEventType;
+use serde_json::{Value, json};
+use stepwise::host::HostConfig;
+use stepwise::store::memory::MemoryStore;
+
+use crate::common::{Host, create_machine, ended, example};
+
+async fn mocked_host(scale: f64) -> Host {
+    let config = HostConfig {
+        mock_config: Some(
+            format!(
+                "{}/../examples/lambda-sqs-integration/mock-config.json",
+                env!("CARGO_MANIFEST_DIR")
+            )
+            .into(),
+        ),
+        wait_time_scale: Some(scale),
+        ..HostConfig::default()
+    };
+    Host::with_config(Arc::new(MemoryStore::new()), config).await
+}
+
+async fn run_case(
+    host: &Host,
+    machine: &str,
+    case: &str,
+) -> (String, Value, Vec<HistoryEventType>) {
+    let started = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(format!("{machine}#{case}"))
+        .input(json!({"order": 7}).to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{case}: {:?}", e.into_service_error()));
+    let d = ended(&host.sfn, &started.execution_arn).await;
+    let history = host
+        .sfn
+        .get_execution_history()
+        .execution_arn(&started.execution_arn)
+        .send()
+        .await
+        .unwrap();
+    let types = history.events.iter().map(|e| e.r#type.clone()).collect();
+    let output = d
+        .output
+        .as_deref()
+        .map_or(Value::Null, |o| serde_json::from_str(o).unwrap());
+    (d.status.as_str().to_owned(), output, types)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn awss_documented_test_cases_run_as_documented() {
+    let host = mocked_host(0.01).await;
+    let machine = create_machine(
+        &host.sfn,
+        "LambdaSQSIntegration",
+        &example("lambda-sqs-integration/LambdaSQSIntegration.asl.json"),
+    )
+    .await;
+
+    // HappyPath: both states mocked; the same events as a real run.
+    let (status, output, types) = run_case(&host, &machine, "HappyPath").await;
+    assert_eq!(status, "SUCCEEDED");
+    assert_eq!(output["MessageId"], "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51");
+    let count =
+        |types: &[HistoryEventType], t: HistoryEventType| types.iter().filter(|x| **x == t).count();
+    assert_eq!(count(&types, HistoryEventType::TaskScheduled), 2);
+    assert_eq!(count(&types, HistoryEventType::TaskStarted), 2);
+    assert_eq!(count(&types, HistoryEventType::TaskSucceeded), 2);
+
+    // RetryPath: three failures (invocations 0, 1-2) retried with backoff (2 + 4 + 8 s,
+    // scaled to 0.14 s), then the mocked success.
+    let began = Instant::now();
+    let (status, output, types) = run_case(&host, &machine, "RetryPath").await;
+    assert_eq!(status, "SUCCEEDED", "{output}");
+    assert_eq!(count(&types, HistoryEventType::TaskFailed), 3);
+    assert_eq!(count(&types, HistoryEventType::TaskScheduled), 5);
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
+
+    // HybridPath: SQSState is not mocked, and goes to this host's own SQS.
+    let queue = host
+        .sqs
+        .create_queue()
+        .queue_name("myQueue")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let (status, output, _) = run_case(&host, &machine, "HybridPath").await;
+    assert_eq!(status, "SUCCEEDED", "{output}");
+    assert_ne!(output["MessageId"], "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51");
+    let received = host
+        .sqs
+        .receive_message()
+        .queue_url(queue)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    let body: Value = serde_json::from_str(received[0].body.as_deref().unwrap()).unwrap();
+    // The message is the mocked Lambda response, as LambdaState passed it on.
+    assert_eq!(body["Payload"]["body"], "Hello from Lambda!");
+
+    // A test case the file does not have is refused.
+    let err = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(format!("{machine}#NoSuchCase"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_invalid_arn(), "{err:?}");
+    host.stop().await;
+}
