@@ -1,17 +1,13 @@
 use super::*;
 
-/// The mock file of AWS's documented example (aws-recordings/local_mocked_service_integrations).
+/// The mock file of AWS's documented example, as `examples/lambda-sqs-integration/` keeps it
+/// (from aws-recordings/local_mocked_service_integrations).
 fn documented() -> String {
     let path = format!(
-        "{}/../../shared/aws-recordings/local_mocked_service_integrations/mock_config_files/lambda_sqs_integration.json5",
+        "{}/../examples/lambda-sqs-integration/mock-config.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    // The recording starts with a `// Source:` line; the file itself is JSON.
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
