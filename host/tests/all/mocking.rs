@@ -127,3 +127,59 @@ async fn awss_documented_test_cases_run_as_documented() {
     assert!(err.is_invalid_arn(), "{err:?}");
     host.stop().await;
 }
+
+/// A callback and an activity, mocked: neither waits for a token or a worker, and their
+/// histories show the events of a real run.
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_and_activities_can_be_mocked() {
+    let dir = std::env::temp_dir().join(format!("stepwise-mocking-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mock.json");
+    std::fs::write(
+        &file,
+        json!({
+            "StateMachines": {"waiting": {"TestCases": {"Fast": {
+                "Callback": "token", "Work": "worker"
+            }}}},
+            "MockedResponses": {
+                "token": {"0": {"Return": {"approved": true}}},
+                "worker": {"0": {"Return": {"done": 1}}}
+            }
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let config = HostConfig {
+        mock_config: Some(file),
+        ..HostConfig::default()
+    };
+    let host = Host::with_config(Arc::new(MemoryStore::new()), config).await;
+    let definition = json!({"StartAt": "Callback", "States": {
+        "Callback": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/none",
+                           "MessageBody": {"token.$": "$$.Task.Token"}},
+            "ResultPath": "$.callback", "Next": "Work"
+        },
+        "Work": {
+            "Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:nobody",
+            "ResultPath": "$.work", "End": true
+        }
+    }});
+    let machine = create_machine(&host.sfn, "waiting", &definition).await;
+    let (status, output, types) = run_case(&host, &machine, "Fast").await;
+    assert_eq!(status, "SUCCEEDED", "{output} {types:?}");
+    assert_eq!(output["callback"], json!({"approved": true}));
+    assert_eq!(output["work"], json!({"done": 1}));
+    for t in [
+        HistoryEventType::TaskSubmitted,
+        HistoryEventType::TaskSucceeded,
+        HistoryEventType::ActivityScheduled,
+        HistoryEventType::ActivityStarted,
+        HistoryEventType::ActivitySucceeded,
+    ] {
+        assert!(types.contains(&t), "{t:?} missing from {types:?}");
+    }
+    host.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
