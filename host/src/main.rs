@@ -15,7 +15,8 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
 use stepwise::asl::validate;
-use stepwise::executor::{self, Clock};
+use stepwise::executor::{self, Clock, Ended, Run, TaskRunner};
+use stepwise::host::mocks::{MockedRunner, Mocks};
 use stepwise::integrations::{TaskResources, lambda};
 use stepwise::interp::{Execution, ExecutionInfo, MAX_PAYLOAD_BYTES, Program, Status};
 use stepwise::runtime::{FunctionConfig, Runtime};
@@ -58,12 +59,32 @@ enum Command {
         /// arn:aws:states:::lambda:invoke.
         #[arg(long = "function", value_name = "NAME=PATH.wasm", value_parser = parse_function_arg)]
         functions: Vec<(String, PathBuf)>,
+        #[command(flatten)]
+        testing: RunTesting,
     },
     /// Serve the Step Functions and Lambda APIs (AWS JSON 1.0 / REST) over HTTP.
     Serve(cli::serve::Options),
     /// Deploy a WebAssembly component as a function of a running server (creates it, or
     /// replaces its code).
     Deploy(cli::deploy::Options),
+}
+
+/// How `stepwise run` tests a workflow: a mock file's test case, and scaled waits.
+#[derive(clap::Args, Default)]
+struct RunTesting {
+    /// Step Functions Local's mock file (default: `SFN_MOCK_CONFIG`); needs --test-case.
+    #[arg(long = "mock-config", value_name = "FILE")]
+    mock_config: Option<PathBuf>,
+    /// Run this test case of the mock file: its mocked states get their mocked responses.
+    #[arg(long = "test-case", value_name = "NAME")]
+    test_case: Option<String>,
+    /// The machine's name in the mock file (default: the definition file's stem,
+    /// `orders.asl.json` → `orders`).
+    #[arg(long = "machine-name", value_name = "NAME")]
+    machine_name: Option<String>,
+    /// Scale every wait (Wait states, retry intervals, timeouts, heartbeats) by F.
+    #[arg(long = "wait-time-scale", value_name = "F", value_parser = cli::serve::parse_scale)]
+    wait_time_scale: Option<f64>,
 }
 
 /// Exit code for a bad definition or bad input (1 is a failed execution).
@@ -83,7 +104,8 @@ fn main() -> ExitCode {
             input,
             history,
             functions,
-        } => run_command(&definition, &input, history, &functions),
+            testing,
+        } => run_command(&definition, &input, history, &functions, &testing),
         Command::Serve(options) => cli::serve::run(options).map(|()| ExitCode::SUCCESS),
         Command::Deploy(options) => cli::deploy::run(&options).map(|config| {
             print_json(&config);
@@ -184,6 +206,7 @@ fn run_command(
     input: &str,
     with_history: bool,
     functions: &[(String, PathBuf)],
+    testing: &RunTesting,
 ) -> Result<ExitCode> {
     let bytes = read_file(definition)?;
     let machine = match validate::parse_definition(&bytes) {
@@ -202,10 +225,26 @@ fn run_command(
     let input = parse_input(input)?;
     let resources = local_resources(functions)?;
     let program = Arc::new(Program::compile(&machine)?);
-    let name = definition
+    // `orders.asl.json` is machine `orders`.
+    let stem = definition
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("machine");
+    let name = stem.strip_suffix(".asl").unwrap_or(stem);
+    let resources: Arc<dyn TaskRunner> = Arc::new(resources);
+    let runner = match &testing.test_case {
+        None => resources,
+        Some(case) => {
+            let file = testing
+                .mock_config
+                .clone()
+                .or_else(|| std::env::var_os("SFN_MOCK_CONFIG").map(PathBuf::from))
+                .context("--test-case needs a mock file: --mock-config FILE or SFN_MOCK_CONFIG")?;
+            let machine = testing.machine_name.as_deref().unwrap_or(name);
+            let case = Mocks::load(file)?.test_case(machine, case)?;
+            Arc::new(MockedRunner::new(resources, case))
+        }
+    };
     let clock = Clock::system();
     let info = ExecutionInfo::local(
         name,
@@ -217,7 +256,11 @@ fn run_command(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
-    runtime.block_on(executor::run(&mut exec, Arc::new(resources), clock))?;
+    let run =
+        Run::in_memory(runner, clock).with_wait_time_scale(testing.wait_time_scale.unwrap_or(1.0));
+    if let Ended::Stuck = runtime.block_on(executor::drive(&mut exec, run, None, None)) {
+        bail!("the execution did not finish: it waits on nothing");
+    }
 
     let mut out = match &exec.status {
         Status::Succeeded(output) => json!({"status": "SUCCEEDED", "output": output}),

@@ -66,7 +66,7 @@ pub struct Options {
 }
 
 /// A wait-time scale: a positive finite number.
-fn parse_scale(text: &str) -> Result<f64, String> {
+pub fn parse_scale(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
         _ => Err(format!("'{text}' is not a positive number")),

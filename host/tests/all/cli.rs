@@ -322,3 +322,61 @@ fn validate_rejects_hostile_bytes_without_crashing() {
         assert_eq!(stdout_json(&out)["result"], "FAIL", "case {i}");
     }
 }
+
+/// `stepwise run --mock-config --test-case`: a workflow's test cases with no server and no
+/// endpoint; the machine is named after the definition file (`LambdaSQSIntegration.asl.json`).
+#[test]
+fn run_takes_a_mock_files_test_case() {
+    let dir = format!(
+        "{}/../examples/lambda-sqs-integration",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let definition = format!("{dir}/LambdaSQSIntegration.asl.json");
+    let mock = format!("{dir}/mock-config.json");
+    let started = std::time::Instant::now();
+    let out = stepwise(&[
+        "run",
+        &definition,
+        "--mock-config",
+        &mock,
+        "--test-case",
+        "RetryPath",
+        "--wait-time-scale",
+        "0.01",
+        "--history",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = stdout_json(&out);
+    assert_eq!(result["status"], "SUCCEEDED");
+    assert_eq!(
+        result["output"]["MessageId"],
+        "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"
+    );
+    let failed = result["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "TaskFailed")
+        .count();
+    assert_eq!(failed, 3);
+    // 2 + 4 + 8 s of backoff, a hundred times faster.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    let out = stepwise(&[
+        "run",
+        &definition,
+        "--mock-config",
+        &mock,
+        "--test-case",
+        "NoSuchCase",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no test case 'NoSuchCase'"), "{stderr}");
+    let out = stepwise(&["run", &definition, "--test-case", "HappyPath"]);
+    assert_eq!(out.status.code(), Some(2));
+}
