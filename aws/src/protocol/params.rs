@@ -228,8 +228,12 @@ fn fill_idempotency_tokens(shape: &Shape, params: &mut Cow<'_, Value>) {
     }
 }
 
-/// `{AccountId}.` with the `AccountId` member's value.
-fn host_prefix(template: &str, fields: &[Field<'_, '_>]) -> Result<String, BuildError> {
+/// `template` with each `{label}` replaced by what `fill` gives for it (URI paths, host
+/// prefixes); text after an unclosed `{` is kept as it is.
+pub(crate) fn fill_labels(
+    template: &str,
+    mut fill: impl FnMut(&str) -> Result<String, BuildError>,
+) -> Result<String, BuildError> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -237,7 +241,16 @@ fn host_prefix(template: &str, fields: &[Field<'_, '_>]) -> Result<String, Build
         let Some(close) = rest[open..].find('}') else {
             break;
         };
-        let label = &rest[open + 1..open + close];
+        out.push_str(&fill(&rest[open + 1..open + close])?);
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `{AccountId}.` with the `AccountId` member's value.
+fn host_prefix(template: &str, fields: &[Field<'_, '_>]) -> Result<String, BuildError> {
+    fill_labels(template, |label| {
         let field = fields.iter().find(|f| f.name == label);
         let text = field
             .map(|f| value::string_text(f.value))
@@ -253,9 +266,6 @@ fn host_prefix(template: &str, fields: &[Field<'_, '_>]) -> Result<String, Build
                 found: "a string with other characters",
             });
         }
-        out.push_str(&text);
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+        Ok(text)
+    })
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::model::{ServiceModel, Shape, ShapeKind};
 use crate::naming::member_name;
 use crate::protocol::json::{self, list_member, map_entry};
-use crate::protocol::params::{self, Cx, Field, Input};
+use crate::protocol::params::{self, Cx, Field, Input, fill_labels};
 use crate::protocol::traits::Target;
 use crate::protocol::value::{self, TimestampFormat};
 use crate::protocol::{BuildError, HttpRequest, HttpResponse};
@@ -164,14 +164,7 @@ fn wire_name<'m>(field: &Field<'m, '_>) -> &'m str {
 /// The path with its labels filled in; a label not given is refused (it would name another
 /// resource, or none).
 fn path(template: &str, input: &Input<'_>, labels: &[Field<'_, '_>]) -> Result<String, BuildError> {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let label = &rest[open + 1..open + close];
+    fill_labels(template, |label| {
         let (label, greedy) = match label.strip_suffix('+') {
             Some(label) => (label, true),
             None => (label, false),
@@ -194,11 +187,8 @@ fn path(template: &str, input: &Input<'_>, labels: &[Field<'_, '_>]) -> Result<S
             return Err(BuildError::MissingLabel(member_name(&name)));
         }
         let set = if greedy { GREEDY } else { SEGMENT };
-        out.extend(utf8_percent_encode(&text, set));
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+        Ok(utf8_percent_encode(&text, set).to_string())
+    })
 }
 
 /// The member a URI label names, for the error saying it is missing.

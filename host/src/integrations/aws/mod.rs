@@ -27,7 +27,7 @@ use serde_json::Value;
 use stepwise_aws::{BuildError, HttpResponse, Operation, Service as Model, ServiceError};
 
 use self::endpoint::Endpoints;
-use self::transport::{Transport, TransportError};
+use self::transport::{Transport, TransportError, error_chain};
 use super::{CallContext, Pattern, Service, ServiceFuture};
 use crate::interp::Failure;
 use crate::interp::errors::names;
@@ -361,17 +361,6 @@ fn rand_below(n: u64) -> u64 {
 fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// The failure a Task sees for a call that gave no result, named as Step Functions names it.

@@ -134,7 +134,7 @@ impl Transport {
 }
 
 /// An error with its sources: hyper's own message ("client error (Connect)") says little.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
