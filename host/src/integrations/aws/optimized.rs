@@ -341,18 +341,30 @@ const EMR_ALIASES: &[Alias] = &[
     },
 ];
 
+/// The model of `spec`'s service (decompressed the first time, then kept by the registry).
+fn model_of(spec: &Spec) -> Result<Arc<Model>, Failure> {
+    match stepwise_aws::service(spec.model) {
+        Some(Ok(model)) => Ok(model),
+        Some(Err(e)) => Err(Failure::new(names::RUNTIME, e)),
+        None => Err(Failure::new(
+            names::RUNTIME,
+            format!("no model of the service {} is vendored", spec.model),
+        )),
+    }
+}
+
 /// One optimized integration, calling through the AWS client.
 pub struct Optimized {
     spec: &'static Spec,
-    model: Arc<Model>,
     client: Arc<AwsClient>,
     /// The region of a Resource that names one.
     region: Option<String>,
 }
 
 impl Optimized {
-    /// Every optimized integration whose model loads, with its name, and the built-in ones
-    /// named in `forward` (names not in [`FORWARDABLE`] are ignored: the CLI allows only those).
+    /// Every optimized integration, with its name, and the built-in ones named in `forward`
+    /// (names not in [`FORWARDABLE`] are ignored: the CLI allows only those). Their models
+    /// load when a call first needs them, not at the host's start.
     pub fn all(
         client: &Arc<AwsClient>,
         forward: &[String],
@@ -363,15 +375,13 @@ impl Optimized {
         SPECS
             .iter()
             .chain(forwarded)
-            .filter_map(|spec| {
-                let model = stepwise_aws::service(spec.model)?.ok()?;
+            .map(|spec| {
                 let service: Arc<dyn Service> = Arc::new(Optimized {
                     spec,
-                    model,
                     client: client.clone(),
                     region: None,
                 });
-                Some((spec.name, service))
+                (spec.name, service)
             })
             .collect()
     }
@@ -389,7 +399,6 @@ impl Service for Optimized {
     fn in_region(&self, region: &str) -> Option<Arc<dyn Service>> {
         Some(Arc::new(Optimized {
             spec: self.spec,
-            model: self.model.clone(),
             client: self.client.clone(),
             region: Some(region.to_owned()),
         }))
@@ -397,11 +406,11 @@ impl Service for Optimized {
 
     fn call(&self, action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
         let spec = self.spec;
-        let model = self.model.clone();
         let client = self.client.clone();
         let region = self.region.clone();
         let action = action.to_owned();
         Box::pin(async move {
+            let model = model_of(spec)?;
             let alias = spec.aliases.iter().find(|a| a.action == action);
             let operation_action = alias.map_or(action.as_str(), |a| a.operation);
             let Some(operation) = model.operation(operation_action) else {
@@ -452,7 +461,7 @@ impl Service for Optimized {
         };
         Box::pin(wait_for(
             self.spec,
-            (self.model.clone(), self.client.clone(), self.region.clone()),
+            (self.client.clone(), self.region.clone()),
             job,
             parameters.clone(),
             submitted,
@@ -464,21 +473,19 @@ impl Service for Optimized {
         let stop = self
             .job(action)
             .and_then(|job| job.cancel)
-            .and_then(|(stop, params)| {
-                let operation = self.model.operation(stop)?;
-                Some((operation.name.clone(), params(parameters, &submitted)?))
-            });
-        let model = self.model.clone();
+            .and_then(|(stop, params)| Some((stop, params(parameters, &submitted)?)));
+        let spec = self.spec;
         let client = self.client.clone();
         let region = self.region.clone();
         Box::pin(async move {
-            if let Some((name, params)) = stop
-                && let Some(operation) = model.model.operations.get(&name)
+            if let Some((stop, params)) = stop
+                && let Ok(model) = model_of(spec)
+                && let Some(operation) = model.operation(stop)
                 && let Err(e) = client
                     .call(&model, operation, &params, region.as_deref(), None)
                     .await
             {
-                tracing::warn!(operation = %name, error = ?e, "could not cancel an aborted task's job");
+                tracing::warn!(operation = %stop, error = ?e, "could not cancel an aborted task's job");
             }
         })
     }
@@ -498,12 +505,13 @@ impl Optimized {
 /// Polls `job` until it ends.
 async fn wait_for(
     spec: &'static Spec,
-    (model, client, region): (Arc<Model>, Arc<AwsClient>, Option<String>),
+    (client, region): (Arc<AwsClient>, Option<String>),
     job: &'static Job,
     parameters: Value,
     submitted: Value,
     pattern: Pattern,
 ) -> Result<Value, Failure> {
+    let model = model_of(spec)?;
     let Some(poll) = (job.poll_parameters)(&parameters, &submitted) else {
         return Err(Failure::new(
             names::RUNTIME,
