@@ -9,11 +9,13 @@
 //! - [`model`]: the types of a `service-2.json`.
 //! - [`naming`]: Step Functions' names for actions, parameters and errors.
 //! - [`protocol`]: the five protocols (`json`, `rest-json`, `rest-xml`, `query`, `ec2`).
+//! - [`validate`]: TestState's check of a mocked result against the operation's output shape.
 
 pub mod model;
 pub mod naming;
 pub mod protocol;
 pub mod registry;
+pub mod validate;
 
 pub use model::{Operation, Protocol, ServiceModel, Shape, ShapeRef};
 pub use protocol::{BuildError, HttpRequest, HttpResponse, ServiceError};

@@ -273,6 +273,12 @@ pub struct Shape {
     /// A string's allowed values.
     #[serde(default, rename = "enum")]
     pub enum_values: Vec<String>,
+    /// The least length of a string, blob, list or map; the least value of a number.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The greatest length of a string, blob, list or map; the greatest value of a number.
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 /// The kinds of shapes.

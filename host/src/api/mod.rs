@@ -18,6 +18,7 @@ pub mod sns;
 pub mod sqs;
 pub mod tags;
 pub mod tasks;
+pub mod test_state;
 
 use std::future::Future;
 
@@ -119,6 +120,7 @@ async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, A
         "ValidateStateMachineDefinition" => machines::validate(input),
         "StartExecution" => executions::start(&e(), input).await,
         "StartSyncExecution" => executions::start_sync(&e(), input).await,
+        "TestState" => test_state::test_state(&e(), input).await,
         "StopExecution" => executions::stop(&e(), input).await,
         "DescribeExecution" => executions::describe(&e(), input),
         "ListExecutions" => executions::list(&e(), input),

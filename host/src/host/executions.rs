@@ -24,12 +24,13 @@ use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::machines::{Machine, Machines, ProgramError};
-use super::mocks::{MockLookupError, MockedRunner, Mocks};
+use super::mocks::{AnsweringRunner, MockLookupError, MockedRunner, Mocks};
 use crate::arn::Identity;
 use crate::executor::durable::{self, Outstanding, ReplayError};
 use crate::executor::{
     Clock, Command, Ended, Heartbeat, Journal, Run, TaskFuture, TaskOutcome, TaskRunner, drive,
 };
+use crate::interp::probe::Probe;
 use crate::interp::{Execution, ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, TaskRequest};
 use crate::mock::TestCase;
 use crate::store::{
@@ -947,6 +948,40 @@ impl Executions {
             }
         });
         running.insert(id, handle.abort_handle());
+    }
+
+    /// The region and account of this host's ARNs.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The host's clock, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Runs a TestState execution (one with a probe) in memory, its tasks answered by `mock`
+    /// or run for real; None if it ran past `limit` (TestState's five minutes).
+    pub async fn run_probe(
+        &self,
+        program: Arc<Program>,
+        info: ExecutionInfo,
+        probe: Probe,
+        mock: Option<TaskOutcome>,
+        limit: Duration,
+    ) -> Option<Execution> {
+        let mut exec = self
+            .new_execution(program, info, rand_seed())
+            .with_probe(probe);
+        let runner: Arc<dyn TaskRunner> = match mock {
+            Some(outcome) => Arc::new(AnsweringRunner(outcome)),
+            None => self.runner.clone(),
+        };
+        let run = Run::in_memory(runner, self.clock).with_wait_time_scale(self.wait_time_scale);
+        tokio::time::timeout(limit, drive(&mut exec, run, None, None))
+            .await
+            .ok()?;
+        Some(exec)
     }
 
     /// Lets go of every Standard execution (each stays RUNNING in the store and resumes at the

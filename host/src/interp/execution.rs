@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::context::{self, ExecutionInfo, StateFacts};
 use super::errors::{self, Failure};
+use super::probe::Probe;
 use super::program::{Program, ScopeId};
 use super::states;
 use super::variables::VariableScope;
@@ -137,6 +138,8 @@ pub struct Execution {
     pub(crate) rng: std::cell::Cell<SplitMix64>,
     pub(crate) actions: Vec<Action>,
     pub(crate) token_key: Arc<TokenKey>,
+    /// Set for TestState only: where to start, what to watch, when to stop.
+    pub(crate) probe: Option<Box<Probe>>,
 }
 
 /// The key tokens are signed with when the host gives none (`stepwise run`, tests): random
@@ -163,7 +166,19 @@ impl Execution {
             rng: std::cell::Cell::new(SplitMix64::new(seed)),
             actions: Vec::new(),
             token_key: EPHEMERAL_TOKEN_KEY.clone(),
+            probe: None,
         }
+    }
+
+    /// Runs only one state, as TestState does, watched by `probe`.
+    pub fn with_probe(mut self, probe: Probe) -> Self {
+        self.probe = Some(Box::new(probe));
+        self
+    }
+
+    /// The probe of a TestState run.
+    pub fn probe(&self) -> Option<&Probe> {
+        self.probe.as_deref()
     }
 
     /// Signs this execution's task tokens with `key` (the host's persisted secret, so that a
@@ -234,8 +249,15 @@ impl Execution {
             let at = self.now_ms.saturating_add(secs.saturating_mul(1000) as i64);
             self.arm_timer(at, TimerPurpose::ExecutionTimeout);
         }
-        let start = self.program.scopes[0].start;
-        self.spawn(0, start, input, Parent::Root, false);
+        let probe = self.probe.as_deref();
+        let (scope, start) = probe
+            .and_then(|p| p.start_at)
+            .unwrap_or((0, self.program.scopes[0].start));
+        let variables = probe.and_then(|p| p.variables.clone());
+        let t = self.spawn(scope, start, input, Parent::Root, false);
+        if let Some(values) = variables {
+            Arc::make_mut(&mut self.threads[t].variables).assign(values.into_iter().collect());
+        }
     }
 
     /// Runs threads round-robin, one history event per turn, until none can move.
@@ -391,6 +413,15 @@ impl Execution {
         map_item: Option<(usize, &Value)>,
         with_input: bool,
     ) -> Value {
+        if let Some(context) = self.probe.as_deref().and_then(|p| p.context.as_ref()) {
+            let mut context = context.clone();
+            if let (Some(token), Value::Object(fields)) = (task_token, &mut context) {
+                fields
+                    .entry("Task")
+                    .or_insert_with(|| serde_json::json!({ "Token": token }));
+            }
+            return context;
+        }
         let th = &self.threads[t];
         let node = self.program.node(th.scope, th.state);
         context::build(

@@ -11,6 +11,7 @@
 pub mod dataflow;
 pub mod errors;
 pub mod jsonata;
+pub mod probe;
 pub mod program;
 pub mod retry;
 pub mod states;
@@ -19,7 +20,7 @@ pub mod variables;
 pub(crate) mod context;
 mod execution;
 
-pub use context::ExecutionInfo;
+pub use context::{ExecutionInfo, iso_time as context_iso_time};
 pub use errors::Failure;
 pub use execution::{Execution, MAX_HISTORY_EVENTS, Status};
 pub use program::Program;

@@ -114,6 +114,16 @@ impl VariableScope {
         Ok(())
     }
 
+    /// This scope's own variables as one object (TestState shows them), in name order.
+    pub fn own_values(&self) -> serde_json::Map<String, Value> {
+        let mut names: Vec<&String> = self.values.keys().collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| (n.clone(), self.values[n].0.clone()))
+            .collect()
+    }
+
     /// Sets the variables in this scope (an inner scope never writes an outer one).
     pub fn assign(&mut self, assigned: Vec<(String, Value)>) {
         for (name, value) in assigned {

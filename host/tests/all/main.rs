@@ -20,3 +20,4 @@ mod mocking;
 mod sandbox;
 mod serve;
 mod sqs;
+mod test_state;

@@ -58,10 +58,7 @@ impl Validator {
     pub(super) fn branches(&mut self, value: &Value, location: &str) {
         let branches = match value {
             Value::Array(branches) if branches.is_empty() => {
-                self.schema(
-                    "The field 'Branches' must contain at least one branch",
-                    location,
-                );
+                self.schema("Value cannot be empty", location);
                 return;
             }
             Value::Array(branches) => branches,

@@ -94,6 +94,8 @@ impl Validator {
             match field.as_str() {
                 "Resource" => self.resource(value, &field_location),
                 "Parameters" => self.template(value, &field_location),
+                // JSONata's name for Parameters.
+                "Arguments" => self.template(value, &field_location),
                 "ReaderConfig" => self.reader_config(value, &field_location),
                 _ => self.unknown_field(field, &field_location, "in 'ItemReader'"),
             }

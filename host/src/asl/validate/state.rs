@@ -28,7 +28,7 @@ enum StateType {
     Map,
 }
 
-const STATE_TYPE_NAMES: &str = "Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map";
+const STATE_TYPE_NAMES: &str = "Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map";
 
 impl StateType {
     fn parse(name: &str) -> Option<StateType> {
@@ -333,7 +333,9 @@ impl Validator {
                 let parsed = StateType::parse(t);
                 if parsed.is_none() {
                     self.schema(
-                        format!("The field 'Type' must be one of {STATE_TYPE_NAMES}; got \"{t}\""),
+                        format!(
+                            "The field 'Type' should have one of these values: [{STATE_TYPE_NAMES}]"
+                        ),
                         child(location, "Type"),
                     );
                 }

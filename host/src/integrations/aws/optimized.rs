@@ -639,3 +639,28 @@ fn java_failure(spec: &Spec, model: &Model, operation: &Operation, error: CallEr
 
 #[cfg(test)]
 mod tests;
+
+/// What a mocked result of `resource_type:action` (`lambda` and `invoke`, `aws-sdk:s3` and
+/// `getObject`) is checked against: the service's model, the operation, and the member the
+/// state sees parsed from JSON text (not the model's blob). None for what has no model
+/// (activities, functions, HTTP).
+pub fn result_schema(
+    resource_type: &str,
+    action: &str,
+) -> Option<(Arc<Model>, String, Option<&'static str>)> {
+    if let Some(service) = resource_type.strip_prefix("aws-sdk:") {
+        let model = stepwise_aws::service(service)?.ok()?;
+        return Some((model, action.to_owned(), None));
+    }
+    let spec = SPECS
+        .iter()
+        .chain(FORWARDABLE)
+        .find(|s| s.name == resource_type)?;
+    let operation = spec
+        .aliases
+        .iter()
+        .find(|a| a.action == action)
+        .map_or(action, |a| a.operation);
+    let model = model_of(spec).ok()?;
+    Some((model, operation.to_owned(), spec.json_member))
+}

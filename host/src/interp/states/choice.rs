@@ -23,6 +23,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Choice) -> Flow {
     } else {
         (|| {
             let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
+            scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
             let (rule, next) = choose(s, node, &effective, scope)?;
             let assign = match rule {
                 Some(i) => node.query.choices.get(i).and_then(|o| o.assign.as_ref()),

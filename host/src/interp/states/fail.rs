@@ -32,6 +32,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Fail) -> Flow {
                 text(&node.query.cause, "Cause")?,
             ));
         }
+        scope.inspect(|i| i.after_input_path = Some((**raw).clone()));
         let error = match (&s.error, &s.error_path) {
             (Some(e), _) => Some(e.clone()),
             (None, Some(d)) => Some(evaluate(d, "ErrorPath", raw, scope)?),

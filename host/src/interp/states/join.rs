@@ -9,6 +9,7 @@ use crate::asl::model::State;
 use crate::history::{ErrorDetails, EventDetails, IterationDetails};
 use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Parent, Phase, ThreadId};
+use crate::interp::probe::MockedChildren;
 use crate::interp::program::ScopeId;
 
 /// Children of one Parallel or Map state entry.
@@ -162,6 +163,43 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
     }
 }
 
+/// TestState's Map or Parallel: the mocked outcome stands for its children, which never run.
+pub fn mocked(exec: &mut Execution, t: ThreadId, mocked: MockedChildren, kind: JoinKind) -> Flow {
+    let (results, failed) = match mocked {
+        MockedChildren::Failed(failure) => return Flow::Error(failure),
+        MockedChildren::Results { results, failed } => (results, failed),
+    };
+    let n = results.len();
+    let join = Join {
+        kind,
+        scopes: Vec::new(),
+        inputs: vec![None; n],
+        results: results.into_iter().map(Some).collect(),
+        running: Vec::new(),
+        next: n,
+        max_concurrency: 0,
+        finished: n,
+        failed: failed as usize,
+    };
+    // Only a threshold the Map sets can be exceeded: the failures a test gives a Map without
+    // one do not fail it (AWS).
+    let has_threshold = matches!(
+        join.kind,
+        JoinKind::Map { tolerated_count, tolerated_percentage, .. }
+            if tolerated_count.is_some() || tolerated_percentage.is_some()
+    );
+    if has_threshold && join.over_tolerance() {
+        return Flow::Error(Failure::new(
+            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            "The specified tolerated failure threshold was exceeded",
+        ));
+    }
+    exec.threads[t].join = Some(join);
+    exec.threads[t].phase = Phase::Joined;
+    exec.runnable.push_back(t);
+    Flow::Wait
+}
+
 /// A child finished with `output`.
 pub fn child_succeeded(
     exec: &mut Execution,
@@ -309,9 +347,11 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
             Some(sel) => crate::interp::dataflow::template(sel, &results, scope)?,
             None => results.clone(),
         };
+        scope.inspect(|i| i.after_result_selector = Some(selected.clone()));
         let assigned = super::jsonpath_assign(scope, &selected)?;
         let combined =
             crate::interp::dataflow::result_path(result_path.as_ref(), raw, selected, scope)?;
+        scope.inspect(|i| i.after_result_path = Some(combined.clone()));
         let output = crate::interp::dataflow::output_path(
             io.output_path.as_ref(),
             std::borrow::Cow::Owned(combined),

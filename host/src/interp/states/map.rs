@@ -28,6 +28,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
             return jsonata_items(s, node, raw, scope);
         }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
+        scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
         let items = match &s.items_path {
             Some(q) => {
                 let ctx = scope.context();
@@ -37,6 +38,8 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
             }
             None => effective.clone().into_owned(),
         };
+        let items = read_items(s, items, scope);
+        scope.inspect(|i| i.after_items_path = Some(items.clone()));
         let Value::Array(items) = items else {
             return Err(scope.runtime(format!("Map state input must be an array but was: {items}")));
         };
@@ -50,6 +53,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         Ok(p) => p,
         Err(f) => return Flow::Error(f),
     };
+    scope.inspect(|i| i.max_concurrency = Some(max_concurrency as u64));
     exec.record(
         t,
         EventDetails::MapStateStarted {
@@ -73,12 +77,20 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
             };
             (count, percentage)
         };
+        scope.inspect(|i| {
+            i.tolerated_failure_count = tolerated_count;
+            i.tolerated_failure_percentage = tolerated_percentage;
+        });
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             inputs.push(select_item(s, &effective, index, item, exec, t, node)?);
         }
+        if s.selector().is_some() || node.query.item_selector.is_some() {
+            scope.inspect(|i| i.after_item_selector = Some(Value::Array(inputs.clone())));
+        }
         if let Some(batcher) = &s.item_batcher {
             inputs = batch(batcher, inputs, &effective, scope)?;
+            scope.inspect(|i| i.after_item_batcher = Some(Value::Array(inputs.clone())));
         }
         Ok((tolerated_count, tolerated_percentage, inputs))
     })();
@@ -86,6 +98,18 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         Ok(s) => s,
         Err(f) => return Flow::Error(f),
     };
+    if let Some(mocked) = exec.probe().and_then(|p| p.children.clone()) {
+        return join::mocked(
+            exec,
+            t,
+            mocked,
+            JoinKind::Map {
+                distributed,
+                tolerated_count,
+                tolerated_percentage,
+            },
+        );
+    }
     if distributed {
         let map_run_arn = format!(
             "{}/{}:{}",
@@ -126,6 +150,15 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
     Flow::Wait
+}
+
+/// The items a Map iterates: under TestState, a Map with an ItemReader reads the data the test
+/// gives (`mapItemReaderData`).
+fn read_items(s: &Map, items: Value, scope: &StateScope<'_>) -> Value {
+    match scope.probe().and_then(|p| p.item_reader_data.as_ref()) {
+        Some(data) if s.item_reader.is_some() => Value::Array(data.clone()),
+        _ => items,
+    }
 }
 
 /// The input of one iteration: ItemSelector (or legacy Parameters) with `$$.Map.Item` set, or
@@ -169,6 +202,7 @@ fn jsonata_items(
         Some(items) => evaluator.typed_field(items, "Items", "array")?,
         None => raw.clone(),
     };
+    let items = read_items(s, items, scope);
     let Value::Array(items) = items else {
         return Err(Failure::new(
             names::QUERY_EVALUATION_ERROR,

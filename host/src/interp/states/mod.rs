@@ -26,6 +26,7 @@ use crate::asl::path;
 use crate::asl::query::QueryError;
 use crate::asl::query::{Assign, JsonataTemplate};
 use crate::history::EventDetails;
+use crate::interp::probe::{Inspection, Probe, Verdict};
 use crate::interp::program::StateQuery;
 use crate::interp::variables::{Assigned, VariableScope};
 
@@ -83,6 +84,18 @@ impl<'a> StateScope<'a> {
     pub fn with_map_item(mut self, index: usize, value: &'a Value) -> Self {
         self.map_item = Some((index, value));
         self
+    }
+
+    /// The TestState probe watching this run, if any.
+    pub fn probe(&self) -> Option<&Probe> {
+        self.exec.probe()
+    }
+
+    /// Notes a step of the state's data for TestState (nothing without a probe).
+    pub fn inspect(&self, f: impl FnOnce(&mut Inspection)) {
+        if let Some(probe) = self.exec.probe() {
+            probe.see(f);
+        }
     }
 
     /// The state's name.
@@ -202,6 +215,9 @@ pub fn enter(exec: &mut Execution, t: ThreadId) {
     let th = &exec.threads[t];
     let node = program.node(th.scope, th.state);
     let input = th.input.clone();
+    if let Some(probe) = exec.probe() {
+        probe.see(|i| i.input = Some((*input).clone()));
+    }
     exec.threads[t].entered_ms = exec.now_ms;
     let id = exec.record(
         t,
@@ -257,6 +273,18 @@ pub fn follow(exec: &mut Execution, t: ThreadId, node: &Node, flow: Flow) -> boo
                     assigned,
                 },
             );
+            if let Some(probe) = exec.probe() {
+                // TestState: the state is done; where it would go is the answer.
+                let th = &exec.threads[t];
+                let next = next.map(|n| exec.program.node(th.scope, n).name.to_string());
+                let variables = th.variables.own_values();
+                probe.see(|i| {
+                    i.variables = (!variables.is_empty()).then(|| Value::Object(variables));
+                });
+                probe.decide(Verdict::Succeeded { next });
+                exec.thread_succeeded(t, output);
+                return false;
+            }
             match next {
                 Some(next) => {
                     let th = &mut exec.threads[t];
@@ -307,6 +335,21 @@ pub fn handle_error(exec: &mut Execution, t: ThreadId, node: &Node, failure: Fai
             },
         );
     }
+    let matched = (!failure.is_fatal())
+        .then(|| {
+            retriers
+                .iter()
+                .position(|r| failure.matches_any(&r.error_equals))
+        })
+        .flatten();
+    if let (Some(index), Some(done)) = (matched, exec.probe().and_then(|p| p.retrier_retry_count)) {
+        // TestState: the retries a test says were made already.
+        let th = &mut exec.threads[t];
+        if th.retries.len() < retriers.len() {
+            th.retries.resize(retriers.len(), 0);
+        }
+        th.retries[index] = done;
+    }
     let random = (exec.random_u64() >> 11) as f64 / (1u64 << 53) as f64;
     let decision = retry::decide(
         &failure,
@@ -315,6 +358,35 @@ pub fn handle_error(exec: &mut Execution, t: ThreadId, node: &Node, failure: Fai
         &exec.threads[t].retries,
         random,
     );
+    if let Some(probe) = exec.probe() {
+        // TestState reports what would follow instead of waiting for a retry.
+        probe.see(|i| i.retry_index = matched);
+        match decision {
+            Decision::Retry { index, delay_ms } => {
+                probe.see(|i| {
+                    i.retry_index = Some(index);
+                    i.retry_backoff_interval_seconds = Some(delay_ms / 1000);
+                });
+                probe.decide(Verdict::Retriable(failure.clone()));
+                exec.thread_failed(t, failure);
+                return Flow::Stop;
+            }
+            Decision::Catch(i) => {
+                let next = node.catch_next.get(i).map(|n| {
+                    exec.program
+                        .node(exec.threads[t].scope, *n)
+                        .name
+                        .to_string()
+                });
+                probe.see(|inspection| inspection.catch_index = Some(i));
+                probe.decide(Verdict::Caught {
+                    next,
+                    failure: failure.clone(),
+                });
+            }
+            Decision::Fail => probe.decide(Verdict::Failed(failure.clone())),
+        }
+    }
     if let Decision::Retry { index, delay_ms } = decision {
         let th = &mut exec.threads[t];
         if th.retries.len() < retriers.len() {

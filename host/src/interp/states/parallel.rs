@@ -34,6 +34,9 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Parallel) -> Flow
         Err(f) => return Flow::Error(f),
     };
     exec.record(t, EventDetails::ParallelStateStarted);
+    if let Some(mocked) = exec.probe().and_then(|p| p.children.clone()) {
+        return join::mocked(exec, t, mocked, JoinKind::Parallel);
+    }
     let n = node.children.len();
     exec.threads[t].join = Some(Join {
         kind: JoinKind::Parallel,

@@ -27,12 +27,29 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Pass) -> Flow {
         }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
         let result = match (&s.result, &s.parameters) {
-            (Some(r), _) => r.clone(),
-            (None, Some(p)) => dataflow::template(p, &effective, scope)?,
-            (None, None) => effective.into_owned(),
+            (Some(r), _) => {
+                scope.inspect(|i| i.result = Some(r.clone()));
+                r.clone()
+            }
+            (None, Some(p)) => {
+                scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
+                dataflow::template(p, &effective, scope)?
+            }
+            (None, None) => {
+                scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
+                effective.into_owned()
+            }
         };
+        // A Pass has no ResultSelector: AWS shows its result under that step too.
+        scope.inspect(|i| {
+            if s.result.is_none() {
+                i.after_parameters = Some(result.clone());
+            }
+            i.after_result_selector = Some(result.clone());
+        });
         let assigned = super::jsonpath_assign(scope, &result)?;
         let combined = dataflow::result_path(s.result_path.as_ref(), raw, result, scope)?;
+        scope.inspect(|i| i.after_result_path = Some(combined.clone()));
         let output = dataflow::output_path(s.io.output_path.as_ref(), Cow::Owned(combined), scope)?;
         dataflow::check_size(&output, scope)?;
         Ok((output, assigned))

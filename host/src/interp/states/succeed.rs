@@ -22,6 +22,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Succeed) -> Flow 
         .map(|(output, _)| output)
     } else {
         dataflow::input_path(s.io.input_path.as_ref(), raw, scope).and_then(|effective| {
+            scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
             dataflow::output_path(s.io.output_path.as_ref(), effective, scope)
         })
     };

@@ -60,10 +60,12 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
                 Some(arguments) => evaluator.field(arguments, "Arguments")?,
                 None => (**raw).clone(),
             };
+            scope.inspect(|i| i.after_arguments = Some(input.clone()));
             dataflow::check_size(&input, scope)?;
             return Ok((input, scope.context_for_task(), timeout, heartbeat));
         }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
+        scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
         let timeout = seconds(
             program::literal(&s.timeout_seconds),
             s.timeout_seconds_path.as_ref(),
@@ -82,6 +84,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
             Some(p) => dataflow::template(p, &effective, scope)?,
             None => effective.into_owned(),
         };
+        scope.inspect(|i| i.after_parameters = Some(input.clone()));
         dataflow::check_size(&input, scope)?;
         let context = scope.context_for_task();
         Ok((input, context, timeout, heartbeat))
@@ -306,6 +309,7 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
     };
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
+    scope.inspect(|i| i.result = Some(result.clone()));
     let output = (|| {
         dataflow::check_size(&result, scope)?;
         if node.query.is_jsonata() {
@@ -321,8 +325,10 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
             Some(sel) => dataflow::template(sel, &result, scope)?,
             None => result,
         };
+        scope.inspect(|i| i.after_result_selector = Some(selected.clone()));
         let assigned = super::jsonpath_assign(scope, &selected)?;
         let combined = dataflow::result_path(s.result_path.as_ref(), raw, selected, scope)?;
+        scope.inspect(|i| i.after_result_path = Some(combined.clone()));
         let output = dataflow::output_path(s.io.output_path.as_ref(), Cow::Owned(combined), scope)?;
         dataflow::check_size(&output, scope)?;
         Ok((output, assigned))

@@ -408,7 +408,7 @@ fn many_problems_are_all_reported() {
             (
                 codes::SCHEMA_VALIDATION_FAILED,
                 "/States/D/Type",
-                "must be one of",
+                "should have one of these values",
             ),
             (
                 codes::SCHEMA_VALIDATION_FAILED,

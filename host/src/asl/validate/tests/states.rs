@@ -14,7 +14,7 @@ fn type_is_required_and_must_be_known() {
         &[(
             codes::SCHEMA_VALIDATION_FAILED,
             "/States/S/Type",
-            "must be one of Pass, Task",
+            "should have one of these values: [Task, Wait",
         )],
     );
     assert_diags(
@@ -680,7 +680,7 @@ fn parallel_branches() {
         &[(
             codes::SCHEMA_VALIDATION_FAILED,
             "/States/S/Branches",
-            "at least one branch",
+            "Value cannot be empty",
         )],
     );
     let diags = check(single(
