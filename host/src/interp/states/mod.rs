@@ -274,7 +274,9 @@ pub fn follow(exec: &mut Execution, t: ThreadId, node: &Node, flow: Flow) -> boo
                 },
             );
             if let Some(probe) = exec.probe() {
-                // TestState: the state is done; where it would go is the answer.
+                // TestState: the state is done; where it would go is the answer. The state
+                // under test is the run's only thread: a probe's Map or Parallel never starts
+                // children (its mock stands in for them).
                 let th = &exec.threads[t];
                 let next = next.map(|n| exec.program.node(th.scope, n).name.to_string());
                 let variables = th.variables.own_values();
