@@ -214,16 +214,11 @@ async fn standard() {
 }
 
 fn main() {
-    let which: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let wants = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
     let runtime = support::runtime();
-    if wants("express") {
+    if support::wanted("express") {
         runtime.block_on(express());
     }
-    if wants("standard") {
+    if support::wanted("standard") {
         runtime.block_on(standard());
     }
 }

@@ -182,15 +182,10 @@ fn bench_test_state() {
 }
 
 fn main() {
-    let which: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let wants = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
-    if wants("run") {
+    if support::wanted("run") {
         bench_run();
     }
-    if wants("test-state") {
+    if support::wanted("test-state") {
         bench_test_state();
     }
 }

@@ -235,10 +235,7 @@ fn run_command(
     let runner = match &testing.test_case {
         None => resources,
         Some(case) => {
-            let file = testing
-                .mock_config
-                .clone()
-                .or_else(|| std::env::var_os("SFN_MOCK_CONFIG").map(PathBuf::from))
+            let file = cli::serve::mock_config(testing.mock_config.clone())
                 .context("--test-case needs a mock file: --mock-config FILE or SFN_MOCK_CONFIG")?;
             let machine = testing.machine_name.as_deref().unwrap_or(name);
             let case = Mocks::load(file)?.test_case(machine, case)?;

@@ -87,6 +87,16 @@ pub fn runtime() -> tokio::runtime::Runtime {
     runtime
 }
 
+/// Whether the benchmark `name` is wanted: those named on the command line (after `--`), or
+/// all when none is (cargo's own flags, such as `--bench`, are not names).
+pub fn wanted(name: &str) -> bool {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    named.is_empty() || named.iter().any(|w| w == name)
+}
+
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))

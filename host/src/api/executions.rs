@@ -88,7 +88,7 @@ struct HistoryInput {
 }
 
 /// The input text of a start request, checked: at most 256 KiB, and JSON.
-fn execution_input(text: Option<String>) -> Result<(String, Value), ApiError> {
+pub(super) fn execution_input(text: Option<String>) -> Result<(String, Value), ApiError> {
     let text = text.unwrap_or_else(|| "{}".to_owned());
     if text.len() > MAX_PAYLOAD_BYTES {
         return Err(ApiError::constraint(

@@ -109,15 +109,21 @@ fn check_role(role_arn: &str) -> Result<(), ApiError> {
 
 /// Checks a definition as CreateStateMachine does: size, then every static rule.
 fn check_definition(definition: &str) -> Result<(), ApiError> {
+    check_definition_size(definition)?;
+    validate::parse_definition(definition.as_bytes())
+        .map(|_| ())
+        .map_err(|e| invalid_definition(&e))
+}
+
+/// A definition is at most 1 MiB.
+pub(super) fn check_definition_size(definition: &str) -> Result<(), ApiError> {
     if definition.len() > MAX_DEFINITION_BYTES {
         return Err(ApiError::constraint(
             "definition",
             "Member must have length less than or equal to 1048576",
         ));
     }
-    validate::parse_definition(definition.as_bytes())
-        .map(|_| ())
-        .map_err(|e| invalid_definition(&e))
+    Ok(())
 }
 
 fn check_logging(logging: Option<&Value>) -> Result<(), ApiError> {
@@ -192,12 +198,17 @@ fn compile(api: &MachinesApi, record: MachineRecord) -> Result<Machine, ApiError
     if !problems.is_empty() {
         return Err(invalid_definition(&InvalidDefinition::from(problems)));
     }
-    Machine::compile(record).map_err(|e| match e {
+    Machine::compile(record).map_err(definition_error)
+}
+
+/// AWS's InvalidDefinition for a definition that did not validate or compile.
+pub(super) fn definition_error(e: DefinitionError) -> ApiError {
+    match e {
         DefinitionError::Invalid(d) => invalid_definition(&d),
         other => {
             ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{other}'"))
         }
-    })
+    }
 }
 
 /// AWS's InvalidDefinition, naming every problem.

@@ -12,13 +12,15 @@ use serde_json::{Map, Value, json};
 use stepwise_aws::validate::{self, FieldValidation};
 
 use super::error::ApiError;
-use super::executions::ExecutionsApi;
-use super::input::{MAX_DEFINITION_BYTES, parse};
+use super::executions::{ExecutionsApi, execution_input};
+use super::input::parse;
+use super::machines::{check_definition_size, definition_error};
 use crate::arn::{Pattern, TaskResource};
 use crate::asl::model::State;
 use crate::executor::TaskOutcome;
-use crate::host::machines::{DefinitionError, compile_definition};
+use crate::host::machines::compile_definition;
 use crate::integrations::aws::optimized::result_schema;
+use crate::interp::errors::names;
 use crate::interp::probe::{MockedChildren, Probe, Verdict};
 use crate::interp::{ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, Status};
 
@@ -76,12 +78,7 @@ enum Mocked {
 /// TestState.
 pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value, ApiError> {
     let req: TestStateInput = parse(body)?;
-    if req.definition.len() > MAX_DEFINITION_BYTES {
-        return Err(ApiError::constraint(
-            "definition",
-            "Member must have length less than or equal to 1048576",
-        ));
-    }
+    check_definition_size(&req.definition)?;
     let detailed = match req.inspection_level.as_deref().unwrap_or("INFO") {
         "INFO" => false,
         "DEBUG" | "TRACE" => true,
@@ -147,7 +144,7 @@ pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value
             }
         },
     };
-    let input = input_value(req.input.as_deref())?;
+    let (_, input) = execution_input(req.input)?;
     let item_reader_data = config
         .map_item_reader_data
         .as_deref()
@@ -177,26 +174,22 @@ pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value
     };
     let Some(exec) = api
         .executions
-        .run_probe(program.clone(), info, probe, task_mock, TIME_LIMIT)
+        .run_probe(program, info, probe, task_mock, TIME_LIMIT)
         .await
     else {
         return Ok(json!({
             "status": "FAILED",
-            "error": "States.Timeout",
+            "error": names::TIMEOUT,
             "cause": "TestState ran for more than its limit of five minutes",
         }));
     };
     let probe = exec.probe().expect("a TestState execution keeps its probe");
     let verdict = probe.verdict().unwrap_or_else(|| match &exec.status {
         Status::Failed(f) | Status::Aborted(f) => Verdict::Failed(f.clone()),
-        Status::TimedOut => Verdict::Failed(Failure::new("States.Timeout", "")),
+        Status::TimedOut => Verdict::Failed(Failure::new(names::TIMEOUT, "")),
         _ => Verdict::Succeeded { next: None },
     });
     let mut out = Map::new();
-    let output = match &exec.status {
-        Status::Succeeded(v) => Some(v),
-        _ => None,
-    };
     let failed = |out: &mut Map<String, Value>, f: &Failure| {
         if let Some(e) = &f.error {
             out.insert("error".into(), json!(e));
@@ -220,7 +213,8 @@ pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value
             ("FAILED", None)
         }
     };
-    if let Some(output) = output.filter(|_| matches!(status, "SUCCEEDED" | "CAUGHT_ERROR")) {
+    // Only a state that completed (or whose error was caught) ends the run with an output.
+    if let Status::Succeeded(output) = &exec.status {
         out.insert("output".into(), json!(output.to_string()));
     }
     if let Some(next) = next {
@@ -239,14 +233,6 @@ fn program_for(
     definition: &str,
     state_name: Option<&str>,
 ) -> Result<(Arc<Program>, (usize, usize)), ApiError> {
-    let invalid = |e: DefinitionError| match e {
-        DefinitionError::Invalid(d) => {
-            ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{d}'"))
-        }
-        other => {
-            ApiError::InvalidDefinition(format!("Invalid State Machine Definition: '{other}'"))
-        }
-    };
     let (text, name) = match state_name {
         Some(name) => (definition.to_owned(), name.to_owned()),
         None => {
@@ -258,7 +244,7 @@ fn program_for(
             (lone_state_machine(state).to_string(), LONE_STATE.to_owned())
         }
     };
-    let program = compile_definition(&text).map_err(invalid)?;
+    let program = compile_definition(&text).map_err(definition_error)?;
     let at = program
         .scopes
         .iter()
@@ -497,19 +483,6 @@ fn default_context(info: &ExecutionInfo, state: &State, role_arn: Option<String>
         },
         "StateMachine": {"Id": info.state_machine_id, "Name": info.state_machine_name},
         "State": state_facts,
-    })
-}
-
-fn input_value(text: Option<&str>) -> Result<Value, ApiError> {
-    let text = text.unwrap_or("{}");
-    if text.len() > MAX_PAYLOAD_BYTES {
-        return Err(ApiError::constraint(
-            "input",
-            "Member must have length less than or equal to 262144",
-        ));
-    }
-    serde_json::from_str(text).map_err(|e| {
-        ApiError::InvalidExecutionInput(format!("Invalid State Machine Execution Input: '{e}'"))
     })
 }
 

@@ -65,6 +65,16 @@ pub struct Options {
     pub wait_time_scale: Option<f64>,
 }
 
+/// The mock file: the one given, else `SFN_MOCK_CONFIG` (when set and not empty), as Step
+/// Functions Local reads it.
+pub fn mock_config(given: Option<PathBuf>) -> Option<PathBuf> {
+    given.or_else(|| {
+        std::env::var_os("SFN_MOCK_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 /// A wait-time scale: a positive finite number.
 pub fn parse_scale(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -114,11 +124,7 @@ async fn serve(options: Options) -> Result<()> {
                 forward: options.forward.clone(),
                 ..AwsConfig::default()
             },
-            mock_config: options.mock_config.clone().or_else(|| {
-                std::env::var_os("SFN_MOCK_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            }),
+            mock_config: mock_config(options.mock_config.clone()),
             wait_time_scale: options.wait_time_scale,
             ..HostConfig::default()
         },

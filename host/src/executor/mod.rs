@@ -42,6 +42,16 @@ pub enum TaskOutcome {
     },
 }
 
+impl From<Result<Value, Failure>> for TaskOutcome {
+    /// A task that ended with its result or its error.
+    fn from(result: Result<Value, Failure>) -> Self {
+        match result {
+            Ok(output) => TaskOutcome::Succeeded(output),
+            Err(failure) => TaskOutcome::Failed(failure),
+        }
+    }
+}
+
 impl TaskOutcome {
     /// The event that tells the interpreter how `task` ended.
     pub fn into_event(self, task: TaskId) -> Event {

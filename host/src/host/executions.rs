@@ -279,9 +279,17 @@ impl Executions {
             return self.runner.clone();
         };
         match self.mocks.test_case(machine, case) {
-            Ok(case) => Arc::new(MockedRunner::new(self.runner.clone(), case)),
+            Ok(case) => self.runner_with(Some(case)),
             // A resumed test whose case left the file: its tasks fail, saying why.
             Err(e) => Arc::new(Refused(e.to_string())),
+        }
+    }
+
+    /// Who runs the tasks of an execution run as test case `case` (None: not a test).
+    fn runner_with(&self, case: Option<Arc<TestCase>>) -> Arc<dyn TaskRunner> {
+        match case {
+            Some(case) => Arc::new(MockedRunner::new(self.runner.clone(), case)),
+            None => self.runner.clone(),
         }
     }
 
@@ -886,10 +894,7 @@ impl Executions {
     ) {
         let id = self.express.next.fetch_add(1, Ordering::Relaxed);
         let this = Arc::downgrade(self);
-        let runner: Arc<dyn TaskRunner> = match test_case {
-            Some(case) => Arc::new(MockedRunner::new(self.runner.clone(), case)),
-            None => self.runner.clone(),
-        };
+        let runner = self.runner_with(test_case);
         let scale = self.wait_time_scale;
         let clock = self.clock;
         // Counted before it is spawned, so that a drain that starts now waits for it.

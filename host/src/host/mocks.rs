@@ -196,16 +196,12 @@ impl TaskRunner for MockedRunner {
         } else if resource.is_job() || resource.pattern() == Pattern::WaitForTaskToken {
             heartbeat.submitted(json!({}));
         }
-        Box::pin(std::future::ready(match mocked {
-            Ok(v) => TaskOutcome::Succeeded(v),
-            Err(f) => TaskOutcome::Failed(f),
-        }))
+        Box::pin(std::future::ready(mocked.into()))
     }
 
     fn resume(&self, request: TaskRequest, submitted: Value, heartbeat: Heartbeat) -> TaskFuture {
         match self.mocked(&request) {
-            Some(Ok(v)) => Box::pin(std::future::ready(TaskOutcome::Succeeded(v))),
-            Some(Err(f)) => Box::pin(std::future::ready(TaskOutcome::Failed(f))),
+            Some(mocked) => Box::pin(std::future::ready(mocked.into())),
             None => self.inner.resume(request, submitted, heartbeat),
         }
     }

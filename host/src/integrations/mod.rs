@@ -435,10 +435,7 @@ impl TaskResources {
             }
             _ => Err(unavailable(request.resource.as_str())),
         };
-        match result {
-            Ok(output) => TaskOutcome::Succeeded(output),
-            Err(failure) => TaskOutcome::Failed(failure),
-        }
+        result.into()
     }
 
     async fn guest_call(self, call: GuestCall) -> Result<String, TaskError> {
@@ -495,12 +492,7 @@ impl TaskRunner for TaskResources {
                 pattern: pattern @ (Pattern::RunJob | Pattern::RunJob2),
             }) if let Some(s) = self.service_for(&request.resource, service) => {
                 let wait = s.wait(action, &request.input, submitted, pattern);
-                Box::pin(async move {
-                    match wait.await {
-                        Ok(output) => TaskOutcome::Succeeded(output),
-                        Err(failure) => TaskOutcome::Failed(failure),
-                    }
-                })
+                Box::pin(async move { wait.await.into() })
             }
             _ => self.run(request, heartbeat),
         }

@@ -51,6 +51,18 @@ pub struct Spec {
     pub aliases: &'static [Alias],
 }
 
+impl Spec {
+    /// The alias of `action`, when it is another operation under another name.
+    fn alias(&self, action: &str) -> Option<&Alias> {
+        self.aliases.iter().find(|a| a.action == action)
+    }
+
+    /// The action name of the operation `action` calls (itself unless an alias).
+    fn operation_action<'a>(&self, action: &'a str) -> &'a str {
+        self.alias(action).map_or(action, |a| a.operation)
+    }
+}
+
 /// An action of the integration that calls an operation of another name.
 pub struct Alias {
     /// The action in the Resource (`addStep`).
@@ -411,8 +423,8 @@ impl Service for Optimized {
         let action = action.to_owned();
         Box::pin(async move {
             let model = model_of(spec)?;
-            let alias = spec.aliases.iter().find(|a| a.action == action);
-            let operation_action = alias.map_or(action.as_str(), |a| a.operation);
+            let alias = spec.alias(&action);
+            let operation_action = spec.operation_action(&action);
             let Some(operation) = model.operation(operation_action) else {
                 return Err(Failure::new(
                     names::RUNTIME,
@@ -637,9 +649,6 @@ fn java_failure(spec: &Spec, model: &Model, operation: &Operation, error: CallEr
     Failure::new(name, cause)
 }
 
-#[cfg(test)]
-mod tests;
-
 /// What a mocked result of `resource_type:action` (`lambda` and `invoke`, `aws-sdk:s3` and
 /// `getObject`) is checked against: the service's model, the operation, and the member the
 /// state sees parsed from JSON text (not the model's blob). None for what has no model
@@ -656,11 +665,13 @@ pub fn result_schema(
         .iter()
         .chain(FORWARDABLE)
         .find(|s| s.name == resource_type)?;
-    let operation = spec
-        .aliases
-        .iter()
-        .find(|a| a.action == action)
-        .map_or(action, |a| a.operation);
     let model = model_of(spec).ok()?;
-    Some((model, operation.to_owned(), spec.json_member))
+    Some((
+        model,
+        spec.operation_action(action).to_owned(),
+        spec.json_member,
+    ))
 }
+
+#[cfg(test)]
+mod tests;

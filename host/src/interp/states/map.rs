@@ -98,17 +98,13 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         Ok(s) => s,
         Err(f) => return Flow::Error(f),
     };
+    let kind = JoinKind::Map {
+        distributed,
+        tolerated_count,
+        tolerated_percentage,
+    };
     if let Some(mocked) = exec.probe().and_then(|p| p.children.clone()) {
-        return join::mocked(
-            exec,
-            t,
-            mocked,
-            JoinKind::Map {
-                distributed,
-                tolerated_count,
-                tolerated_percentage,
-            },
-        );
+        return join::mocked(exec, t, mocked, kind);
     }
     if distributed {
         let map_run_arn = format!(
@@ -133,11 +129,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     };
     let n = inputs.len();
     exec.threads[t].join = Some(Join {
-        kind: JoinKind::Map {
-            distributed,
-            tolerated_count,
-            tolerated_percentage,
-        },
+        kind,
         scopes: node.children.clone(),
         inputs: inputs.into_iter().map(Some).collect(),
         results: vec![None; n],

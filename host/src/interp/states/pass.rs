@@ -26,24 +26,20 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Pass) -> Flow {
             );
         }
         let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
+        // AWS shows a fixed Result as the result, without the input steps it skips.
+        if s.result.is_none() {
+            scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
+        }
         let result = match (&s.result, &s.parameters) {
-            (Some(r), _) => {
-                scope.inspect(|i| i.result = Some(r.clone()));
-                r.clone()
-            }
-            (None, Some(p)) => {
-                scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
-                dataflow::template(p, &effective, scope)?
-            }
-            (None, None) => {
-                scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
-                effective.into_owned()
-            }
+            (Some(r), _) => r.clone(),
+            (None, Some(p)) => dataflow::template(p, &effective, scope)?,
+            (None, None) => effective.into_owned(),
         };
         // A Pass has no ResultSelector: AWS shows its result under that step too.
         scope.inspect(|i| {
-            if s.result.is_none() {
-                i.after_parameters = Some(result.clone());
+            match s.result {
+                Some(_) => i.result = Some(result.clone()),
+                None => i.after_parameters = Some(result.clone()),
             }
             i.after_result_selector = Some(result.clone());
         });
