@@ -182,11 +182,22 @@ impl axum::extract::FromRef<Host> for MachinesApi {
 /// that it asks for none that Express workflows do not support).
 fn compile(api: &MachinesApi, record: MachineRecord) -> Result<Machine, ApiError> {
     let definition: Value = serde_json::from_str(&record.definition).unwrap_or_default();
+    check_resources(&api.resources, &definition, record.kind)?;
+    Machine::compile(record).map_err(definition_error)
+}
+
+/// AWS's InvalidDefinition for each Task whose Resource this host cannot run in the pattern
+/// it asks for, or that a machine of type `kind` may not use.
+pub(super) fn check_resources(
+    resources: &TaskResources,
+    definition: &Value,
+    kind: MachineType,
+) -> Result<(), ApiError> {
     let mut problems = Vec::new();
-    for (location, resource) in task_resources(&definition) {
-        if let Err(e) = api.resources.check(resource) {
+    for (location, resource) in task_resources(definition) {
+        if let Err(e) = resources.check(resource) {
             problems.push(Diagnostic::schema(e.to_string(), location));
-        } else if record.kind == MachineType::Express
+        } else if kind == MachineType::Express
             && let Some(what) = unsupported_by_express(resource)
         {
             problems.push(Diagnostic::schema(
@@ -195,10 +206,11 @@ fn compile(api: &MachinesApi, record: MachineRecord) -> Result<Machine, ApiError
             ));
         }
     }
-    if !problems.is_empty() {
-        return Err(invalid_definition(&InvalidDefinition::from(problems)));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_definition(&InvalidDefinition::from(problems)))
     }
-    Machine::compile(record).map_err(definition_error)
 }
 
 /// AWS's InvalidDefinition for a definition that did not validate or compile.

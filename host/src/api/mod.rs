@@ -120,7 +120,9 @@ async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, A
         "ValidateStateMachineDefinition" => machines::validate(input),
         "StartExecution" => executions::start(&e(), input).await,
         "StartSyncExecution" => executions::start_sync(&e(), input).await,
-        "TestState" => test_state::test_state(&e(), input).await,
+        "TestState" => {
+            test_state::test_state(&test_state::TestStateApi::from_ref(host), input).await
+        }
         "StopExecution" => executions::stop(&e(), input).await,
         "DescribeExecution" => executions::describe(&e(), input),
         "ListExecutions" => executions::list(&e(), input),

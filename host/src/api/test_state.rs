@@ -12,17 +12,22 @@ use serde_json::{Map, Value, json};
 use stepwise_aws::validate::{self, FieldValidation};
 
 use super::error::ApiError;
-use super::executions::{ExecutionsApi, execution_input};
+use super::executions::execution_input;
 use super::input::parse;
-use super::machines::{check_definition_size, definition_error};
+use super::machines::{check_definition_size, check_resources, definition_error};
 use crate::arn::{Pattern, TaskResource};
 use crate::asl::model::State;
-use crate::executor::TaskOutcome;
+use crate::executor::{TaskOutcome, TaskRunner};
 use crate::host::machines::compile_definition;
+use crate::host::mocks::AnsweringRunner;
+use crate::host::{Executions, Host};
+use crate::integrations::TaskResources;
 use crate::integrations::aws::optimized::result_schema;
+use crate::integrations::http::{HttpInvoke, Tracing};
 use crate::interp::errors::names;
 use crate::interp::probe::{MockedChildren, Probe, Verdict};
 use crate::interp::{ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, Status};
+use crate::store::MachineType;
 
 /// AWS stops a TestState call after five minutes, with States.Timeout.
 const TIME_LIMIT: Duration = Duration::from_secs(300);
@@ -75,20 +80,41 @@ enum Mocked {
     Error(Failure),
 }
 
+/// What TestState uses of the host.
+pub struct TestStateApi {
+    /// Runs the state.
+    pub executions: Arc<Executions>,
+    /// What a Task can run, to check each Resource as CreateStateMachine does.
+    pub resources: Arc<TaskResources>,
+    /// The HTTP Task, called directly at the TRACE level to show what went over the wire.
+    pub http: HttpInvoke,
+}
+
+impl axum::extract::FromRef<Host> for TestStateApi {
+    fn from_ref(host: &Host) -> Self {
+        TestStateApi {
+            executions: host.executions.clone(),
+            resources: host.services.resources.clone(),
+            http: host.services.http.clone(),
+        }
+    }
+}
+
 /// TestState.
-pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value, ApiError> {
+pub(super) async fn test_state(api: &TestStateApi, body: &[u8]) -> Result<Value, ApiError> {
     let req: TestStateInput = parse(body)?;
     check_definition_size(&req.definition)?;
-    let detailed = match req.inspection_level.as_deref().unwrap_or("INFO") {
-        "INFO" => false,
-        "DEBUG" | "TRACE" => true,
+    let (detailed, trace) = match req.inspection_level.as_deref().unwrap_or("INFO") {
+        "INFO" => (false, false),
+        "DEBUG" => (true, false),
+        "TRACE" => (true, true),
         other => {
             return Err(ApiError::ValidationException(format!(
                 "1 validation error detected: Value '{other}' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
             )));
         }
     };
-    let (program, start_at) = program_for(&req.definition, req.state_name.as_deref())?;
+    let (program, start_at) = program_for(&req.definition, req.state_name.as_deref(), api)?;
     let node = program.node(start_at.0, start_at.1);
     let state = &node.state;
     let config = req.state_configuration.unwrap_or_default();
@@ -167,14 +193,20 @@ pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value
         item_reader_data,
         ..Probe::default()
     };
-    let task_mock = match (mocked, state) {
-        (Some(Mocked::Result(v)), State::Task(_)) => Some(TaskOutcome::Succeeded(v)),
-        (Some(Mocked::Error(f)), State::Task(_)) => Some(TaskOutcome::Failed(f)),
-        _ => None,
+    // A mocked Task is answered by the mock; at TRACE an HTTP Task's exchange is kept.
+    let tracing = (trace && is_http_task(state)).then(|| Arc::new(Tracing::new(api.http.clone())));
+    let runner: Option<Arc<dyn TaskRunner>> = match (mocked, state) {
+        (Some(Mocked::Result(v)), State::Task(_)) => {
+            Some(Arc::new(AnsweringRunner(TaskOutcome::Succeeded(v))))
+        }
+        (Some(Mocked::Error(f)), State::Task(_)) => {
+            Some(Arc::new(AnsweringRunner(TaskOutcome::Failed(f))))
+        }
+        _ => tracing.clone().map(|t| t as Arc<dyn TaskRunner>),
     };
     let Some(exec) = api
         .executions
-        .run_probe(program, info, probe, task_mock, TIME_LIMIT)
+        .run_probe(program, info, probe, runner, TIME_LIMIT)
         .await
     else {
         return Ok(json!({
@@ -222,7 +254,13 @@ pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value
     }
     out.insert("status".into(), json!(status));
     if detailed {
-        out.insert("inspectionData".into(), probe.inspection().to_json());
+        let mut data = probe.inspection().to_json();
+        if let (Some(exchange), Value::Object(fields)) = (tracing.and_then(|t| t.last()), &mut data)
+            && let Value::Object(traced) = exchange.to_json()
+        {
+            fields.extend(traced);
+        }
+        out.insert("inspectionData".into(), data);
     }
     Ok(Value::Object(out))
 }
@@ -232,6 +270,7 @@ pub(super) async fn test_state(api: &ExecutionsApi, body: &[u8]) -> Result<Value
 fn program_for(
     definition: &str,
     state_name: Option<&str>,
+    api: &TestStateApi,
 ) -> Result<(Arc<Program>, (usize, usize)), ApiError> {
     let (text, name) = match state_name {
         Some(name) => (definition.to_owned(), name.to_owned()),
@@ -245,6 +284,9 @@ fn program_for(
         }
     };
     let program = compile_definition(&text).map_err(definition_error)?;
+    // A test may mock a `.sync` task, which an Express machine could not have.
+    let machine: Value = serde_json::from_str(&text).unwrap_or_default();
+    check_resources(&api.resources, &machine, MachineType::Standard)?;
     let at = program
         .scopes
         .iter()
@@ -366,13 +408,12 @@ fn mocked_children(
         Mocked::Result(v) => v,
     };
     match state {
+        // What the Map gives on is what its ResultWriter answers, not the results.
         State::Map(map) if map.result_writer.is_some() => {
             if !results.is_object() {
                 return invalid("Mocked result must be a JSON object.");
             }
-            return invalid(
-                "This host does not run a Map's ResultWriter yet, so its mocked result cannot be tested",
-            );
+            return Ok(MockedChildren::Written(results.clone()));
         }
         _ => {}
     }
@@ -394,6 +435,12 @@ fn mocked_children(
         results: items.clone(),
         failed,
     })
+}
+
+/// Whether `state` is an HTTP Task (`arn:aws:states:::http:invoke`).
+fn is_http_task(state: &State) -> bool {
+    matches!(state, State::Task(t) if t.resource.resource_type() == "http"
+        && t.resource.resource_name() == "invoke")
 }
 
 /// Map and Parallel states run only as a mock, and so do tasks that wait (activities, `.sync`,
@@ -488,7 +535,7 @@ fn default_context(info: &ExecutionInfo, state: &State, role_arn: Option<String>
 
 /// The execution a test runs as: an Express one of a machine made for it, as AWS shows in
 /// the context object.
-fn execution_info(api: &ExecutionsApi, role_arn: Option<String>, input: Value) -> ExecutionInfo {
+fn execution_info(api: &TestStateApi, role_arn: Option<String>, input: Value) -> ExecutionInfo {
     let machine = format!("TestState-{}", uuid::Uuid::new_v4().simple());
     let name = uuid::Uuid::new_v4().to_string();
     let identity = api.executions.identity();

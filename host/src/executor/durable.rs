@@ -8,7 +8,7 @@
 //! on start and says what was in flight: tasks to run again, timers to arm at their original
 //! deadlines.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Timers;
 use crate::history::HistoryEvent;
@@ -45,6 +45,9 @@ pub struct Outstanding {
     pub timers: Timers,
     /// The seq of the next step.
     pub next_step: u64,
+    /// How many tasks of each state (by name) ended: succeeded, failed or were cancelled. A
+    /// test case's mocked invocations count on from these, not from zero again.
+    pub ended_by_state: HashMap<String, u32>,
 }
 
 impl Outstanding {
@@ -66,10 +69,20 @@ impl Outstanding {
                 }
             }
             Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
-                self.tasks.remove(task);
+                self.end(*task);
             }
             Event::TimerFired(timer) => self.timers.cancel(*timer),
             Event::Start | Event::TaskHeartbeat(_) | Event::Stop { .. } => {}
+        }
+    }
+
+    /// A task is no longer in flight; it counts as one invocation of its state.
+    fn end(&mut self, id: TaskId) {
+        let Some(task) = self.tasks.remove(&id) else {
+            return;
+        };
+        if let Some(state) = task.request.context["State"]["Name"].as_str() {
+            *self.ended_by_state.entry(state.to_owned()).or_default() += 1;
         }
     }
 
@@ -84,9 +97,7 @@ impl Outstanding {
                 };
                 self.tasks.insert(request.task, task);
             }
-            Action::CancelTask(id) => {
-                self.tasks.remove(id);
-            }
+            Action::CancelTask(id) => self.end(*id),
             Action::ArmTimer { timer, at_ms } => self.timers.arm(*timer, now_ms, *at_ms),
             Action::CancelTimer(timer) => self.timers.cancel(*timer),
             Action::Finished => {}

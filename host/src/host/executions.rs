@@ -24,7 +24,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::machines::{Machine, Machines, ProgramError};
-use super::mocks::{AnsweringRunner, MockLookupError, MockedRunner, Mocks};
+use super::mocks::{MockLookupError, MockedRunner, Mocks};
 use crate::arn::Identity;
 use crate::executor::durable::{self, Outstanding, ReplayError};
 use crate::executor::{
@@ -273,13 +273,21 @@ impl Executions {
     }
 
     /// Who runs the tasks of an execution of `machine` started as test case `case` (None:
-    /// not a test).
-    fn runner_for(&self, machine: &str, case: Option<&str>) -> Arc<dyn TaskRunner> {
+    /// not a test), when `resume` is what its stored steps left in flight.
+    fn runner_for(
+        &self,
+        machine: &str,
+        case: Option<&str>,
+        resume: Option<&Outstanding>,
+    ) -> Arc<dyn TaskRunner> {
         let Some(case) = case else {
             return self.runner.clone();
         };
         match self.mocks.test_case(machine, case) {
-            Ok(case) => self.runner_with(Some(case)),
+            Ok(case) => {
+                let invoked = resume.map(|o| o.ended_by_state.clone()).unwrap_or_default();
+                Arc::new(MockedRunner::resuming(self.runner.clone(), case, invoked))
+            }
             // A resumed test whose case left the file: its tasks fail, saying why.
             Err(e) => Arc::new(Refused(e.to_string())),
         }
@@ -314,6 +322,7 @@ impl Executions {
         let runner = self.runner_for(
             journal.record.machine_name(),
             journal.record.test_case.as_deref(),
+            resume.as_ref(),
         );
         Run {
             runner,
@@ -965,23 +974,21 @@ impl Executions {
         self.clock.now_ms()
     }
 
-    /// Runs a TestState execution (one with a probe) in memory, its tasks answered by `mock`
-    /// or run for real; None if it ran past `limit` (TestState's five minutes).
+    /// Runs a TestState execution (one with a probe) in memory, its tasks run by `runner` (a
+    /// mock's answers, a tracing one) or for real; None if it ran past `limit` (TestState's
+    /// five minutes).
     pub async fn run_probe(
         &self,
         program: Arc<Program>,
         info: ExecutionInfo,
         probe: Probe,
-        mock: Option<TaskOutcome>,
+        runner: Option<Arc<dyn TaskRunner>>,
         limit: Duration,
     ) -> Option<Execution> {
         let mut exec = self
             .new_execution(program, info, rand_seed())
             .with_probe(probe);
-        let runner: Arc<dyn TaskRunner> = match mock {
-            Some(outcome) => Arc::new(AnsweringRunner(outcome)),
-            None => self.runner.clone(),
-        };
+        let runner = runner.unwrap_or_else(|| self.runner.clone());
         let run = Run::in_memory(runner, self.clock).with_wait_time_scale(self.wait_time_scale);
         tokio::time::timeout(limit, drive(&mut exec, run, None, None))
             .await

@@ -151,10 +151,21 @@ pub struct MockedRunner {
 impl MockedRunner {
     /// Test case `case` over the real runner `inner`.
     pub fn new(inner: Arc<dyn TaskRunner>, case: Arc<TestCase>) -> MockedRunner {
+        MockedRunner::resuming(inner, case, HashMap::new())
+    }
+
+    /// The same, for an execution rebuilt from its steps (woken, or resumed after a restart):
+    /// `invoked` says how many invocations of each state already ended, so the next one is
+    /// the invocation after them rather than invocation 0 again.
+    pub fn resuming(
+        inner: Arc<dyn TaskRunner>,
+        case: Arc<TestCase>,
+        invoked: HashMap<String, u32>,
+    ) -> MockedRunner {
         MockedRunner {
             inner,
             case,
-            counts: Mutex::default(),
+            counts: Mutex::new(invoked),
         }
     }
 

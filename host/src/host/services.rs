@@ -31,6 +31,8 @@ pub struct Services {
     pub sqs: sqs::Queues,
     /// The built-in SNS topics.
     pub sns: sns::Topics,
+    /// The HTTP Task, which TestState also calls directly to trace what it sends.
+    pub http: HttpInvoke,
 }
 
 impl std::fmt::Debug for Services {
@@ -80,12 +82,13 @@ impl Services {
         let batch = batch::Jobs::load(store.clone(), objects, runtime.clone(), identity);
         let queues = sqs::Queues::new(store.clone(), identity, objects);
         let topics = sns::Topics::new(store, identity, queues.clone(), objects);
+        let http = HttpInvoke::new(http_allowed_hosts);
         let mut resources = TaskResources::new(runtime)
             .with_activities(activities)
             .with_aws(aws.clone())
             .with_service("states", Arc::new(StepFunctions::new(children)))
             .with_service("batch", Arc::new(batch::Batch::new(batch.clone())))
-            .with_service("http", Arc::new(HttpInvoke::new(http_allowed_hosts)))
+            .with_service("http", Arc::new(http.clone()))
             .with_service("sqs", Arc::new(queues.clone()))
             .with_service("sns", Arc::new(topics.clone()));
         // After the built-in ones: a forwarded built-in replaces the local one.
@@ -98,6 +101,7 @@ impl Services {
             batch,
             sqs: queues,
             sns: topics,
+            http,
         }
     }
 }

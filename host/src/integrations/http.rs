@@ -28,7 +28,9 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Map, Value, json};
 
 use super::{CallContext, Pattern, Service, ServiceFuture};
+use crate::executor::{Heartbeat, TaskFuture, TaskRunner};
 use crate::interp::Failure;
+use crate::interp::TaskRequest;
 use crate::interp::errors::names;
 
 /// The error for a connection that failed or timed out.
@@ -40,6 +42,7 @@ const MAX_REQUEST_TIME: Duration = Duration::from_secs(60);
 const MAX_RESPONSE_BYTES: usize = 512 * 1024;
 
 /// `arn:aws:states:::http:invoke`.
+#[derive(Clone)]
 pub struct HttpInvoke {
     allowed: Arc<Vec<String>>,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -55,48 +58,202 @@ impl HttpInvoke {
     }
 }
 
+impl HttpInvoke {
+    /// Makes the call `parameters` describe, by `deadline` at the latest: the state's result
+    /// (or failure), and what went over the wire as far as it got (no request when the
+    /// parameters describe none; no response when the connection failed).
+    pub async fn exchange(
+        &self,
+        parameters: &Value,
+        deadline: Option<Instant>,
+    ) -> (Result<Value, Failure>, Option<HttpTrace>) {
+        let request = match build_request(parameters, &self.allowed) {
+            Ok(r) => r,
+            Err(cause) => return (Err(Failure::new(names::RUNTIME, cause)), None),
+        };
+        let endpoint = request.uri().to_string();
+        let mut trace = HttpTrace {
+            request: TracedRequest::of(&request),
+            response: None,
+        };
+        let request = request.map(Full::new);
+        let limit = Instant::now() + MAX_REQUEST_TIME;
+        let deadline = deadline.map_or(limit, |d| d.min(limit));
+        let socket = |e: String| Failure::new(SOCKET, format!("{endpoint}: {e}"));
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| socket(e.to_string()))?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, MAX_RESPONSE_BYTES)
+                .collect()
+                .await
+                .map_err(|e| socket(format!("reading the response: {e}")))?
+                .to_bytes();
+            Ok((parts, body))
+        };
+        let (parts, body) = match tokio::time::timeout_at(deadline.into(), exchange).await {
+            Ok(Ok(received)) => received,
+            Ok(Err(failure)) => return (Err(failure), Some(trace)),
+            Err(_) => return (Err(socket("the request timed out".into())), Some(trace)),
+        };
+        trace.response = Some(TracedResponse::of(&parts, &body));
+        let output = response_value(&parts, &body);
+        let result = if parts.status.is_success() {
+            Ok(output)
+        } else {
+            Err(Failure::new(
+                format!("States.Http.StatusCode.{}", parts.status.as_u16()),
+                output.to_string(),
+            ))
+        };
+        (result, Some(trace))
+    }
+}
+
 impl Service for HttpInvoke {
     fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
         (action == "invoke").then_some(&[Pattern::RequestResponse])
     }
 
     fn call(&self, _action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
-        let allowed = self.allowed.clone();
-        let client = self.client.clone();
+        let this = self.clone();
+        Box::pin(async move { this.exchange(&parameters, cx.deadline).await.0 })
+    }
+}
+
+/// Runs HTTP Tasks, keeping what the last one sent and received: TestState at its TRACE level
+/// runs an HTTP Task through this.
+pub struct Tracing {
+    http: HttpInvoke,
+    last: Arc<std::sync::Mutex<Option<HttpTrace>>>,
+}
+
+impl Tracing {
+    /// Through `http`.
+    pub fn new(http: HttpInvoke) -> Tracing {
+        Tracing {
+            http,
+            last: Arc::default(),
+        }
+    }
+
+    /// What the last call sent and received, if it got as far as a request.
+    pub fn last(&self) -> Option<HttpTrace> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl TaskRunner for Tracing {
+    fn run(&self, request: TaskRequest, _heartbeat: Heartbeat) -> TaskFuture {
+        let http = self.http.clone();
+        let last = self.last.clone();
         Box::pin(async move {
-            let request = build_request(&parameters, &allowed)
-                .map_err(|cause| Failure::new(names::RUNTIME, cause))?;
-            let endpoint = request.uri().to_string();
-            let limit = Instant::now() + MAX_REQUEST_TIME;
-            let deadline = cx.deadline.map_or(limit, |d| d.min(limit));
-            let socket = |e: String| Failure::new(SOCKET, format!("{endpoint}: {e}"));
-            let exchange = async {
-                let response = client
-                    .request(request)
-                    .await
-                    .map_err(|e| socket(e.to_string()))?;
-                let (parts, body) = response.into_parts();
-                let body = Limited::new(body, MAX_RESPONSE_BYTES)
-                    .collect()
-                    .await
-                    .map_err(|e| socket(format!("reading the response: {e}")))?
-                    .to_bytes();
-                Ok((parts, body))
-            };
-            let (parts, body) = tokio::time::timeout_at(deadline.into(), exchange)
-                .await
-                .map_err(|_| socket("the request timed out".into()))??;
-            let output = response_value(&parts, &body);
-            if parts.status.is_success() {
-                Ok(output)
-            } else {
-                Err(Failure::new(
-                    format!("States.Http.StatusCode.{}", parts.status.as_u16()),
-                    output.to_string(),
-                ))
-            }
+            let deadline = request
+                .timeout_seconds
+                .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
+            let (result, trace) = http.exchange(&request.input, deadline).await;
+            *last.lock().unwrap_or_else(|e| e.into_inner()) = trace;
+            result.into()
         })
     }
+}
+
+/// What an HTTP Task sent and received, as TestState's TRACE level shows it
+/// (`inspectionData.request` and `.response`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpTrace {
+    /// The request sent.
+    pub request: TracedRequest,
+    /// The response, if one came.
+    pub response: Option<TracedResponse>,
+}
+
+/// A request as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedRequest {
+    /// `http` (the only scheme this host calls).
+    pub protocol: String,
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The endpoint with its query string.
+    pub url: String,
+    /// `[Name: value, ...]`, AWS's rendering.
+    pub headers: String,
+    /// The body as text.
+    pub body: String,
+}
+
+/// A response as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedResponse {
+    /// `http`.
+    pub protocol: String,
+    /// The status code, as text (AWS's shape).
+    pub status_code: String,
+    /// The status's reason phrase.
+    pub status_message: String,
+    /// `[Name: value, ...]`.
+    pub headers: String,
+    /// The body as text.
+    pub body: String,
+}
+
+impl TracedRequest {
+    fn of(request: &Request<Bytes>) -> TracedRequest {
+        let body = request.body();
+        TracedRequest {
+            protocol: request.uri().scheme_str().unwrap_or("http").to_owned(),
+            method: request.method().to_string(),
+            url: request.uri().to_string(),
+            headers: header_list(request.headers()),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+}
+
+impl TracedResponse {
+    fn of(parts: &hyper::http::response::Parts, body: &[u8]) -> TracedResponse {
+        TracedResponse {
+            protocol: "http".to_owned(),
+            status_code: parts.status.as_u16().to_string(),
+            status_message: parts.status.canonical_reason().unwrap_or("").to_owned(),
+            headers: header_list(&parts.headers),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+}
+
+impl HttpTrace {
+    /// TestState's `{"request": {...}, "response": {...}}`.
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        let r = &self.request;
+        out.insert(
+            "request".into(),
+            json!({"protocol": r.protocol, "method": r.method, "url": r.url,
+                   "headers": r.headers, "body": r.body}),
+        );
+        if let Some(r) = &self.response {
+            out.insert(
+                "response".into(),
+                json!({"protocol": r.protocol, "statusCode": r.status_code,
+                       "statusMessage": r.status_message, "headers": r.headers, "body": r.body}),
+            );
+        }
+        Value::Object(out)
+    }
+}
+
+/// Headers as AWS's TRACE shows them: `[Name: value, Name: value]`.
+fn header_list(headers: &hyper::HeaderMap) -> String {
+    let items: Vec<String> = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", String::from_utf8_lossy(value.as_bytes())))
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// The state's result: headers (each name to its values), the body as JSON when the response
@@ -147,7 +304,7 @@ pub fn is_allowed(allowed: &[String], host: &str, port: u16) -> bool {
 }
 
 /// Builds the request the parameters describe; the error is the failure's cause.
-fn build_request(parameters: &Value, allowed: &[String]) -> Result<Request<Full<Bytes>>, String> {
+fn build_request(parameters: &Value, allowed: &[String]) -> Result<Request<Bytes>, String> {
     let Some(p) = parameters.as_object() else {
         return Err(format!(
             "http:invoke takes an object of parameters, not {parameters}"
@@ -263,7 +420,7 @@ fn build_request(parameters: &Value, allowed: &[String]) -> Result<Request<Full<
         builder = builder.header(hyper::header::CONTENT_TYPE, t);
     }
     builder
-        .body(Full::new(Bytes::from(body)))
+        .body(Bytes::from(body))
         .map_err(|e| format!("the request cannot be made: {e}"))
 }
 

@@ -45,6 +45,9 @@ pub enum MockedChildren {
         /// How many iterations failed.
         failed: u64,
     },
+    /// A Map with a ResultWriter: its whole result, as the writer answers it (the Map Run's
+    /// ARN and where the results were written), instead of an array of results.
+    Written(Value),
     /// An iteration or branch failed with this error.
     Failed(Failure),
 }

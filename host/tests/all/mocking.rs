@@ -183,3 +183,89 @@ async fn callbacks_and_activities_can_be_mocked() {
     host.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A test case's invocations count on when its execution is rebuilt from the store: woken
+/// after parking on a retry's wait, and resumed by another host after a restart. Counting
+/// from 0 again would throw invocation 0's error for ever.
+#[tokio::test(flavor = "multi_thread")]
+async fn invocation_counts_survive_parking_and_restarts() {
+    let dir = std::env::temp_dir().join(format!("stepwise-mock-resume-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mock.json");
+    std::fs::write(
+        &file,
+        json!({
+            "StateMachines": {"flaky": {"TestCases": {"Recovers": {"Work": "flaky"}}}},
+            "MockedResponses": {"flaky": {
+                "0-2": {"Throw": {"Error": "Flaky", "Cause": "not yet"}},
+                "3": {"Return": {"done": true}}
+            }}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    // One second between attempts: each retry's wait parks the execution (after 250 ms).
+    let definition = json!({"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "nobody"},
+        "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 3,
+                   "BackoffRate": 1.0}],
+        "End": true
+    }}});
+    let open = || -> Arc<dyn stepwise::store::Store> {
+        Arc::new(stepwise::store::sqlite::SqliteStore::open(&dir.join("db")).unwrap())
+    };
+    let config = || HostConfig {
+        mock_config: Some(file.clone()),
+        ..HostConfig::default()
+    };
+    let first = Host::with_config(open(), config()).await;
+    let machine = create_machine(&first.sfn, "flaky", &definition).await;
+    let started = first
+        .sfn
+        .start_execution()
+        .state_machine_arn(format!("{machine}#Recovers"))
+        .send()
+        .await
+        .unwrap();
+    let arn = started.execution_arn;
+    let failures = |events: &[aws_sdk_sfn::types::HistoryEvent]| {
+        events
+            .iter()
+            .filter(|e| e.r#type == HistoryEventType::TaskFailed)
+            .count()
+    };
+    // Two failures, the second after a wake from parking, then the host stops.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let history = first
+            .sfn
+            .get_execution_history()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        if failures(&history.events) >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{:?}", history.events);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.stop().await;
+
+    let second = Host::with_config(open(), config()).await;
+    let d = ended(&second.sfn, &arn).await;
+    let history = second
+        .sfn
+        .get_execution_history()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status.as_str(), "SUCCEEDED", "{:?}", history.events);
+    assert_eq!(d.output.as_deref(), Some(r#"{"done":true}"#));
+    assert_eq!(failures(&history.events), 3, "{:?}", history.events);
+    crate::common::assert_no_gap(&history.events, &arn);
+    second.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

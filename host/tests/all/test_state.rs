@@ -177,6 +177,21 @@ async fn send(host: &Host, request: &Value, lambda_arn: &str) -> Value {
             }
             data.insert("errorDetails".into(), Value::Object(details));
         }
+        if let Some(r) = d.request() {
+            data.insert(
+                "request".into(),
+                json!({"protocol": r.protocol(), "method": r.method(), "url": r.url(),
+                       "headers": r.headers(), "body": r.body()}),
+            );
+        }
+        if let Some(r) = d.response() {
+            data.insert(
+                "response".into(),
+                json!({"protocol": r.protocol(), "statusCode": r.status_code(),
+                       "statusMessage": r.status_message(), "headers": r.headers(),
+                       "body": r.body()}),
+            );
+        }
         answer.insert("inspectionData".into(), Value::Object(data));
     }
     Value::Object(answer)
@@ -297,6 +312,168 @@ async fn unmocked_tasks_run_for_real() {
     assert_eq!(
         answer["error"]["Message"],
         "RoleArn must be specified when testing a Task state"
+    );
+    host.stop().await;
+}
+
+/// TRACE shows what an HTTP Task sent and what came back; DEBUG does not. A refused status
+/// is traced too, with the state's failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_shows_the_http_tasks_request_and_response() {
+    use axum::routing::post;
+    let app = axum::Router::new()
+        .route(
+            "/orders",
+            post(|uri: axum::http::Uri, body: String| async move {
+                axum::Json(json!({"query": uri.query(), "got": body}))
+            }),
+        )
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "no such thing") });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let config = stepwise::host::HostConfig {
+        http_allowed_hosts: vec![format!("127.0.0.1:{port}")],
+        ..Default::default()
+    };
+    let host = Host::with_config(Arc::new(MemoryStore::new()), config).await;
+    let state = |path: &str| {
+        json!({
+            "Type": "Task",
+            "Resource": "arn:aws:states:::http:invoke",
+            "Parameters": {
+                "ApiEndpoint": format!("http://127.0.0.1:{port}{path}"),
+                "Method": "POST",
+                "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"},
+                "Headers": {"x-order": "7"},
+                "QueryParameters": {"rush": "yes"},
+                "RequestBody": {"item": "book"}
+            },
+            "ResultSelector": {"status.$": "$.StatusCode"},
+            "End": true
+        })
+        .to_string()
+    };
+    let request = |path: &str, level: &str| {
+        json!({
+            "definition": state(path),
+            "roleArn": "arn:aws:iam::123456789012:role/test",
+            "inspectionLevel": level,
+            "revealSecrets": true,
+        })
+    };
+    let answer = send(&host, &request("/orders", "TRACE"), "").await;
+    assert_eq!(answer["status"], "SUCCEEDED", "{answer}");
+    assert_eq!(answer["output"], r#"{"status":200}"#);
+    let data = &answer["inspectionData"];
+    let url = format!("http://127.0.0.1:{port}/orders?rush=yes");
+    assert_eq!(
+        data["request"],
+        json!({
+            "protocol": "http",
+            "method": "POST",
+            "url": url,
+            "headers": "[x-order: 7, content-type: application/json]",
+            "body": r#"{"item":"book"}"#,
+        }),
+        "{answer}"
+    );
+    let response = &data["response"];
+    assert_eq!(response["protocol"], "http");
+    assert_eq!(response["statusCode"], "200");
+    assert_eq!(response["statusMessage"], "OK");
+    let headers = response["headers"].as_str().unwrap();
+    assert!(
+        headers.starts_with('[') && headers.contains("content-type: application/json"),
+        "{headers}"
+    );
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"query": "rush=yes", "got": r#"{"item":"book"}"#})
+    );
+    // The state's own inspection data is there as at DEBUG.
+    assert!(data["afterParameters"].is_string(), "{answer}");
+
+    let debug = send(&host, &request("/orders", "DEBUG"), "").await;
+    assert!(debug["inspectionData"]["afterParameters"].is_string());
+    assert!(debug["inspectionData"].get("request").is_none(), "{debug}");
+
+    let missing = send(&host, &request("/nowhere", "TRACE"), "").await;
+    assert_eq!(missing["status"], "FAILED", "{missing}");
+    assert_eq!(missing["error"], "States.Http.StatusCode.404");
+    assert_eq!(missing["inspectionData"]["response"]["statusCode"], "404");
+    assert_eq!(
+        missing["inspectionData"]["response"]["body"],
+        "no such thing"
+    );
+    host.stop().await;
+}
+
+/// A Resource this host cannot run is refused as CreateStateMachine refuses it, before
+/// anything runs; a Map with a ResultWriter takes its mocked result whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn resources_are_checked_and_a_result_writer_map_can_be_mocked() {
+    let host = Host::start(Arc::new(MemoryStore::new()), None).await;
+    let unknown = json!({
+        "Type": "Task", "Resource": "arn:aws:states:::nosuchservice:doIt", "End": true
+    });
+    let answer = send(
+        &host,
+        &json!({
+            "definition": unknown.to_string(),
+            "roleArn": "arn:aws:iam::123456789012:role/test",
+            "mock": {"result": "{}"},
+        }),
+        "",
+    )
+    .await;
+    assert_eq!(answer["error"]["Code"], "InvalidDefinition", "{answer}");
+    let message = answer["error"]["Message"].as_str().unwrap();
+    assert!(
+        message.contains("/States/StateName/Resource") && message.contains("nosuchservice"),
+        "{message}"
+    );
+
+    let map = json!({
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Each", "States": {"Each": {"Type": "Pass", "End": true}}
+        },
+        "ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "results", "Prefix": "runs"}
+        },
+        "ResultSelector": {"bucket.$": "$.ResultWriterDetails.Bucket"},
+        "End": true
+    });
+    let written = json!({
+        "MapRunArn": "arn:aws:states:us-east-1:123456789012:mapRun:m/StateName:1",
+        "ResultWriterDetails": {"Bucket": "results", "Key": "runs/manifest.json"}
+    });
+    let answer = send(
+        &host,
+        &json!({
+            "definition": map.to_string(),
+            "input": "[1, 2]",
+            "mock": {"result": written.to_string()},
+            "inspectionLevel": "DEBUG",
+        }),
+        "",
+    )
+    .await;
+    assert_eq!(answer["status"], "SUCCEEDED", "{answer}");
+    assert_eq!(answer["output"], r#"{"bucket":"results"}"#);
+    let answer = send(
+        &host,
+        &json!({"definition": map.to_string(), "input": "[1]", "mock": {"result": "[1]"}}),
+        "",
+    )
+    .await;
+    assert_eq!(
+        answer["error"]["Message"], "Mocked result must be a JSON object.",
+        "{answer}"
     );
     host.stop().await;
 }

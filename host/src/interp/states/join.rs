@@ -168,6 +168,8 @@ pub fn mocked(exec: &mut Execution, t: ThreadId, mocked: MockedChildren, kind: J
     let (results, failed) = match mocked {
         MockedChildren::Failed(failure) => return Flow::Error(failure),
         MockedChildren::Results { results, failed } => (results, failed),
+        // `finish` takes the written result from the probe.
+        MockedChildren::Written(_) => (Vec::new(), 0),
     };
     let n = results.len();
     let join = Join {
@@ -314,12 +316,15 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
     let Some(join) = exec.threads[t].join.take() else {
         return false;
     };
-    let results = Value::Array(
-        join.results
-            .into_iter()
-            .map(|r| r.unwrap_or(Value::Null))
-            .collect(),
-    );
+    let results = match exec.probe().and_then(|p| p.children.as_ref()) {
+        Some(MockedChildren::Written(written)) => written.clone(),
+        _ => Value::Array(
+            join.results
+                .into_iter()
+                .map(|r| r.unwrap_or(Value::Null))
+                .collect(),
+        ),
+    };
     let (selector, result_path, io) = match &node.state {
         State::Parallel(s) => (&s.result_selector, &s.result_path, &s.io),
         State::Map(s) => {
