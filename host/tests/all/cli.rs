@@ -380,3 +380,65 @@ fn run_takes_a_mock_files_test_case() {
     let out = stepwise(&["run", &definition, "--test-case", "HappyPath"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `examples/checkout/`: a workflow's whole test suite as CI runs it, through `stepwise run`
+/// with no server: the happy path, a retried failure, a caught error and a failed run.
+#[test]
+fn the_checkout_examples_test_cases_pass() {
+    let dir = format!("{}/../examples/checkout", env!("CARGO_MANIFEST_DIR"));
+    let definition = format!("{dir}/checkout.asl.json");
+    let mock = format!("{dir}/mock-config.json");
+    let run = |case: &str| {
+        let out = stepwise(&[
+            "run",
+            &definition,
+            "--mock-config",
+            &mock,
+            "--test-case",
+            case,
+            "--wait-time-scale",
+            "0.01",
+            "--input",
+            r#"{"order": "o-17"}"#,
+            "--history",
+        ]);
+        let result = stdout_json(&out);
+        let types: Vec<String> = result["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect();
+        (result, types)
+    };
+    let count = |types: &[String], t: &str| types.iter().filter(|x| *x == t).count();
+
+    let (result, types) = run("HappyPath");
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+    assert_eq!(
+        result["output"],
+        json!({"order": "o-17", "status": "SHIPPED", "chargeId": "ch_123",
+               "shipmentMessage": "b7c1e0a2-5a3f-4d2e-9c61-0f1e2d3c4b5a"})
+    );
+    assert_eq!(count(&types, "TaskSucceeded"), 3);
+
+    let (result, types) = run("ThrottledThenValid");
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+    assert_eq!(result["output"]["status"], "SHIPPED");
+    assert_eq!(count(&types, "TaskFailed"), 1);
+    assert_eq!(count(&types, "TaskScheduled"), 4);
+
+    let (result, types) = run("CardDeclined");
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+    assert_eq!(
+        result["output"],
+        json!({"order": "o-17", "status": "DECLINED",
+               "notified": "4d6f1c2e-8a9b-4c3d-b2e1-7f6a5b4c3d2e"})
+    );
+    assert_eq!(count(&types, "TaskFailed"), 1);
+    assert!(!types.iter().any(|t| t == "ExecutionFailed"), "{types:?}");
+
+    let (result, _) = run("OutOfStock");
+    assert_eq!(result["status"], "FAILED", "{result}");
+    assert_eq!(result["error"], "OutOfStock");
+}
