@@ -2,6 +2,7 @@
 //! API, `deploy` a function to a running server.
 
 mod cli {
+    pub mod build;
     pub mod deploy;
     pub mod serve;
 }
@@ -67,6 +68,8 @@ enum Command {
     /// Deploy a WebAssembly component as a function of a running server (creates it, or
     /// replaces its code).
     Deploy(cli::deploy::Options),
+    /// Build a task project (Rust, Python or JavaScript) into a component; prints its path.
+    Build(cli::build::Options),
 }
 
 /// How `stepwise run` tests a workflow: a mock file's test case, and scaled waits.
@@ -109,6 +112,10 @@ fn main() -> ExitCode {
         Command::Serve(options) => cli::serve::run(options).map(|()| ExitCode::SUCCESS),
         Command::Deploy(options) => cli::deploy::run(&options).map(|config| {
             print_json(&config);
+            ExitCode::SUCCESS
+        }),
+        Command::Build(options) => cli::build::run(&options).map(|path| {
+            println!("{}", path.display());
             ExitCode::SUCCESS
         }),
     };

@@ -28,8 +28,21 @@ pub fn function_config(meta: &Value) -> FunctionConfig {
             .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
             .collect();
     }
+    if let Some(list) = config.environment.get(ALLOWED_CALLS_VARIABLE) {
+        config.allowed_calls = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
     config
 }
+
+/// The environment variable that says what a function deployed through the Lambda API may
+/// reach with `call`: ARNs, or prefixes ending in `*`, separated by commas. (Lambda decides
+/// this by the function's IAM role; this host has no IAM.) Without it, no call is allowed.
+pub const ALLOWED_CALLS_VARIABLE: &str = "STEPWISE_ALLOWED_CALLS";
 
 /// Every function's Lambda fields, by name. Writes go to the store first, then to memory.
 pub struct Functions {

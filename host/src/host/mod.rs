@@ -30,7 +30,7 @@ pub use executions::{
     Executions, ExpressAborted, ExpressRun, StartExecutionError, StartedExecution, StopError,
     rand_seed,
 };
-pub use functions::{Functions, function_config};
+pub use functions::{ALLOWED_CALLS_VARIABLE, Functions, function_config};
 pub use machines::{DefinitionError, Machine, Machines};
 pub use services::Services;
 pub use workers::{CONCURRENCY_TAG, FUNCTION_TAG, MAX_CONCURRENCY};

@@ -115,13 +115,25 @@ pub fn prepare(
             .map(|(name, _)| name.to_owned())
             .find(|name| detail.contains(name.as_str()))
             .unwrap_or_else(|| "something".to_owned());
+        let hint = toolchain_hint(&import);
         DeployError::UnknownImport {
             import,
-            detail: format!(": {detail}"),
+            detail: format!(": {detail}{hint}"),
         }
     })?;
     let pre = TaskPre::new(pre).map_err(|e| DeployError::HandlerType(format!("{e:#}")))?;
     Ok(Prepared { pre, from_cache })
+}
+
+/// How to build without an import the host does not provide, where a toolchain flag does it.
+fn toolchain_hint(import: &str) -> &'static str {
+    if import.starts_with("wasi:http/") {
+        // StarlingMonkey, componentize-js's engine, imports wasi:http for `fetch` and exports
+        // an HTTP handler unless told not to. Tasks have no sockets, so there is no wasi:http.
+        ". A JavaScript task built with componentize-js imports wasi:http unless it is built with `--disable http fetch-event` (`stepwise build` passes it)"
+    } else {
+        ""
+    }
 }
 
 /// Checks names before linking, so that a component of another version of our world is told

@@ -19,9 +19,25 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// only reserves address space until it is used.
 const POOL_INSTANCES: u32 = 1000;
 
-/// A Rust component has a few core instances (the program and the shims that lower WASI calls);
-/// this leaves room for components from other toolchains.
-const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
+/// Core instances one component may hold. A Rust component has 3 (the program, the WASI
+/// adapter and the shim between them); a componentize-js 0.23 component 4; a componentize-py
+/// 0.25 one 14 (CPython and each library it links dynamically, its libc, the WASI adapter
+/// and the shims). Room beyond the largest for a toolchain's next release.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 20;
+
+/// Core instances of all invocations at once. The pool is shared and most invocations are of
+/// small components, so this budgets 8 per invocation on average (a slot costs only address
+/// space until it is used); when Python invocations alone fill it, at most 570 of them run at
+/// once and the next is throttled (`Lambda.TooManyRequestsException`).
+const TOTAL_CORE_INSTANCES: u32 = POOL_INSTANCES * 8;
+
+/// Linear memories of all invocations at once. Each of the three toolchains' components
+/// defines one memory (CPython's libraries share it); two per invocation leaves room. Each slot
+/// reserves address space for the largest memory (4 GiB and its guard), not physical memory.
+const TOTAL_MEMORIES: u32 = POOL_INSTANCES * 2;
+
+/// Tables of all invocations at once: each toolchain's components define two.
+const TOTAL_TABLES: u32 = POOL_INSTANCES * 4;
 
 /// A wasm32 memory cannot grow past 4 GiB, so no function's memory setting can exceed it;
 /// each function's own cap (128 MB by default) is enforced by its store's limiter.
@@ -41,10 +57,10 @@ const ASYNC_STACK: usize = 2 << 20;
 pub fn new_engine() -> wasmtime::Result<Engine> {
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(POOL_INSTANCES)
-        .total_core_instances(POOL_INSTANCES * CORE_INSTANCES_PER_COMPONENT)
+        .total_core_instances(TOTAL_CORE_INSTANCES)
         .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
-        .total_memories(POOL_INSTANCES * 2)
-        .total_tables(POOL_INSTANCES * CORE_INSTANCES_PER_COMPONENT)
+        .total_memories(TOTAL_MEMORIES)
+        .total_tables(TOTAL_TABLES)
         .total_stacks(POOL_INSTANCES)
         .max_memory_size(MAX_MEMORY_BYTES)
         .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)

@@ -225,6 +225,18 @@ impl Runtime {
                     }
                 })
             }
+            // An interpreter told it has no more memory raises an error of its own (Python's
+            // MemoryError, JavaScript's "out of memory"); the function ran out of memory all
+            // the same, and Lambda reports that as Runtime.OutOfMemory in every language.
+            Ok(Ok(Err(e))) if sandbox.limiter.memory_refused => Err(InvokeError::OutOfMemory {
+                memory_mb: function.config.memory_mb,
+                output: format!(
+                    "\nthe task then failed with {}: {}{}",
+                    e.error,
+                    e.cause,
+                    output()
+                ),
+            }),
             Ok(Ok(Err(e))) => Err(InvokeError::Failed(TaskError::new(e.error, e.cause))),
             Ok(Ok(Ok(result))) if result.len() > MAX_RESULT_BYTES => {
                 Err(InvokeError::ResultTooLarge {

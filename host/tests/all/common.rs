@@ -7,7 +7,7 @@ use aws_sdk_sfn::error::BoxError;
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use stepwise::host::{Host as Composed, HostConfig};
 use stepwise::store::Store;
@@ -279,4 +279,20 @@ pub fn example(path: &str) -> serde_json::Value {
     let path = format!("{}/../examples/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A Python or JavaScript task built from `project` by `stepwise build`, cached by source hash
+/// in the target directory.
+pub fn foreign_guest(project: &str) -> Vec<u8> {
+    stepwise_test_artifacts::foreign_guest(
+        Path::new(env!("CARGO_BIN_EXE_stepwise")),
+        project,
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("foreign-guests"),
+    )
+}
+
+/// Where the tests keep precompiled components, so that a large Python or JavaScript one is
+/// compiled once rather than by every test that deploys it.
+pub fn compiled_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled")
 }

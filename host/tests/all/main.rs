@@ -17,6 +17,7 @@ mod common;
 mod crash;
 mod jsonata;
 mod mocking;
+mod polyglot;
 mod sandbox;
 mod serve;
 mod sqs;
