@@ -254,3 +254,24 @@ mod precompiled {
         std::fs::rename(&tmp, path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_a_toolchain_flag_avoids_says_which_flag() {
+        let refused = |import: &str| {
+            DeployError::UnknownImport {
+                import: import.to_owned(),
+                detail: toolchain_hint(import).to_owned(),
+            }
+            .to_string()
+        };
+        let http = refused("wasi:http/types@0.2.10");
+        assert!(http.contains("imports wasi:http/types@0.2.10"), "{http}");
+        assert!(http.contains("--disable http fetch-event"), "{http}");
+        let other = refused("acme:thing/api");
+        assert!(!other.contains("--disable"), "{other}");
+    }
+}

@@ -236,3 +236,97 @@ async fn python_tasks_run_with_the_sdk() {
 async fn javascript_tasks_run_with_the_sdk() {
     scenarios("js", "RangeError", "trace").await;
 }
+
+/// An 18 MB Python component is compiled once, when it is deployed; a restarted host loads it
+/// precompiled from its cache and runs it at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_component_reloads_precompiled_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("stepwise-polyglot-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let start = || {
+        let store = Arc::new(stepwise::store::sqlite::SqliteStore::open(&dir.join("db")).unwrap());
+        let config = HostConfig {
+            cache_dir: Some(dir.join("compiled")),
+            ..HostConfig::default()
+        };
+        Host::with_config(store, config)
+    };
+    let code = foreign_guest("examples/python/greeter");
+    assert!(code.len() > 10_000_000, "{} bytes", code.len());
+    let first = start().await;
+    deploy(&first, "greeter-py", code, 3, 128).await;
+    let f = first.server.runtime.function("greeter-py").unwrap();
+    assert!(!f.from_cache());
+    drop(f);
+    first.stop().await;
+
+    let second = start().await;
+    let f = second.server.runtime.function("greeter-py").unwrap();
+    assert!(f.from_cache(), "the restarted host compiled it again");
+    drop(f);
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:greeter-py";
+    let m = machine(&second, "greet", arn, false).await;
+    let (status, output, error, cause) = run(&second, &m, json!({"name": "Ada"})).await;
+    assert_eq!(status, "SUCCEEDED", "{error} {cause}");
+    assert_eq!(output["greeting"], "Hello, Ada!");
+    second.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The Python and JavaScript examples (`examples/python/`, `examples/js/`): the greeter and
+/// the credit check with their machines, as `./scripts/serve` deploys them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_and_javascript_examples_run() {
+    let host = host().await;
+    for (dir, suffix) in [("python", "py"), ("js", "js")] {
+        for example in ["greeter", "credit-check"] {
+            let code = foreign_guest(&format!("examples/{dir}/{example}"));
+            deploy(&host, &format!("{example}-{suffix}"), code, 3, 128).await;
+            let definition = crate::common::example(&format!("{dir}/{example}/{example}.asl.json"));
+            create_machine(&host.sfn, &format!("{example}-{suffix}"), &definition).await;
+        }
+        let machine = |name: &str| {
+            format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}-{suffix}")
+        };
+        let started = |name: &str, input: Value| {
+            let sfn = host.sfn.clone();
+            let arn = machine(name);
+            async move {
+                let e = sfn
+                    .start_execution()
+                    .state_machine_arn(arn)
+                    .input(input.to_string())
+                    .send()
+                    .await
+                    .unwrap()
+                    .execution_arn;
+                ended(&sfn, &e).await
+            }
+        };
+        let d = started("greeter", json!({"name": "Ada"})).await;
+        assert_eq!(d.status.as_str(), "SUCCEEDED", "{dir}: {d:?}");
+        let output: Value = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+        assert_eq!(output, json!({"greeting": "Hello, Ada!", "greeted_by": "Greet"}));
+        let d = started("greeter", json!({"name": " "})).await;
+        assert_eq!(d.error.as_deref(), Some("NoName"), "{dir}");
+
+        let apply = |income: u32| json!({"applicant": "Ada", "amount": 1000, "income": income});
+        let d = started("credit-check", apply(3000)).await;
+        let output: Value = serde_json::from_str(d.output.as_deref().unwrap_or("null")).unwrap();
+        assert_eq!(
+            output,
+            json!({"applicant": "Ada", "outcome": "approved", "score": 800}),
+            "{dir}: {d:?}"
+        );
+        let d = started("credit-check", apply(500)).await;
+        let output: Value = serde_json::from_str(d.output.as_deref().unwrap_or("null")).unwrap();
+        assert_eq!(output["outcome"], "sent to an underwriter", "{dir}: {d:?}");
+        assert_eq!(output["score"], 550);
+        let d = started("credit-check", apply(100)).await;
+        assert_eq!(d.error.as_deref(), Some("CreditDeclined"), "{dir}");
+        assert_eq!(d.cause.as_deref(), Some("Ada scored 350"));
+        let d = started("credit-check", json!({"applicant": "Ada", "amount": 0})).await;
+        assert_eq!(d.error.as_deref(), Some("InvalidApplication"), "{dir}");
+    }
+    host.stop().await;
+}
