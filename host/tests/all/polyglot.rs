@@ -306,7 +306,10 @@ async fn the_python_and_javascript_examples_run() {
         let d = started("greeter", json!({"name": "Ada"})).await;
         assert_eq!(d.status.as_str(), "SUCCEEDED", "{dir}: {d:?}");
         let output: Value = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
-        assert_eq!(output, json!({"greeting": "Hello, Ada!", "greeted_by": "Greet"}));
+        assert_eq!(
+            output,
+            json!({"greeting": "Hello, Ada!", "greeted_by": "Greet"})
+        );
         let d = started("greeter", json!({"name": " "})).await;
         assert_eq!(d.error.as_deref(), Some("NoName"), "{dir}");
 
