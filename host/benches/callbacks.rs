@@ -115,6 +115,7 @@ async fn callback() {
                                 input.to_string(),
                                 input,
                                 None,
+                                None,
                             )
                             .await
                             .expect("start");

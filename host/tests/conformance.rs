@@ -212,6 +212,8 @@ async fn run_durably(mut exec: Execution) -> Result<Stored, String> {
         start_ms: START_MS,
         stop_ms: None,
         test_case: None,
+        version_arn: None,
+        alias_arn: None,
     };
     let run = Run {
         runner: Arc::new(NoResources),

@@ -56,6 +56,8 @@ api_errors! {
     TaskDoesNotExist => "TaskDoesNotExist",
     TaskTimedOut => "TaskTimedOut",
     InvalidOutput => "InvalidOutput",
+    /// The request disagrees with the resource's current state.
+    ConflictException => "ConflictException",
     /// A request field out of its constraints.
     ValidationException => "ValidationException",
     /// The body is not the JSON the action takes.

@@ -112,26 +112,56 @@ fn execution_name(name: Option<String>) -> Result<String, ApiError> {
     }
 }
 
-/// The machine a start names, and the mock file's test case when it names one as Step
-/// Functions Local does (`stateMachineArn#TestCaseName`).
-fn machine_and_test_case(
+/// What a start runs: the machine (or the version) its ARN names, the alias it went
+/// through, and the mock file's test case when it names one as Step Functions Local does
+/// (`stateMachineArn#TestCaseName`).
+struct Target {
+    machine: Arc<Machine>,
+    alias_arn: Option<String>,
+    test_case: Option<Arc<TestCase>>,
+}
+
+/// An alias routes each start to one of its versions by weight.
+fn machine_or_alias(
     api: &ExecutionsApi,
     arn: &str,
-) -> Result<(Arc<Machine>, Option<Arc<TestCase>>), ApiError> {
+) -> Result<(Arc<Machine>, Option<String>), ApiError> {
+    if let Some(alias) = api.machines.alias(arn) {
+        let roll = (crate::host::executions::rand_seed() % 100) as u32;
+        let version = alias.route(roll);
+        return Ok((lookup::machine(&api.machines, version)?, Some(alias.arn)));
+    }
+    Ok((lookup::machine(&api.machines, arn)?, None))
+}
+
+fn target(api: &ExecutionsApi, arn: &str) -> Result<Target, ApiError> {
     let Some((arn, case)) = arn.split_once('#') else {
-        return Ok((lookup::machine(&api.machines, arn)?, None));
+        let (machine, alias_arn) = machine_or_alias(api, arn)?;
+        return Ok(Target {
+            machine,
+            alias_arn,
+            test_case: None,
+        });
     };
-    let machine = lookup::machine(&api.machines, arn)?;
+    let (machine, alias_arn) = machine_or_alias(api, arn)?;
     let case = api
         .executions
         .test_case(&machine.record.name, case)
         .map_err(|e| ApiError::InvalidArn(format!("Invalid Arn: '{arn}#{case}': {e}")))?;
-    Ok((machine, Some(case)))
+    Ok(Target {
+        machine,
+        alias_arn,
+        test_case: Some(case),
+    })
 }
 
 pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
-    let (machine, test_case) = machine_and_test_case(api, &input.state_machine_arn)?;
+    let Target {
+        machine,
+        alias_arn,
+        test_case,
+    } = target(api, &input.state_machine_arn)?;
     let name = execution_name(input.name)?;
     let (text, value) = execution_input(input.input)?;
     if machine.record.kind == MachineType::Express {
@@ -144,7 +174,14 @@ pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, Ap
     }
     match api
         .executions
-        .start(&machine, &name, text, value, test_case.as_deref())
+        .start(
+            &machine,
+            &name,
+            text,
+            value,
+            test_case.as_deref(),
+            alias_arn,
+        )
         .await
     {
         Ok(started) => Ok(json!({
@@ -160,7 +197,9 @@ pub(super) async fn start(api: &ExecutionsApi, input: &[u8]) -> Result<Value, Ap
 
 pub(super) async fn start_sync(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: StartInput = parse(input)?;
-    let (machine, test_case) = machine_and_test_case(api, &input.state_machine_arn)?;
+    let Target {
+        machine, test_case, ..
+    } = target(api, &input.state_machine_arn)?;
     if machine.record.kind != MachineType::Express {
         return Err(ApiError::StateMachineTypeNotSupported(
             "This operation is not supported by this type of state machine".into(),
@@ -236,6 +275,12 @@ fn summary(e: &ExecutionRecord) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("executionArn".into(), e.arn.clone().into());
     m.insert("stateMachineArn".into(), e.machine_arn.clone().into());
+    if let Some(v) = &e.version_arn {
+        m.insert("stateMachineVersionArn".into(), v.clone().into());
+    }
+    if let Some(a) = &e.alias_arn {
+        m.insert("stateMachineAliasArn".into(), a.clone().into());
+    }
     m.insert("name".into(), e.name.clone().into());
     m.insert("status".into(), e.status.as_str().into());
     m.insert("startDate".into(), timestamp(e.start_ms));
@@ -284,6 +329,13 @@ pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError>
             "This operation is not supported by this type of state machine".into(),
         ));
     }
+    // A version's ARN lists the executions of that version, among its machine's.
+    let version = machine
+        .record
+        .version_of
+        .is_some()
+        .then(|| machine_arn.clone());
+    let machine_arn = machine.record.version_of.clone().unwrap_or(machine_arn);
     let status = input
         .status_filter
         .as_deref()
@@ -309,12 +361,27 @@ pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError>
                 .map_err(|_| ApiError::InvalidToken(format!("Invalid Token: '{t}'")))
         })
         .transpose()?;
-    let mut page = api.store.executions(&ExecutionQuery {
-        machine_arn,
-        status,
-        before_seq,
-        limit: size + 1,
-    })?;
+    let mut page = Vec::new();
+    let mut before_seq = before_seq;
+    // The store pages by machine; a version's executions are picked out of its machine's.
+    loop {
+        let batch = api.store.executions(&ExecutionQuery {
+            machine_arn: machine_arn.clone(),
+            status,
+            before_seq,
+            limit: if version.is_some() { 1000 } else { size + 1 },
+        })?;
+        let exhausted = version.is_none() || batch.len() < 1000;
+        before_seq = batch.last().map(|e| e.seq);
+        page.extend(
+            batch
+                .into_iter()
+                .filter(|e| version.is_none() || e.version_arn == version),
+        );
+        if exhausted || page.len() > size {
+            break;
+        }
+    }
     let more = page.len() > size;
     page.truncate(size);
     let items: Vec<Value> = page.iter().map(|e| Value::Object(summary(e))).collect();

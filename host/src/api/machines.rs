@@ -34,6 +34,9 @@ struct CreateInput {
     description: Option<String>,
     #[serde(default)]
     tags: Vec<Tag>,
+    #[serde(default)]
+    publish: bool,
+    version_description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +54,9 @@ struct UpdateInput {
     logging_configuration: Option<Value>,
     tracing_configuration: Option<Value>,
     description: Option<String>,
+    #[serde(default)]
+    publish: bool,
+    version_description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -282,6 +288,7 @@ fn revision_id() -> String {
 /// CreateStateMachine.
 pub async fn create(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: CreateInput = parse(input)?;
+    check_version_description(input.publish, input.version_description.as_deref())?;
     check_name(&input.name)?;
     check_role(&input.role_arn)?;
     let kind = machine_type(input.kind.as_deref())?;
@@ -309,6 +316,8 @@ pub async fn create(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> 
         logging: input.logging_configuration,
         tracing: input.tracing_configuration,
         tags: input.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+        version_of: None,
+        next_version: 1,
     };
     let machine = compile(api, record)?;
     let created_ms = machine.record.created_ms;
@@ -327,15 +336,48 @@ pub async fn create(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> 
                 "State Machine Already Exists: '{arn}'"
             )));
         }
-        return Ok(json!({
+        let mut out = json!({
             "stateMachineArn": arn,
             "creationDate": timestamp(existing.record.created_ms),
-        }));
+        });
+        if input.publish {
+            let version = publish(api, &arn, input.version_description).await?;
+            out["stateMachineVersionArn"] = version.into();
+        }
+        return Ok(out);
     }
-    Ok(json!({
+    let mut out = json!({
         "stateMachineArn": arn,
         "creationDate": timestamp(created_ms),
-    }))
+    });
+    if input.publish {
+        let version = publish(api, &arn, input.version_description).await?;
+        out["stateMachineVersionArn"] = version.into();
+    }
+    Ok(out)
+}
+
+/// AWS takes a version description only with `publish`.
+fn check_version_description(publish: bool, description: Option<&str>) -> Result<(), ApiError> {
+    if description.is_some() && !publish {
+        return Err(ApiError::ValidationException(
+            "Version description can only be set when publish is true".into(),
+        ));
+    }
+    super::input::check_max_chars("versionDescription", description, 256)
+}
+
+/// Publishes the machine's current revision; the version's ARN.
+async fn publish(
+    api: &MachinesApi,
+    arn: &str,
+    description: Option<String>,
+) -> Result<String, ApiError> {
+    let (version, _) = api
+        .machines
+        .publish(arn, None, description, api.clock.now_ms())
+        .await?;
+    Ok(version.record.arn.clone())
 }
 
 fn logging_of(record: &MachineRecord) -> Value {
@@ -365,8 +407,12 @@ pub(super) fn describe(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiErro
         "creationDate": timestamp(m.created_ms),
         "loggingConfiguration": logging_of(m),
         "tracingConfiguration": tracing_of(m),
-        "revisionId": m.revision_id,
     });
+    // AWS shows a revision once the machine has been updated (a version, the revision it
+    // was published from).
+    if m.updated_ms.is_some() {
+        out["revisionId"] = m.revision_id.clone().into();
+    }
     if let Some(d) = &m.description {
         out["description"] = d.clone().into();
     }
@@ -376,9 +422,17 @@ pub(super) fn describe(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiErro
 /// UpdateStateMachine.
 pub async fn update(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: UpdateInput = parse(input)?;
+    check_version_description(input.publish, input.version_description.as_deref())?;
     let mut record = lookup::machine(&api.machines, &input.state_machine_arn)?
         .record
         .clone();
+    // A version cannot be changed: update the machine and publish another.
+    if record.version_of.is_some() {
+        return Err(ApiError::StateMachineDoesNotExist(format!(
+            "State Machine Does Not Exist: '{}'",
+            input.state_machine_arn
+        )));
+    }
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -412,8 +466,18 @@ pub async fn update(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> 
     record.updated_ms = Some(now);
     record.revision_id = revision_id();
     let revision = record.revision_id.clone();
-    api.machines.put(compile(api, record)?, false).await?;
-    Ok(json!({"updateDate": timestamp(now), "revisionId": revision}))
+    let machine = compile(api, record)?;
+    let mut out = json!({"updateDate": timestamp(now), "revisionId": revision});
+    if input.publish {
+        let version = api
+            .machines
+            .put_and_publish(machine, input.version_description, now)
+            .await?;
+        out["stateMachineVersionArn"] = version.record.arn.clone().into();
+    } else {
+        api.machines.put(machine, false).await?;
+    }
+    Ok(out)
 }
 
 pub(super) async fn delete(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> {

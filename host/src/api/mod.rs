@@ -19,6 +19,7 @@ pub mod sqs;
 pub mod tags;
 pub mod tasks;
 pub mod test_state;
+pub mod versions;
 
 use std::future::Future;
 
@@ -118,6 +119,14 @@ async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, A
         "ListStateMachines" => machines::list(&m(), input),
         "DescribeStateMachineForExecution" => machines::describe_for_execution(&m(), input),
         "ValidateStateMachineDefinition" => machines::validate(input),
+        "PublishStateMachineVersion" => versions::publish(&m(), input).await,
+        "ListStateMachineVersions" => versions::list_versions(&m(), input),
+        "DeleteStateMachineVersion" => versions::delete_version(&m(), input).await,
+        "CreateStateMachineAlias" => versions::create_alias(&m(), input).await,
+        "DescribeStateMachineAlias" => versions::describe_alias(&m(), input),
+        "UpdateStateMachineAlias" => versions::update_alias(&m(), input).await,
+        "DeleteStateMachineAlias" => versions::delete_alias(&m(), input).await,
+        "ListStateMachineAliases" => versions::list_aliases(&m(), input),
         "StartExecution" => executions::start(&e(), input).await,
         "StartSyncExecution" => executions::start_sync(&e(), input).await,
         "TestState" => {

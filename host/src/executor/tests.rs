@@ -57,6 +57,8 @@ fn execution() -> (Execution, ExecutionRecord) {
         start_ms: 1_000,
         stop_ms: None,
         test_case: None,
+        version_arn: None,
+        alias_arn: None,
     };
     (Execution::new(program, info, 7), record)
 }

@@ -343,6 +343,7 @@ impl Executions {
         input_text: String,
         input: Value,
         test_case: Option<&TestCase>,
+        alias_arn: Option<String>,
     ) -> Result<StartedExecution, StartExecutionError> {
         if self.is_closing() {
             return Err(StoreError::Closed.into());
@@ -380,7 +381,12 @@ impl Executions {
             seq,
             arn: arn.clone(),
             name: name.to_owned(),
-            machine_arn: machine.record.arn.clone(),
+            // A version's execution belongs to its machine, and says which version it runs.
+            machine_arn: machine
+                .record
+                .version_of
+                .clone()
+                .unwrap_or_else(|| machine.record.arn.clone()),
             definition_id: machine.definition_id.clone(),
             role_arn: machine.record.role_arn.clone(),
             seed: rand_seed(),
@@ -392,6 +398,12 @@ impl Executions {
             start_ms,
             stop_ms: None,
             test_case: test_case.map(|c| c.name.clone()),
+            version_arn: machine
+                .record
+                .version_of
+                .is_some()
+                .then(|| machine.record.arn.clone()),
+            alias_arn,
         };
         let info = execution_info(&machine.record, &arn, name, input, start_ms);
         let exec = self.new_execution(machine.program.clone(), info, record.seed);

@@ -31,7 +31,7 @@ pub use executions::{
     rand_seed,
 };
 pub use functions::{ALLOWED_CALLS_VARIABLE, Functions, function_config};
-pub use machines::{DefinitionError, Machine, Machines};
+pub use machines::{Alias, DefinitionError, Machine, Machines, Route, VersionError};
 pub use services::Services;
 pub use workers::{CONCURRENCY_TAG, FUNCTION_TAG, MAX_CONCURRENCY};
 
@@ -133,7 +133,11 @@ impl Host {
             runtime.clone(),
             loaded.functions,
         ));
-        let machines = Arc::new(Machines::load(store.clone(), loaded.machines));
+        let machines = Arc::new(Machines::load(
+            store.clone(),
+            loaded.machines,
+            &loaded.objects,
+        ));
         let queues = Arc::new(ActivityQueues::default());
         // Executions run tasks through the services, and the Step Functions integration
         // starts executions: the one cycle of the host, closed by a weak reference.
@@ -236,7 +240,7 @@ impl ChildExecutions for Children {
                 return Err(ChildError::Express);
             }
             match executions?
-                .start(&machine, &name, input_text, input, None)
+                .start(&machine, &name, input_text, input, None, None)
                 .await
             {
                 Ok(started) => Ok((started.arn, started.start_ms)),

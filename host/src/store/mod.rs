@@ -71,6 +71,22 @@ pub struct MachineRecord {
     pub tracing: Option<Value>,
     /// Its tags.
     pub tags: BTreeMap<String, String>,
+    /// For a published version (whose `arn` is the version's, `...:stateMachine:NAME:N`): the
+    /// machine it is a version of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_of: Option<String>,
+    /// For a machine: the number its next published version gets. Numbers count from 1 and
+    /// are never reused, even after a version is deleted (AWS).
+    #[serde(default)]
+    pub next_version: u64,
+}
+
+impl MachineRecord {
+    /// A version's number (the last field of its ARN); None for a machine.
+    pub fn version_number(&self) -> Option<u64> {
+        self.version_of.as_ref()?;
+        self.arn.rsplit(':').next()?.parse().ok()
+    }
 }
 
 /// An activity.
@@ -173,6 +189,12 @@ pub struct ExecutionRecord {
     /// The mock file's test case it runs as (`stateMachineArn#TestCase`), if it is a test.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_case: Option<String>,
+    /// The version it runs, when it was started by a version's or an alias's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_arn: Option<String>,
+    /// The alias it was started by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_arn: Option<String>,
 }
 
 impl ExecutionRecord {

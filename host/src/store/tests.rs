@@ -22,6 +22,8 @@ fn machine(name: &str) -> MachineRecord {
         logging: None,
         tracing: None,
         tags: BTreeMap::from([("team".into(), "core".into())]),
+        version_of: None,
+        next_version: 0,
     }
 }
 
@@ -42,6 +44,8 @@ fn execution(seq: u64, machine: &str, status: ExecutionStatus) -> ExecutionRecor
         start_ms: seq as i64,
         stop_ms: None,
         test_case: None,
+        version_arn: None,
+        alias_arn: None,
     }
 }
 

@@ -22,3 +22,4 @@ mod sandbox;
 mod serve;
 mod sqs;
 mod test_state;
+mod versions;
