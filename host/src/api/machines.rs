@@ -463,11 +463,25 @@ pub async fn update(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> 
         record.description = input.description;
     }
     let now = api.clock.now_ms();
-    record.updated_ms = Some(now);
-    record.revision_id = revision_id();
-    let revision = record.revision_id.clone();
+    // An update that changes nothing makes no new revision (AWS answers without one).
+    let changed = {
+        let old = &lookup::machine(&api.machines, &input.state_machine_arn)?.record;
+        (&old.definition, &old.role_arn, &old.logging, &old.tracing, &old.description)
+            != (
+                &record.definition,
+                &record.role_arn,
+                &record.logging,
+                &record.tracing,
+                &record.description,
+            )
+    };
+    let mut out = json!({"updateDate": timestamp(now)});
+    if changed {
+        record.updated_ms = Some(now);
+        record.revision_id = revision_id();
+        out["revisionId"] = record.revision_id.clone().into();
+    }
     let machine = compile(api, record)?;
-    let mut out = json!({"updateDate": timestamp(now), "revisionId": revision});
     if input.publish {
         let version = api
             .machines
@@ -542,7 +556,9 @@ pub(super) fn describe_for_execution(api: &MachinesApi, input: &[u8]) -> Result<
     if let Some(m) = &machine {
         out["loggingConfiguration"] = logging_of(m);
         out["tracingConfiguration"] = tracing_of(m);
-        out["revisionId"] = m.revision_id.clone().into();
+        if m.updated_ms.is_some() {
+            out["revisionId"] = m.revision_id.clone().into();
+        }
     }
     Ok(out)
 }

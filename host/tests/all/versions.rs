@@ -183,6 +183,13 @@ async fn versions_and_aliases_as_aws_answers() {
     assert_eq!(d.output.as_deref(), Some(r#""two""#));
     assert_eq!(d.state_machine_arn, machine);
     assert_eq!(d.state_machine_version_arn.as_deref(), Some(v2.as_str()));
+    let described = sfn
+        .describe_state_machine_for_execution()
+        .execution_arn(&started.execution_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.state_machine_arn, machine);
     let by_version = sfn
         .list_executions()
         .state_machine_arn(&v2)
@@ -347,6 +354,28 @@ async fn versions_and_aliases_as_aws_answers() {
         .state_machine_version_arn
         .unwrap();
     assert_eq!(v4, format!("{machine}:4"));
+    // An update that changes nothing makes no revision, and publishing it gives the version
+    // it already is.
+    let same = sfn
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(pass("five"))
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.revision_id, None);
+    assert_eq!(same.state_machine_version_arn.as_deref(), Some(v4.as_str()));
+    // A version cannot be updated.
+    let e = sfn
+        .update_state_machine()
+        .state_machine_arn(&v4)
+        .definition(pass("six"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(e.code(), Some("StateMachineDoesNotExist"));
     let aliases = sfn
         .list_state_machine_aliases()
         .state_machine_arn(&machine)
