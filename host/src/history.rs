@@ -39,6 +39,10 @@ pub enum EventDetails {
     ExecutionFailed(ErrorDetails),
     ExecutionAborted(ErrorDetails),
     ExecutionTimedOut(ErrorDetails),
+    /// RedriveExecution restarted it; `redrive_count` counts this one.
+    ExecutionRedriven {
+        redrive_count: u32,
+    },
     /// `<Type>StateEntered`.
     StateEntered {
         state_type: &'static str,
@@ -173,6 +177,7 @@ impl EventDetails {
             ExecutionFailed(_) => "ExecutionFailed",
             ExecutionAborted(_) => "ExecutionAborted",
             ExecutionTimedOut(_) => "ExecutionTimedOut",
+            ExecutionRedriven { .. } => "ExecutionRedriven",
             EvaluationFailed { .. } => "EvaluationFailed",
             ParallelStateStarted => "ParallelStateStarted",
             ParallelStateSucceeded => "ParallelStateSucceeded",
@@ -287,6 +292,10 @@ impl HistoryEvent {
             ExecutionTimedOut(e) => (
                 "executionTimedOutEventDetails",
                 Value::Object(error_object(e)),
+            ),
+            ExecutionRedriven { redrive_count } => (
+                "executionRedrivenEventDetails",
+                serde_json::json!({"redriveCount": redrive_count}),
             ),
             StateEntered { name, input, .. } => (
                 "stateEnteredEventDetails",

@@ -214,6 +214,8 @@ async fn run_durably(mut exec: Execution) -> Result<Stored, String> {
         test_case: None,
         version_arn: None,
         alias_arn: None,
+        redrive_count: 0,
+        redrive_ms: None,
     };
     let run = Run {
         runner: Arc::new(NoResources),

@@ -51,6 +51,7 @@ api_errors! {
     StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
     ExecutionDoesNotExist => "ExecutionDoesNotExist",
     ExecutionAlreadyExists => "ExecutionAlreadyExists",
+    ExecutionNotRedrivable => "ExecutionNotRedrivable",
     ActivityDoesNotExist => "ActivityDoesNotExist",
     ResourceNotFound => "ResourceNotFound",
     TaskDoesNotExist => "TaskDoesNotExist",

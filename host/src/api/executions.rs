@@ -12,7 +12,7 @@ use super::input::{
     timestamp,
 };
 use super::lookup;
-use crate::host::executions::billed_memory_mb;
+use crate::host::executions::{REDRIVE_PERIOD_MS, RedriveError, billed_memory_mb};
 use crate::host::{Executions, Host, Machine, Machines, StartExecutionError, StopError};
 use crate::interp::{MAX_PAYLOAD_BYTES, Status};
 use crate::mock::TestCase;
@@ -72,8 +72,16 @@ struct ListInput {
     state_machine_arn: Option<String>,
     map_run_arn: Option<String>,
     status_filter: Option<String>,
+    redrive_filter: Option<String>,
     max_results: Option<i64>,
     next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RedriveInput {
+    execution_arn: String,
+    client_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +279,50 @@ pub(super) async fn stop(api: &ExecutionsApi, input: &[u8]) -> Result<Value, Api
     }
 }
 
+/// RedriveExecution.
+pub(super) async fn redrive(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
+    let input: RedriveInput = parse(input)?;
+    check_max_chars("clientToken", input.client_token.as_deref(), 64)?;
+    let parsed = states_arn(&input.execution_arn, &["execution", "express"])?;
+    if parsed.kind == "express" {
+        return Err(ApiError::ExecutionNotRedrivable(
+            "Express executions cannot be redriven".into(),
+        ));
+    }
+    match api.executions.redrive(&input.execution_arn).await {
+        Ok(ms) => Ok(json!({"redriveDate": timestamp(ms)})),
+        Err(RedriveError::DoesNotExist(arn)) => Err(ApiError::ExecutionDoesNotExist(format!(
+            "Execution Does Not Exist: '{arn}'"
+        ))),
+        Err(RedriveError::NotRedrivable(why)) => Err(ApiError::ExecutionNotRedrivable(why)),
+        Err(e @ RedriveError::Rebuild(_)) => Err(ApiError::InternalFailure(e.to_string())),
+        Err(RedriveError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Whether an execution can be redriven now, and if not why (AWS's `redriveStatus` and
+/// `redriveStatusReason`).
+fn redrive_status(e: &ExecutionRecord, now_ms: i64) -> (&'static str, Option<String>) {
+    match e.status {
+        ExecutionStatus::Failed | ExecutionStatus::Aborted | ExecutionStatus::TimedOut
+            if now_ms - e.start_ms <= REDRIVE_PERIOD_MS =>
+        {
+            ("REDRIVABLE", None)
+        }
+        ExecutionStatus::Failed | ExecutionStatus::Aborted | ExecutionStatus::TimedOut => (
+            "NOT_REDRIVABLE",
+            Some("Execution can no longer be redriven: it started more than 14 days ago".into()),
+        ),
+        status => (
+            "NOT_REDRIVABLE",
+            Some(format!(
+                "Execution is {} and cannot be redriven",
+                status.as_str()
+            )),
+        ),
+    }
+}
+
 fn summary(e: &ExecutionRecord) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("executionArn".into(), e.arn.clone().into());
@@ -286,6 +338,10 @@ fn summary(e: &ExecutionRecord) -> Map<String, Value> {
     m.insert("startDate".into(), timestamp(e.start_ms));
     if let Some(stop) = e.stop_ms {
         m.insert("stopDate".into(), timestamp(stop));
+    }
+    m.insert("redriveCount".into(), e.redrive_count.into());
+    if let Some(ms) = e.redrive_ms {
+        m.insert("redriveDate".into(), timestamp(ms));
     }
     m
 }
@@ -306,8 +362,11 @@ pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiEr
     if let Some(c) = &e.cause {
         out.insert("cause".into(), c.clone().into());
     }
-    out.insert("redriveCount".into(), 0.into());
-    out.insert("redriveStatus".into(), "NOT_REDRIVABLE".into());
+    let (status, reason) = redrive_status(&e, api.executions.now_ms());
+    out.insert("redriveStatus".into(), status.into());
+    if let Some(r) = reason {
+        out.insert("redriveStatusReason".into(), r.into());
+    }
     Ok(Value::Object(out))
 }
 
@@ -348,10 +407,29 @@ pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError>
             })
         })
         .transpose()?;
+    let redriven = match input.redrive_filter.as_deref() {
+        None => None,
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        Some(other) => {
+            return Err(ApiError::ValidationException(format!(
+                "1 validation error detected: Value '{other}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]"
+            )));
+        }
+    };
     let size = page_size(input.max_results)?;
     // The token remembers the filter it was made for: a page of one list is not a page of
     // another.
-    let list = format!("executions {machine_arn} {:?}", input.status_filter);
+    let list = format!(
+        "executions {machine_arn} {:?} {:?} {version:?}",
+        input.status_filter, input.redrive_filter
+    );
+    // Filters the store does not index pick out of the machine's executions.
+    let picked = version.is_some() || redriven.is_some();
+    let keep = |e: &ExecutionRecord| {
+        (version.is_none() || e.version_arn == version)
+            && redriven.is_none_or(|r| (e.redrive_count > 0) == r)
+    };
     let before_seq = input
         .next_token
         .as_deref()
@@ -369,15 +447,11 @@ pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError>
             machine_arn: machine_arn.clone(),
             status,
             before_seq,
-            limit: if version.is_some() { 1000 } else { size + 1 },
+            limit: if picked { 1000 } else { size + 1 },
         })?;
-        let exhausted = version.is_none() || batch.len() < 1000;
+        let exhausted = !picked || batch.len() < 1000;
         before_seq = batch.last().map(|e| e.seq);
-        page.extend(
-            batch
-                .into_iter()
-                .filter(|e| version.is_none() || e.version_arn == version),
-        );
+        page.extend(batch.into_iter().filter(|e| keep(e)));
         if exhausted || page.len() > size {
             break;
         }

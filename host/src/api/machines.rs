@@ -466,14 +466,19 @@ pub async fn update(api: &MachinesApi, input: &[u8]) -> Result<Value, ApiError> 
     // An update that changes nothing makes no new revision (AWS answers without one).
     let changed = {
         let old = &lookup::machine(&api.machines, &input.state_machine_arn)?.record;
-        (&old.definition, &old.role_arn, &old.logging, &old.tracing, &old.description)
-            != (
-                &record.definition,
-                &record.role_arn,
-                &record.logging,
-                &record.tracing,
-                &record.description,
-            )
+        (
+            &old.definition,
+            &old.role_arn,
+            &old.logging,
+            &old.tracing,
+            &old.description,
+        ) != (
+            &record.definition,
+            &record.role_arn,
+            &record.logging,
+            &record.tracing,
+            &record.description,
+        )
     };
     let mut out = json!({"updateDate": timestamp(now)});
     if changed {

@@ -133,6 +133,7 @@ async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, A
             test_state::test_state(&test_state::TestStateApi::from_ref(host), input).await
         }
         "StopExecution" => executions::stop(&e(), input).await,
+        "RedriveExecution" => executions::redrive(&e(), input).await,
         "DescribeExecution" => executions::describe(&e(), input),
         "ListExecutions" => executions::list(&e(), input),
         "GetExecutionHistory" => executions::history(&e(), input),

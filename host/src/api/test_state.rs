@@ -540,6 +540,7 @@ fn execution_info(api: &TestStateApi, role_arn: Option<String>, input: Value) ->
     let name = uuid::Uuid::new_v4().to_string();
     let identity = api.executions.identity();
     ExecutionInfo {
+        redrive_count: 0,
         id: identity.states_arn("express", &format!("{machine}:{name}")),
         name,
         state_machine_id: identity.states_arn("stateMachine", &machine),

@@ -306,6 +306,9 @@ pub async fn drive(
         None => pending.push_back((Event::Start, start_ms)),
         Some(out) => {
             next_step = out.next_step;
+            if out.redrive {
+                pending.push_back((Event::Redrive, clock.now_ms()));
+            }
             for (id, task) in out.tasks {
                 if task.awaits_token() {
                     continue;

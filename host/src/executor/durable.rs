@@ -48,6 +48,9 @@ pub struct Outstanding {
     /// How many tasks of each state (by name) ended: succeeded, failed or were cancelled. A
     /// test case's mocked invocations count on from these, not from zero again.
     pub ended_by_state: HashMap<String, u32>,
+    /// The steps ended the execution and it is to be redriven: the driver's first event is
+    /// [`Event::Redrive`].
+    pub redrive: bool,
 }
 
 impl Outstanding {
@@ -72,7 +75,7 @@ impl Outstanding {
                 self.end(*task);
             }
             Event::TimerFired(timer) => self.timers.cancel(*timer),
-            Event::Start | Event::TaskHeartbeat(_) | Event::Stop { .. } => {}
+            Event::Start | Event::TaskHeartbeat(_) | Event::Stop { .. } | Event::Redrive => {}
         }
     }
 
@@ -126,6 +129,9 @@ pub enum ReplayError {
     /// The steps end the execution, though its record says it is running.
     #[error("the steps end the execution")]
     Ended,
+    /// The steps leave the execution running, though it is to be redriven.
+    #[error("the steps do not end the execution")]
+    NotEnded,
 }
 
 pub(super) fn history_text(events: &[HistoryEvent]) -> String {
@@ -134,6 +140,27 @@ pub(super) fn history_text(events: &[HistoryEvent]) -> String {
 
 /// Feeds `steps` to a new `exec` and checks that each records the history it recorded then.
 pub fn replay(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstanding, ReplayError> {
+    let out = replay_steps(exec, steps)?;
+    if exec.status != Status::Running {
+        return Err(ReplayError::Ended);
+    }
+    Ok(out)
+}
+
+/// The same for an execution that ended and is to be redriven: its steps must end it.
+pub fn replay_to_redrive(
+    exec: &mut Execution,
+    steps: &[StepRecord],
+) -> Result<Outstanding, ReplayError> {
+    let mut out = replay_steps(exec, steps)?;
+    if exec.status == Status::Running {
+        return Err(ReplayError::NotEnded);
+    }
+    out.redrive = true;
+    Ok(out)
+}
+
+fn replay_steps(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstanding, ReplayError> {
     let mut out = Outstanding::default();
     for (i, step) in steps.iter().enumerate() {
         let i = i as u64;
@@ -154,9 +181,6 @@ pub fn replay(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstanding,
             out.action(step.now_ms, action);
         }
         exec.forget_history();
-    }
-    if exec.status != Status::Running {
-        return Err(ReplayError::Ended);
     }
     out.next_step = steps.len() as u64;
     Ok(out)

@@ -59,6 +59,8 @@ fn execution() -> (Execution, ExecutionRecord) {
         test_case: None,
         version_arn: None,
         alias_arn: None,
+        redrive_count: 0,
+        redrive_ms: None,
     };
     (Execution::new(program, info, 7), record)
 }

@@ -84,6 +84,26 @@ pub enum StopError {
     Store(#[from] StoreError),
 }
 
+/// Why RedriveExecution could not restart an execution.
+#[derive(Debug, thiserror::Error)]
+pub enum RedriveError {
+    /// No execution has that ARN.
+    #[error("Execution Does Not Exist: '{0}'")]
+    DoesNotExist(String),
+    /// AWS's refusal, with its reason (it succeeded, it runs, it is too old, ...).
+    #[error("{0}")]
+    NotRedrivable(String),
+    /// It could not be rebuilt from its steps.
+    #[error("the execution cannot be rebuilt: {0}")]
+    Rebuild(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// AWS redrives an execution for 14 days after it started.
+pub const REDRIVE_PERIOD_MS: i64 = 14 * 24 * 3600 * 1000;
+
 /// Why an execution could not be rebuilt from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
@@ -221,6 +241,7 @@ fn execution_info(
     start_ms: i64,
 ) -> ExecutionInfo {
     ExecutionInfo {
+        redrive_count: 0,
         id: arn.to_owned(),
         name: name.to_owned(),
         state_machine_id: machine.arn.clone(),
@@ -404,6 +425,8 @@ impl Executions {
                 .is_some()
                 .then(|| machine.record.arn.clone()),
             alias_arn,
+            redrive_count: 0,
+            redrive_ms: None,
         };
         let info = execution_info(&machine.record, &arn, name, input, start_ms);
         let exec = self.new_execution(machine.program.clone(), info, record.seed);
@@ -592,6 +615,7 @@ impl Executions {
         let program = self.machines.program_of(&record)?;
         let input: Value = serde_json::from_str(&record.input)?;
         let info = ExecutionInfo {
+            redrive_count: 0,
             id: record.arn.clone(),
             name: record.name.clone(),
             state_machine_id: record.machine_arn.clone(),
@@ -644,6 +668,97 @@ impl Executions {
             rx,
             None,
         );
+    }
+
+    /// RedriveExecution: an ended Standard execution that did not succeed goes on from the
+    /// states that did not finish; returns once that is durable, with the redrive's time.
+    pub async fn redrive(self: &Arc<Self>, arn: &str) -> Result<i64, RedriveError> {
+        if self.is_closing() {
+            return Err(StoreError::Closed.into());
+        }
+        let record = self
+            .store
+            .execution(arn)?
+            .ok_or_else(|| RedriveError::DoesNotExist(arn.to_owned()))?;
+        let refuse = |why: String| Err(RedriveError::NotRedrivable(why));
+        match record.status {
+            ExecutionStatus::Failed | ExecutionStatus::Aborted | ExecutionStatus::TimedOut => {}
+            status => {
+                return refuse(format!(
+                    "Execution is {} and cannot be redriven",
+                    status.as_str()
+                ));
+            }
+        }
+        let now = self.clock.now_ms();
+        if now - record.start_ms > REDRIVE_PERIOD_MS {
+            return refuse(
+                "Execution can no longer be redriven: it started more than 14 days ago".into(),
+            );
+        }
+        let steps = self.store.steps(record.seq)?;
+        let program = self
+            .machines
+            .program_of(&record)
+            .map_err(|e| RedriveError::Rebuild(e.to_string()))?;
+        let input: Value = serde_json::from_str(&record.input)
+            .map_err(|e| RedriveError::Rebuild(e.to_string()))?;
+        let info = ExecutionInfo {
+            redrive_count: 0,
+            id: record.arn.clone(),
+            name: record.name.clone(),
+            state_machine_id: record.machine_arn.clone(),
+            state_machine_name: record.machine_name().to_owned(),
+            role_arn: record.role_arn.clone(),
+            start_time_ms: record.start_ms,
+            input,
+        };
+        let mut exec = self.new_execution(program, info, record.seed);
+        let outstanding = durable::replay_to_redrive(&mut exec, &steps)
+            .map_err(|e| RedriveError::Rebuild(e.to_string()))?;
+        let mut redriven = record.clone();
+        redriven.status = ExecutionStatus::Running;
+        redriven.output = None;
+        redriven.error = None;
+        redriven.cause = None;
+        redriven.stop_ms = None;
+        redriven.redrive_count += 1;
+        redriven.redrive_ms = Some(now);
+        let (commands, rx) = mpsc::unbounded_channel();
+        {
+            let mut owned = self.owned();
+            if owned.contains_key(arn) {
+                return refuse("Execution is RUNNING and cannot be redriven".into());
+            }
+            owned.insert(
+                arn.to_owned(),
+                Owned {
+                    seq: record.seq,
+                    input_digest: digest(&record.input),
+                    start_ms: record.start_ms,
+                    holding: Holding::Live(commands),
+                    watchers: None,
+                },
+            );
+        }
+        let journal = Journal {
+            store: self.store.clone(),
+            first_writes: vec![Write::PutExecution(redriven.clone())],
+            record: redriven,
+        };
+        let (started_tx, started_rx) = oneshot::channel();
+        self.spawn_driver(
+            arn.to_owned(),
+            exec,
+            self.durable_run(journal, Some(outstanding)),
+            rx,
+            Some(started_tx),
+        );
+        match started_rx.await {
+            Ok(Ok(())) => Ok(now),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(StoreError::Closed.into()),
+        }
     }
 
     /// Resumes the executions the store says are running (at start).

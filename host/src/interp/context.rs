@@ -20,6 +20,8 @@ pub struct ExecutionInfo {
     pub start_time_ms: i64,
     /// The execution input.
     pub input: Value,
+    /// How many times it has been redriven (`$$.Execution.RedriveCount`).
+    pub redrive_count: u32,
 }
 
 impl ExecutionInfo {
@@ -27,6 +29,7 @@ impl ExecutionInfo {
     pub fn local(machine_name: &str, execution_name: &str, input: Value, now_ms: i64) -> Self {
         let prefix = "arn:aws:states:us-east-1:123456789012";
         ExecutionInfo {
+            redrive_count: 0,
             id: format!("{prefix}:execution:{machine_name}:{execution_name}"),
             name: execution_name.to_owned(),
             state_machine_id: format!("{prefix}:stateMachine:{machine_name}"),
@@ -93,7 +96,7 @@ pub fn build(info: &ExecutionInfo, state: &StateFacts<'_>, with_input: bool) -> 
         "Name": info.name,
         "RoleArn": info.role_arn,
         "StartTime": iso_time(info.start_time_ms),
-        "RedriveCount": 0,
+        "RedriveCount": info.redrive_count,
     });
     if with_input {
         execution["Input"] = info.input.clone();

@@ -102,6 +102,9 @@ pub struct Thread {
     /// The workflow variables it sees; a branch or iteration starts with an empty scope of
     /// its own inside its parent's.
     pub variables: Arc<VariableScope>,
+    /// A Parallel's or Map's work as it was when the state failed or was stopped: a redrive
+    /// goes on with it. Cleared when the thread enters a state.
+    pub unfinished: Option<Box<states::join::Join>>,
 }
 
 /// What a timer is for.
@@ -204,6 +207,11 @@ impl Execution {
     pub fn step(&mut self, now_ms: i64, event: Event) -> Vec<Action> {
         self.now_ms = now_ms;
         if self.status != Status::Running {
+            if event == Event::Redrive {
+                self.redrive();
+                self.run();
+                return std::mem::take(&mut self.actions);
+            }
             return Vec::new();
         }
         match event {
@@ -225,9 +233,60 @@ impl Execution {
             Event::TaskSucceeded { task, output } => states::task::succeeded(self, task, output),
             Event::TaskFailed { task, failure } => states::task::failed(self, task, failure),
             Event::Stop { error, cause } => self.abort(Failure::of(error, cause)),
+            // Only an execution that ended can be redriven.
+            Event::Redrive => {}
         }
         self.run();
         std::mem::take(&mut self.actions)
+    }
+
+    /// Goes on after a failure, a stop or a timeout: every state that did not finish is
+    /// entered again with the input it had, and a Parallel or Map that did not finish runs
+    /// again only its branches or iterations that failed or were stopped, keeping the results
+    /// of those that succeeded (AWS's RedriveExecution).
+    fn redrive(&mut self) {
+        if self.threads.is_empty() || matches!(self.status, Status::Succeeded(_)) {
+            return;
+        }
+        self.status = Status::Running;
+        self.info.redrive_count += 1;
+        let redrive_count = self.info.redrive_count;
+        self.record_root(EventDetails::ExecutionRedriven { redrive_count });
+        if let Some(secs) = self.program.timeout_seconds {
+            let at = self.now_ms.saturating_add(secs.saturating_mul(1000) as i64);
+            self.arm_timer(at, TimerPurpose::ExecutionTimeout);
+        }
+        self.revive(0);
+    }
+
+    /// Thread `t`, which ended without finishing its state, goes on with it.
+    fn revive(&mut self, t: ThreadId) {
+        match self.threads[t].unfinished.take() {
+            Some(mut join) => {
+                let failed = std::mem::take(&mut join.failed_children);
+                join.failed -= failed.len();
+                join.finished -= failed.len();
+                let mut again: Vec<(usize, ThreadId)> = failed;
+                again.append(&mut join.running);
+                again.sort_unstable();
+                for &(index, child) in &again {
+                    if let Some(slot) = join.results.get_mut(index) {
+                        *slot = None;
+                    }
+                    self.revive(child);
+                }
+                join.running = again;
+                self.threads[t].join = Some(*join);
+                self.threads[t].phase = Phase::Joining;
+                states::join::start_children(self, t);
+            }
+            None => {
+                let th = &mut self.threads[t];
+                th.phase = Phase::Enter;
+                th.retries.clear();
+                self.runnable.push_back(t);
+            }
+        }
     }
 
     fn start(&mut self) {
@@ -342,6 +401,7 @@ impl Execution {
             silent,
             silent_events: 0,
             variables,
+            unfinished: None,
         });
         self.runnable.push_back(id);
         id

@@ -73,6 +73,9 @@ pub enum Event {
         /// The error.
         failure: Failure,
     },
+    /// RedriveExecution: an execution that failed, was aborted or timed out goes on from the
+    /// states that did not finish, each entered again with the input it had.
+    Redrive,
     /// StopExecution.
     Stop {
         /// Error given to StopExecution.

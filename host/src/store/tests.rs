@@ -46,6 +46,8 @@ fn execution(seq: u64, machine: &str, status: ExecutionStatus) -> ExecutionRecor
         test_case: None,
         version_arn: None,
         alias_arn: None,
+        redrive_count: 0,
+        redrive_ms: None,
     }
 }
 

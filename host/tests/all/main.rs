@@ -18,6 +18,7 @@ mod crash;
 mod jsonata;
 mod mocking;
 mod polyglot;
+mod redrive;
 mod sandbox;
 mod serve;
 mod sqs;

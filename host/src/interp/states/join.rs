@@ -33,6 +33,8 @@ pub struct Join {
     pub finished: usize,
     /// How many failed.
     pub failed: usize,
+    /// The children that failed, (index, thread): a redrive runs them again.
+    pub failed_children: Vec<(usize, ThreadId)>,
 }
 
 /// Parallel or Map.
@@ -182,6 +184,7 @@ pub fn mocked(exec: &mut Execution, t: ThreadId, mocked: MockedChildren, kind: J
         max_concurrency: 0,
         finished: n,
         failed: failed as usize,
+        failed_children: Vec::new(),
     };
     // Only a threshold the Map sets can be exceeded: the failures a test gives a Map without
     // one do not fail it (AWS).
@@ -246,6 +249,7 @@ pub fn child_failed(
     join.running.retain(|(_, t)| *t != child);
     join.finished += 1;
     join.failed += 1;
+    join.failed_children.push((index, child));
     let inline_map = join.is_inline_map();
     let distributed = matches!(
         join.kind,
@@ -273,7 +277,8 @@ pub fn child_failed(
         start_children(exec, parent);
         return;
     }
-    // The state fails: stop the other children first.
+    // The state fails: stop the other children first. The join is kept for a redrive, which
+    // runs again only the children that failed or were stopped.
     if let Some(join) = exec.threads[parent].join.take() {
         for c in join.running_children() {
             super::abort_thread(exec, c, true);
@@ -281,6 +286,7 @@ pub fn child_failed(
                 exec.record(parent, event);
             }
         }
+        exec.threads[parent].unfinished = Some(Box::new(join));
     }
     let failure = if distributed {
         let f = Failure::new(

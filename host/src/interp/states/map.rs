@@ -138,6 +138,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         max_concurrency,
         finished: 0,
         failed: 0,
+        failed_children: Vec::new(),
     });
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);

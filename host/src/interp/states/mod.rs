@@ -211,6 +211,8 @@ pub fn jsonpath_assign(scope: &StateScope<'_>, doc: &Value) -> Result<Option<Ass
 
 /// Records `<Type>StateEntered` for thread `t`'s current state.
 pub fn enter(exec: &mut Execution, t: ThreadId) {
+    // Work a redrive would have gone on with belongs to the state left behind.
+    exec.threads[t].unfinished = None;
     let program = exec.program.clone();
     let th = &exec.threads[t];
     let node = program.node(th.scope, th.state);
@@ -491,6 +493,8 @@ pub fn abort_thread(exec: &mut Execution, t: ThreadId, record: bool) {
                 exec.record(t, event);
             }
         }
+        // Kept for a redrive of the execution (see `Execution::redrive`).
+        exec.threads[t].unfinished = Some(Box::new(join));
     }
     let program = exec.program.clone();
     let th = &exec.threads[t];

@@ -48,6 +48,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Parallel) -> Flow
         max_concurrency: 0,
         finished: 0,
         failed: 0,
+        failed_children: Vec::new(),
     });
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
