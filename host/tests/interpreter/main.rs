@@ -1522,3 +1522,32 @@ fn lambda_function_arns_record_lambda_function_events() {
         json!({"error": "States.Timeout"})
     );
 }
+
+/// A Map with an ItemReader or a ResultWriter fails saying this host does not do that yet,
+/// with the error a Catch can match, instead of iterating over its input or keeping results
+/// its definition sends elsewhere.
+#[test]
+fn a_map_that_reads_or_writes_s3_fails_saying_it_is_not_built() {
+    let processor = json!({"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                           "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let reader = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemProcessor": processor.clone(), "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "JSONL"},
+                       "Parameters": {"Bucket": "b", "Key": "k"}}}}});
+    let exec = run(&reader, json!([1, 2]), &ScriptedTasks::default());
+    assert_eq!(failure(&exec).0, "States.ItemReaderFailed");
+    let writer = json!({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "ItemProcessor": processor, "Next": "Caught",
+              "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                               "Parameters": {"Bucket": "b", "Prefix": "p"}},
+              "Catch": [{"ErrorEquals": ["States.ResultWriterFailed"], "Next": "Caught"}]},
+        "Caught": {"Type": "Pass", "End": true}}});
+    let exec = run(&writer, json!([1, 2]), &ScriptedTasks::default());
+    assert!(
+        matches!(exec.status, Status::Succeeded(_)),
+        "{:?}",
+        exec.status
+    );
+    assert_eq!(count(&exec, "MapIterationStarted"), 0);
+}

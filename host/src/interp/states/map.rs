@@ -21,6 +21,23 @@ pub const INLINE_CONCURRENCY_CAP: usize = 40;
 
 /// Starts (or, after a retry, restarts) a Map state.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
+    // Reading items from S3 and writing results to S3 are not built yet: fail saying so,
+    // rather than iterate over the input or return results the definition says go elsewhere.
+    // (TestState gives a reader's items itself, and mocks a writer's answer.)
+    if exec.probe().is_none() {
+        if s.item_reader.is_some() {
+            return Flow::Error(Failure::new(
+                names::ITEM_READER_FAILED,
+                "This host does not read a Map's items with an ItemReader yet; pass the items in the state's input (ItemsPath)",
+            ));
+        }
+        if s.result_writer.is_some() {
+            return Flow::Error(Failure::new(
+                names::RESULT_WRITER_FAILED,
+                "This host does not write a Map's results with a ResultWriter yet; leave ResultWriter out to have them as the state's result",
+            ));
+        }
+    }
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
     let prepared = (|| {
