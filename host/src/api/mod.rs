@@ -7,6 +7,7 @@
 //! `sync-<endpoint host>`, and a hosts entry pointing that name here just works.
 
 pub mod activities;
+pub mod auth;
 pub mod batch;
 pub mod error;
 pub mod executions;
@@ -52,6 +53,16 @@ pub async fn serve(
     host: Host,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, host, None, shutdown).await
+}
+
+/// The same, letting in only requests signed by one of `keys` (when given).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    host: Host,
+    keys: Option<std::sync::Arc<auth::Keys>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Long polls (SQS ReceiveMessage) would hold a graceful shutdown up to 20 s, and a
     // StartSyncExecution as long as its Express execution runs.
     let queues = host.services.sqs.clone();
@@ -61,7 +72,14 @@ pub async fn serve(
         queues.close();
         tokio::spawn(async move { executions.drain_express(EXPRESS_GRACE).await });
     };
-    axum::serve(listener, router(host))
+    let mut app = router(host);
+    if let Some(keys) = keys {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            keys,
+            auth::require_signature,
+        ));
+    }
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -63,6 +63,15 @@ pub struct Options {
     /// a day-long workflow in about 15 minutes. For tests.
     #[arg(long = "wait-time-scale", value_name = "F", value_parser = parse_scale)]
     pub wait_time_scale: Option<f64>,
+    /// Let in only requests signed (AWS SigV4) by a key pair of FILE, in the AWS
+    /// shared-credentials format (`[name]` sections with `aws_access_key_id` and
+    /// `aws_secret_access_key`).
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
+    /// Listen on an address other than loopback without --credentials: anyone who can reach
+    /// it may then run state machines and functions here.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// The mock file: the one given, else `SFN_MOCK_CONFIG` (when set and not empty), as Step
@@ -94,6 +103,27 @@ pub fn run(options: Options) -> Result<()> {
 }
 
 async fn serve(options: Options) -> Result<()> {
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    let keys = match &options.credentials {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the credentials file {}", path.display()))?;
+            // Clients sign for the region of this host's ARNs.
+            let region = HostConfig::default().identity.region;
+            let keys = api::auth::Keys::parse(&text, &region)
+                .with_context(|| format!("the credentials file {}", path.display()))?;
+            Some(Arc::new(keys))
+        }
+    };
+    if !options.listen.ip().is_loopback() && keys.is_none() && !options.insecure {
+        return Err(anyhow!(
+            "refusing to listen on {} without --credentials: anyone who could reach it could run state machines and functions here. Give --credentials FILE to let in only signed requests, or --insecure if an open server is what you want",
+            options.listen
+        ));
+    }
     let (store, cache): (Arc<dyn Store>, _) = if options.in_memory {
         (Arc::new(MemoryStore::new()), None)
     } else {
@@ -110,9 +140,6 @@ async fn serve(options: Options) -> Result<()> {
     };
     let endpoints = Endpoints::from_env_and_flags(std::env::vars(), &options.aws_endpoints)
         .map_err(|e| anyhow!(e))?;
-    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
     let host = Host::start(
         store,
         HostConfig {
@@ -144,7 +171,7 @@ async fn serve(options: Options) -> Result<()> {
     );
     // The address on stdout, so that a script (or a test) that asked for port 0 can find it.
     println!("listening on http://{address}");
-    api::serve(listener, host.clone(), shutdown_signal()).await?;
+    api::serve_with(listener, host.clone(), keys, shutdown_signal()).await?;
     // Express executions started asynchronously outlive their requests: they get the same
     // grace as the sync ones had, then are aborted (nothing of them is kept, as on AWS).
     host.shutdown(api::EXPRESS_GRACE).await;

@@ -124,6 +124,19 @@ impl Host {
 
     /// A server on `store` set up as `config` says.
     pub async fn with_config(store: Arc<dyn Store>, config: HostConfig) -> Host {
+        Host::serving(store, config, None).await
+    }
+
+    /// A server that lets in only requests signed by one of `keys`.
+    pub async fn with_keys(store: Arc<dyn Store>, keys: stepwise::api::auth::Keys) -> Host {
+        Host::serving(store, HostConfig::default(), Some(Arc::new(keys))).await
+    }
+
+    async fn serving(
+        store: Arc<dyn Store>,
+        config: HostConfig,
+        keys: Option<Arc<stepwise::api::auth::Keys>>,
+    ) -> Host {
         let server = Composed::start(store, config)
             .await
             .expect("the server starts");
@@ -132,7 +145,7 @@ impl Host {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(async move {
-            stepwise::api::serve(listener, server, async {
+            stepwise::api::serve_with(listener, server, keys, async {
                 let _ = rx.await;
             })
             .await

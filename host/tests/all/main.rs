@@ -9,6 +9,7 @@
 //! binaries of their own.
 
 mod api;
+mod auth;
 mod aws_sdk;
 mod batch;
 mod callbacks;
