@@ -26,6 +26,7 @@ pub mod history;
 pub mod host;
 pub mod integrations;
 pub mod interp;
+pub mod metrics;
 pub mod mock;
 pub mod runtime;
 pub mod store;

@@ -400,6 +400,10 @@ pub async fn require_signature(
     request: Request,
     next: Next,
 ) -> Response {
+    // Prometheus cannot sign: the metrics (names and counts, never payloads) stay open.
+    if request.uri().path() == "/metrics" && request.method() == axum::http::Method::GET {
+        return next.run(request).await;
+    }
     let service = Service::of(&request);
     let (parts, body) = request.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_CODE_REQUEST_BYTES).await {

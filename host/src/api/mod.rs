@@ -42,6 +42,7 @@ pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 pub fn router(host: Host) -> Router {
     Router::new()
         .route("/", post(dispatch))
+        .route("/metrics", axum::routing::get(metrics))
         .merge(lambda::routes())
         .merge(batch::routes())
         .with_state(host)
@@ -87,6 +88,24 @@ pub async fn serve_with(
 /// How long Express executions in progress get to end when the server shuts down, before
 /// they are aborted (StartSyncExecution then answers ServiceUnavailable).
 pub const EXPRESS_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `GET /metrics`: Prometheus's text format.
+async fn metrics(State(host): State<Host>) -> Response {
+    let text = crate::metrics::render(crate::metrics::Snapshot {
+        parked: host.executions.parked_count(),
+        activities: host.activities.queues().depths(),
+        queues: host.services.sqs.depths(),
+    });
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
 
 /// Reads a request body of at most `limit` bytes.
 pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, usize> {

@@ -17,6 +17,7 @@ use tokio::task::{AbortHandle, JoinSet};
 
 use super::durable::{Outstanding, ended, history_text};
 use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, Timers};
+use crate::history::EventDetails;
 use crate::interp::{Action, Event, Execution, Failure, TaskId, TaskRequest};
 use crate::store::{ExecutionRecord, StepRecord, Store, StoreError, Write};
 
@@ -215,11 +216,17 @@ impl Tasks {
         for (request, submitted) in self.to_spawn.drain(..) {
             let id = request.task;
             let heartbeat = Heartbeat::new(id, self.beats.clone());
+            let resource = request.resource.resource_type().to_owned();
             let fut = match submitted {
                 Some(submitted) => runner.resume(request, submitted, heartbeat),
                 None => runner.run(request, heartbeat),
             };
-            let handle = self.running.spawn(async move { (id, fut.await) });
+            let handle = self.running.spawn(async move {
+                let began = std::time::Instant::now();
+                let outcome = fut.await;
+                crate::metrics::task_ended(&resource, outcome.kind(), began.elapsed());
+                (id, outcome)
+            });
             self.handles.insert(id, handle);
         }
     }
@@ -353,7 +360,15 @@ pub async fn drive(
             let event_text = journal
                 .is_some()
                 .then(|| serde_json::to_string(&event).unwrap_or_default());
-            for action in exec.step(now, event) {
+            let recorded = exec.history.len();
+            let actions = exec.step(now, event);
+            crate::metrics::states_entered(
+                exec.history[recorded.min(exec.history.len())..]
+                    .iter()
+                    .filter(|e| matches!(e.details, EventDetails::StateEntered { .. }))
+                    .count() as u64,
+            );
+            for action in actions {
                 match action {
                     Action::InvokeTask(request) => {
                         // The runner takes the task right after this turn's commit: its start

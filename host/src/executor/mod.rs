@@ -42,6 +42,18 @@ pub enum TaskOutcome {
     },
 }
 
+impl TaskOutcome {
+    /// How the task's work ended, as a word (the metrics' label).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TaskOutcome::Succeeded(_) => "succeeded",
+            TaskOutcome::Failed(_) => "failed",
+            TaskOutcome::Submitted(_) => "submitted",
+            TaskOutcome::Taken { .. } => "taken",
+        }
+    }
+}
+
 impl From<Result<Value, Failure>> for TaskOutcome {
     /// A task that ended with its result or its error.
     fn from(result: Result<Value, Failure>) -> Self {

@@ -444,7 +444,10 @@ impl Executions {
             Some(started_tx),
         );
         match started_rx.await {
-            Ok(Ok(())) => Ok(StartedExecution { arn, start_ms }),
+            Ok(Ok(())) => {
+                crate::metrics::execution_started(&machine.record.name, "STANDARD");
+                Ok(StartedExecution { arn, start_ms })
+            }
             Ok(Err(StoreError::Conflict(_))) => Err(StartExecutionError::AlreadyExists(arn)),
             Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(StoreError::Closed.into()),
@@ -475,6 +478,13 @@ impl Executions {
         match ended {
             Ended::Finished { record, commands } => {
                 self.owned().remove(&arn);
+                if let Some(r) = &record {
+                    crate::metrics::execution_ended(
+                        r.machine_name(),
+                        "STANDARD",
+                        r.status.as_str(),
+                    );
+                }
                 // Nobody can send any more: answer what came as it ended.
                 let stop_ms = record
                     .as_ref()
@@ -1075,10 +1085,16 @@ impl Executions {
             let mut exec = exec;
             let start_ms = exec.info.start_time_ms;
             let run = Run::in_memory(runner, clock).with_wait_time_scale(scale);
+            crate::metrics::execution_started(&exec.info.state_machine_name, "EXPRESS");
             let ended = drive(&mut exec, run, None, None).await;
             if matches!(ended, Ended::Stuck) {
                 tracing::error!(execution = %exec.info.id, "express execution stuck: it waits on nothing");
             }
+            crate::metrics::execution_ended(
+                &exec.info.state_machine_name,
+                "EXPRESS",
+                exec.status.name(),
+            );
             if let Some(f) = abort.0.take() {
                 f(Ok(ExpressRun {
                     arn: exec.info.id.clone(),

@@ -85,6 +85,14 @@ impl ActivityQueues {
         self.queues().get(name).cloned()
     }
 
+    /// Tasks waiting for a worker, by activity name (for the metrics).
+    pub fn depths(&self) -> Vec<(String, usize)> {
+        self.queues()
+            .iter()
+            .map(|(name, q)| (name.clone(), q.lock().len()))
+            .collect()
+    }
+
     /// The activity exists: tasks may be scheduled on it.
     pub fn open(&self, name: &str) {
         self.queues().entry(name.to_owned()).or_default();

@@ -172,11 +172,13 @@ impl Runtime {
         let (input, context) = (invocation.input, invocation.context);
         // Boxed: wasmtime's futures are large, and an unboxed one is copied at every move.
         let run = Box::pin(async {
+            let began = Instant::now();
             let task = function
                 .pre
                 .instantiate_async(&mut store)
                 .await
                 .map_err(Stage::Instantiate)?;
+            crate::metrics::instantiated(began.elapsed());
             task.stepwise_task_handler()
                 .call_handle(&mut store, input, context)
                 .await

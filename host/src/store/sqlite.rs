@@ -131,7 +131,9 @@ fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>) {
                 Err(_) => break,
             }
         }
+        let began = std::time::Instant::now();
         let results = commit_batches(conn, &batches);
+        crate::metrics::committed(batches.len(), began.elapsed());
         for (batch, result) in batches.into_iter().zip(results) {
             // The committer may have gone away (its request was dropped): nothing to tell.
             let _ = batch.done.send(result);

@@ -243,6 +243,19 @@ async fn only_signed_requests_get_in() {
         aws_sdk_sns::error::ProvideErrorMetadata::code(&e),
         Some("SignatureDoesNotMatch")
     );
+    // Prometheus cannot sign: /metrics stays open (names and counts, no payloads).
+    let address = host.endpoint.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            format!("GET /metrics HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let queues = sqs("team-secret").list_queues().send().await.unwrap();
     assert!(queues.queue_urls.unwrap_or_default().is_empty());
     let topics = sns("team-secret").list_topics().send().await.unwrap();

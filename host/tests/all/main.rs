@@ -17,6 +17,7 @@ mod cli;
 mod common;
 mod crash;
 mod jsonata;
+mod metrics;
 mod mocking;
 mod polyglot;
 mod redrive;

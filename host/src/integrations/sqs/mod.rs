@@ -237,6 +237,15 @@ impl Queues {
         })
     }
 
+    /// Messages visible in each queue, by name (for the metrics).
+    pub fn depths(&self) -> Vec<(String, usize)> {
+        let now = Instant::now();
+        self.queues()
+            .iter()
+            .map(|(name, q)| (name.clone(), q.state().counts(now).0))
+            .collect()
+    }
+
     /// The names of the queues starting with `prefix`, in order.
     pub fn list(&self, prefix: &str) -> Vec<String> {
         self.queues()
