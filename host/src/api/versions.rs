@@ -206,53 +206,73 @@ fn check_alias_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// A routing configuration as AWS takes it: one or two versions of one machine, weights
-/// from 0 to 100 summing to 100. Returns the machine and the routes.
+/// from 0 to 100 summing to 100, in AWS's words. Returns the machine and the routes.
 fn routes(config: &[RouteInput]) -> Result<(String, Vec<Route>), ApiError> {
-    if config.is_empty() || config.len() > 2 {
+    if config.is_empty() {
+        return Err(ApiError::ValidationException(
+            "1 validation error detected: Value '[]' at 'routingConfiguration' failed to satisfy constraint: Member must have length greater than or equal to 1".into(),
+        ));
+    }
+    if config.len() > 2 {
+        let items: Vec<String> = config
+            .iter()
+            .map(|r| {
+                format!(
+                    "RoutingConfigurationListItem(stateMachineVersionArn={}, weight={})",
+                    r.state_machine_version_arn, r.weight
+                )
+            })
+            .collect();
         return Err(ApiError::ValidationException(format!(
-            "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length between 1 and 2, not {}",
-            config.len()
+            "1 validation error detected: Value '[{}]' at 'routingConfiguration' failed to satisfy constraint: Member must have length less than or equal to 2",
+            items.join(", ")
         )));
     }
-    let not_versions: Vec<&str> = config
+    let received: Vec<&str> = config
         .iter()
         .map(|r| r.state_machine_version_arn.as_str())
-        .filter(|a| !is_version_qualifier(a))
         .collect();
-    if !not_versions.is_empty() {
+    if !received.iter().all(|a| is_version_qualifier(a)) {
         return Err(ApiError::ValidationException(format!(
             "Routing configuration must contain state machine version ARNs. Received: [{}]",
-            not_versions.join(", ")
+            received.join(", ")
         )));
     }
-    let machine = machine_of(&config[0].state_machine_version_arn)
-        .unwrap_or_default()
-        .to_owned();
-    if config
+    let machine = machine_of(received[0]).unwrap_or_default().to_owned();
+    if received
         .iter()
-        .any(|r| machine_of(&r.state_machine_version_arn) != Some(machine.as_str()))
+        .any(|a| machine_of(a) != Some(machine.as_str()))
     {
         return Err(ApiError::ValidationException(
             "Routing configuration must contain versions of the same state machine".into(),
         ));
     }
-    if config.len() == 2
-        && config[0].state_machine_version_arn == config[1].state_machine_version_arn
-    {
-        return Err(ApiError::ValidationException(
-            "Routing configuration must contain distinct state machine version ARNs".into(),
-        ));
-    }
-    if let Some(bad) = config.iter().find(|r| !(0..=100).contains(&r.weight)) {
+    if received.len() == 2 && received[0] == received[1] {
         return Err(ApiError::ValidationException(format!(
-            "1 validation error detected: Value '{}' at 'routingConfiguration.member.weight' failed to satisfy constraint: Member must have value between 0 and 100",
-            bad.weight
+            "Routing configuration must contain distinct state machine version ARNs. Received: [{}]",
+            received.join(", ")
+        )));
+    }
+    for (i, r) in config.iter().enumerate() {
+        let bound = if r.weight > 100 {
+            "less than or equal to 100"
+        } else if r.weight < 0 {
+            "greater than or equal to 0"
+        } else {
+            continue;
+        };
+        return Err(ApiError::ValidationException(format!(
+            "1 validation error detected: Value '{}' at 'routingConfiguration.{}.member.weight' failed to satisfy constraint: Member must have value {bound}",
+            r.weight,
+            i + 1
         )));
     }
     let total: i64 = config.iter().map(|r| r.weight).sum();
     if total != 100 {
+        let weights: Vec<String> = config.iter().map(|r| r.weight.to_string()).collect();
         return Err(ApiError::ValidationException(format!(
-            "Sum of routing configuration weights must equal 100. Received: {total}"
+            "Sum of routing configuration weights must equal 100. Received: [{}]",
+            weights.join(", ")
         )));
     }
     let routes = config

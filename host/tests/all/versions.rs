@@ -234,13 +234,48 @@ async fn versions_and_aliases_as_aws_answers() {
     let e = sfn
         .create_state_machine_alias()
         .name("prod")
-        .routing_configuration(route(&v1, 60))
-        .routing_configuration(route(&v2, 30))
+        .routing_configuration(route(&v1, 70))
+        .routing_configuration(route(&v2, 29))
         .send()
         .await
         .unwrap_err()
         .into_service_error();
-    assert_eq!(e.code(), Some("ValidationException"), "{e:?}");
+    assert_eq!(
+        e.message(),
+        Some("Sum of routing configuration weights must equal 100. Received: [70, 29]")
+    );
+    let e = sfn
+        .create_state_machine_alias()
+        .name("prod")
+        .routing_configuration(route(&v1, 50))
+        .routing_configuration(route(&v1, 50))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        e.message(),
+        Some(
+            format!(
+                "Routing configuration must contain distinct state machine version ARNs. Received: [{v1}, {v1}]"
+            )
+            .as_str()
+        )
+    );
+    let e = sfn
+        .create_state_machine_alias()
+        .name("prod")
+        .routing_configuration(route(&v1, 101))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        e.message(),
+        Some(
+            "1 validation error detected: Value '101' at 'routingConfiguration.1.member.weight' failed to satisfy constraint: Member must have value less than or equal to 100"
+        )
+    );
 
     // A canary: 10% to version 3, 90% to version 2.
     let alias = sfn
