@@ -243,3 +243,76 @@ async fn a_map_redrives_only_the_iterations_that_did_not_succeed() {
     crate::common::assert_no_gap(&events, &arn);
     host.stop().await;
 }
+
+/// A stopped execution and one that ran past its TimeoutSeconds go on from the state they
+/// were in; the machine's timeout starts again (AWS resets it).
+#[tokio::test(flavor = "multi_thread")]
+async fn stopped_and_timed_out_executions_can_be_redriven() {
+    let host = Host::in_memory().await;
+    let definition = json!({"StartAt": "First", "States": {
+        "First": {"Type": "Pass", "Result": 1, "ResultPath": "$.first", "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+        "Done": {"Type": "Pass", "End": true}
+    }});
+    let machine = create_machine(&host.sfn, "napper", &definition).await;
+    let arn = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .input("{}")
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    host.sfn
+        .stop_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let d = ended(&host.sfn, &arn).await;
+    assert_eq!(d.status, ExecutionStatus::Aborted);
+    host.sfn
+        .redrive_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let d = ended(&host.sfn, &arn).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{d:?}");
+    assert_eq!(d.output.as_deref(), Some(r#"{"first":1}"#));
+    let events = history(&host, &arn).await;
+    let entered = |t: HistoryEventType| events.iter().filter(|e| e.r#type == t).count();
+    assert_eq!(
+        entered(HistoryEventType::PassStateEntered),
+        2,
+        "First once, Done once"
+    );
+    assert_eq!(entered(HistoryEventType::WaitStateEntered), 2);
+
+    // TimeoutSeconds 1 with a 2 s Wait: timed out; the redrive's own second runs out too,
+    // which shows the timeout was armed again.
+    let slow = json!({"TimeoutSeconds": 1, "StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 2, "End": true}}});
+    let machine = create_machine(&host.sfn, "slow", &slow).await;
+    let arn = host
+        .sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let d = ended(&host.sfn, &arn).await;
+    assert_eq!(d.status, ExecutionStatus::TimedOut);
+    host.sfn
+        .redrive_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let d = ended(&host.sfn, &arn).await;
+    assert_eq!(d.status, ExecutionStatus::TimedOut);
+    assert_eq!(d.redrive_count, Some(1));
+    host.stop().await;
+}
