@@ -373,7 +373,7 @@ async fn publish(
     arn: &str,
     description: Option<String>,
 ) -> Result<String, ApiError> {
-    let (version, _) = api
+    let version = api
         .machines
         .publish(arn, None, description, api.clock.now_ms())
         .await?;

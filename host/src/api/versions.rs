@@ -108,7 +108,7 @@ pub(super) async fn publish(api: &MachinesApi, input: &[u8]) -> Result<Value, Ap
         input.description.as_deref(),
         MAX_DESCRIPTION_CHARS,
     )?;
-    let (version, _) = api
+    let version = api
         .machines
         .publish(
             &input.state_machine_arn,

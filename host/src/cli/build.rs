@@ -46,59 +46,46 @@ enum Project {
     JavaScript { dir: PathBuf, entry: PathBuf },
 }
 
-impl Project {
-    fn name(&self) -> String {
-        match self {
-            Project::Rust { dir } => dir_name(dir),
-            Project::Python { module, .. } => module.clone(),
-            Project::JavaScript { entry, .. } => entry
-                .file_stem()
-                .map_or_else(|| "task".to_owned(), |s| s.to_string_lossy().into_owned()),
-        }
-    }
-
-    fn dir(&self) -> &Path {
-        match self {
-            Project::Rust { dir }
-            | Project::Python { dir, .. }
-            | Project::JavaScript { dir, .. } => dir,
-        }
-    }
-}
-
-fn dir_name(dir: &Path) -> String {
-    dir.canonicalize()
-        .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "task".to_owned())
-}
-
-/// Builds the project; returns the component's path.
+/// Builds the project; returns the component's path: `-o`, else `PROJECT/build/NAME.wasm`
+/// for Python and JavaScript, and cargo's own target path for Rust.
 pub fn run(options: &Options) -> Result<PathBuf> {
-    let project = detect(&options.project)?;
-    let output = match (&options.output, &project) {
-        (Some(o), _) => Some(o.clone()),
-        (None, Project::Rust { .. }) => None,
-        (None, p) => Some(p.dir().join("build").join(format!("{}.wasm", p.name()))),
-    };
-    if let Some(parent) = output.as_deref().and_then(Path::parent)
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    match &project {
-        Project::Rust { dir } => build_rust(dir, output.as_deref()),
+    let in_build = |dir: &Path, name: &str| dir.join("build").join(format!("{name}.wasm"));
+    match detect(&options.project)? {
+        Project::Rust { dir } => {
+            if let Some(o) = &options.output {
+                create_parent(o)?;
+            }
+            build_rust(&dir, options.output.as_deref())
+        }
         Project::Python { dir, module } => {
-            let output = output.expect("set for Python");
-            build_python(dir, module, &output)?;
+            let output = options
+                .output
+                .clone()
+                .unwrap_or_else(|| in_build(&dir, &module));
+            create_parent(&output)?;
+            build_python(&dir, &module, &output)?;
             Ok(output)
         }
         Project::JavaScript { dir, entry } => {
-            let output = output.expect("set for JavaScript");
-            build_js(dir, entry, &output)?;
+            let output = options.output.clone().unwrap_or_else(|| {
+                let stem = entry
+                    .file_stem()
+                    .map_or_else(|| "task".into(), |s| s.to_string_lossy());
+                in_build(&dir, &stem)
+            });
+            create_parent(&output)?;
+            build_js(&dir, &entry, &output)?;
             Ok(output)
         }
+    }
+}
+
+/// Makes the directory a file is to be written in.
+fn create_parent(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display())),
+        _ => Ok(()),
     }
 }
 

@@ -189,16 +189,25 @@ fn replay_steps(exec: &mut Execution, steps: &[StepRecord]) -> Result<Outstandin
 /// The record of an execution that has ended, from its running record.
 pub fn ended(mut record: ExecutionRecord, status: &Status, stop_ms: i64) -> ExecutionRecord {
     record.stop_ms = Some(stop_ms);
-    let (status, output, failure) = match status {
-        Status::Running => (ExecutionStatus::Running, None, None),
-        Status::Succeeded(v) => (ExecutionStatus::Succeeded, Some(v.to_string()), None),
-        Status::Failed(f) => (ExecutionStatus::Failed, None, Some(f)),
-        Status::TimedOut => (ExecutionStatus::TimedOut, None, None),
-        Status::Aborted(f) => (ExecutionStatus::Aborted, None, Some(f)),
+    let (output, failure) = match status {
+        Status::Running | Status::TimedOut => (None, None),
+        Status::Succeeded(v) => (Some(v.to_string()), None),
+        Status::Failed(f) | Status::Aborted(f) => (None, Some(f)),
     };
-    record.status = status;
+    record.status = record_status(status);
     record.output = output;
     record.error = failure.and_then(|f| f.error.clone());
     record.cause = failure.and_then(|f| f.cause.clone());
     record
+}
+
+/// The record's status for the interpreter's.
+pub fn record_status(status: &Status) -> ExecutionStatus {
+    match status {
+        Status::Running => ExecutionStatus::Running,
+        Status::Succeeded(_) => ExecutionStatus::Succeeded,
+        Status::Failed(_) => ExecutionStatus::Failed,
+        Status::TimedOut => ExecutionStatus::TimedOut,
+        Status::Aborted(_) => ExecutionStatus::Aborted,
+    }
 }

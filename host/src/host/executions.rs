@@ -435,23 +435,38 @@ impl Executions {
             first_writes: vec![Write::InsertExecution(record.clone())],
             record,
         };
-        let (started_tx, started_rx) = oneshot::channel();
-        self.spawn_driver(
-            arn.clone(),
-            exec,
-            self.durable_run(journal, None),
-            rx,
-            Some(started_tx),
-        );
-        match started_rx.await {
-            Ok(Ok(())) => {
+        match self
+            .drive_durably(arn.clone(), exec, journal, None, rx)
+            .await
+        {
+            Ok(()) => {
                 crate::metrics::execution_started(&machine.record.name, "STANDARD");
                 Ok(StartedExecution { arn, start_ms })
             }
-            Ok(Err(StoreError::Conflict(_))) => Err(StartExecutionError::AlreadyExists(arn)),
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(StoreError::Closed.into()),
+            Err(StoreError::Conflict(_)) => Err(StartExecutionError::AlreadyExists(arn)),
+            Err(e) => Err(e.into()),
         }
+    }
+
+    /// Drives `exec` as the Standard execution `arn`, its steps journaled; returns once its
+    /// first commit is durable (or failed).
+    async fn drive_durably(
+        self: &Arc<Self>,
+        arn: String,
+        exec: Execution,
+        journal: Journal,
+        resume: Option<Outstanding>,
+        commands: mpsc::UnboundedReceiver<Command>,
+    ) -> Result<(), StoreError> {
+        let (started_tx, started_rx) = oneshot::channel();
+        self.spawn_driver(
+            arn,
+            exec,
+            self.durable_run(journal, resume),
+            commands,
+            Some(started_tx),
+        );
+        started_rx.await.unwrap_or(Err(StoreError::Closed))
     }
 
     fn spawn_driver(
@@ -621,6 +636,17 @@ impl Executions {
         record: ExecutionRecord,
         steps: &[StepRecord],
     ) -> Result<(Execution, ExecutionRecord, Outstanding), RebuildError> {
+        self.rebuild_by(record, steps, durable::replay)
+    }
+
+    /// The same, its steps fed by `replay` (which says what they must leave: a running
+    /// execution, or for a redrive an ended one).
+    fn rebuild_by(
+        &self,
+        record: ExecutionRecord,
+        steps: &[StepRecord],
+        replay: fn(&mut Execution, &[StepRecord]) -> Result<Outstanding, ReplayError>,
+    ) -> Result<(Execution, ExecutionRecord, Outstanding), RebuildError> {
         // The definition it started with, not the machine's current one.
         let program = self.machines.program_of(&record)?;
         let input: Value = serde_json::from_str(&record.input)?;
@@ -635,7 +661,7 @@ impl Executions {
             input,
         };
         let mut exec = self.new_execution(program, info, record.seed);
-        let outstanding = durable::replay(&mut exec, steps)?;
+        let outstanding = replay(&mut exec, steps)?;
         Ok((exec, record, outstanding))
     }
 
@@ -707,24 +733,8 @@ impl Executions {
             );
         }
         let steps = self.store.steps(record.seq)?;
-        let program = self
-            .machines
-            .program_of(&record)
-            .map_err(|e| RedriveError::Rebuild(e.to_string()))?;
-        let input: Value = serde_json::from_str(&record.input)
-            .map_err(|e| RedriveError::Rebuild(e.to_string()))?;
-        let info = ExecutionInfo {
-            redrive_count: 0,
-            id: record.arn.clone(),
-            name: record.name.clone(),
-            state_machine_id: record.machine_arn.clone(),
-            state_machine_name: record.machine_name().to_owned(),
-            role_arn: record.role_arn.clone(),
-            start_time_ms: record.start_ms,
-            input,
-        };
-        let mut exec = self.new_execution(program, info, record.seed);
-        let outstanding = durable::replay_to_redrive(&mut exec, &steps)
+        let (exec, record, outstanding) = self
+            .rebuild_by(record, &steps, durable::replay_to_redrive)
             .map_err(|e| RedriveError::Rebuild(e.to_string()))?;
         let mut redriven = record.clone();
         redriven.status = ExecutionStatus::Running;
@@ -756,19 +766,9 @@ impl Executions {
             first_writes: vec![Write::PutExecution(redriven.clone())],
             record: redriven,
         };
-        let (started_tx, started_rx) = oneshot::channel();
-        self.spawn_driver(
-            arn.to_owned(),
-            exec,
-            self.durable_run(journal, Some(outstanding)),
-            rx,
-            Some(started_tx),
-        );
-        match started_rx.await {
-            Ok(Ok(())) => Ok(now),
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(StoreError::Closed.into()),
-        }
+        self.drive_durably(arn.to_owned(), exec, journal, Some(outstanding), rx)
+            .await?;
+        Ok(now)
     }
 
     /// Resumes the executions the store says are running (at start).
@@ -1093,7 +1093,7 @@ impl Executions {
             crate::metrics::execution_ended(
                 &exec.info.state_machine_name,
                 "EXPRESS",
-                exec.status.name(),
+                durable::record_status(&exec.status).as_str(),
             );
             if let Some(f) = abort.0.take() {
                 f(Ok(ExpressRun {

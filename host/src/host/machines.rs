@@ -220,16 +220,16 @@ impl Machines {
         versions
     }
 
-    /// Publishes the machine's current revision as a version; returns it and whether it is
-    /// new. Publishing a revision that the latest version already is gives that version
-    /// back (AWS). With `revision`, refuses unless it is the machine's current revision.
+    /// Publishes the machine's current revision as a version; returns it. Publishing a
+    /// revision that the latest version already is gives that version back (AWS). With
+    /// `revision`, refuses unless it is the machine's current revision.
     pub async fn publish(
         &self,
         machine_arn: &str,
         revision: Option<&str>,
         description: Option<String>,
         now_ms: i64,
-    ) -> Result<(Arc<Machine>, bool), VersionError> {
+    ) -> Result<Arc<Machine>, VersionError> {
         let _writing = self.writing.lock().await;
         self.publish_locked(machine_arn, revision, description, now_ms)
             .await
@@ -241,7 +241,7 @@ impl Machines {
         revision: Option<&str>,
         description: Option<String>,
         now_ms: i64,
-    ) -> Result<(Arc<Machine>, bool), VersionError> {
+    ) -> Result<Arc<Machine>, VersionError> {
         let machine = self
             .get(machine_arn)
             .filter(|m| m.record.version_of.is_none())
@@ -259,8 +259,9 @@ impl Machines {
         if let Some(latest) = self.versions_of(machine_arn).into_iter().next()
             && latest.record.revision_id == current
         {
-            return Ok((latest, false));
+            return Ok(latest);
         }
+        // Records stored before versions existed have no next number: theirs is 1.
         let number = machine.record.next_version.max(1);
         let mut version = machine.record.clone();
         version.arn = format!("{machine_arn}:{number}");
@@ -292,11 +293,11 @@ impl Machines {
                 definition_id: machine.definition_id.clone(),
             }),
         );
-        Ok((version, true))
+        Ok(version)
     }
 
-    /// Stores `machine` (new or updated) and, if `publish`, publishes it as a version in the
-    /// same step; returns the version published.
+    /// Stores `machine` (new or updated) and publishes it as a version under the same lock,
+    /// so that no other update comes between; returns the version.
     pub async fn put_and_publish(
         &self,
         machine: Machine,
@@ -306,8 +307,7 @@ impl Machines {
         let _writing = self.writing.lock().await;
         let arn = machine.record.arn.clone();
         self.put_locked(machine).await?;
-        let (version, _) = self.publish_locked(&arn, None, description, now_ms).await?;
-        Ok(version)
+        self.publish_locked(&arn, None, description, now_ms).await
     }
 
     /// Deletes a version. Refused while an alias routes to it (AWS).

@@ -31,19 +31,6 @@ pub enum Status {
     Aborted(Failure),
 }
 
-impl Status {
-    /// The API's name of it: `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Status::Running => "RUNNING",
-            Status::Succeeded(_) => "SUCCEEDED",
-            Status::Failed(_) => "FAILED",
-            Status::TimedOut => "TIMED_OUT",
-            Status::Aborted(_) => "ABORTED",
-        }
-    }
-}
-
 /// AWS fails an execution whose history reaches this many events; it is also what stops a
 /// machine that loops without ever waiting from running forever inside one step.
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
