@@ -19,6 +19,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use stepwise::runtime::{FunctionConfig, Invocation, Runtime};
 
+mod support;
+
+use support::current_thread;
+
 // The same allocator as the `stepwise` binary.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -53,13 +57,6 @@ fn resident_bytes() -> u64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4096
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("tokio starts")
 }
 
 async fn invoke_n(runtime: &Runtime, name: &str, n: u64) {

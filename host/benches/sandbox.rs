@@ -16,6 +16,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use stepwise::runtime::{FunctionConfig, Invocation, Runtime};
 
+mod support;
+
+use support::current_thread;
+
 // The same allocator as the `stepwise` binary.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -37,13 +41,6 @@ fn runtime() -> Arc<Runtime> {
             .expect("the guest deploys");
     }
     Arc::new(runtime)
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("tokio starts")
 }
 
 /// Runs `n` invocations of `name` one after another.

@@ -134,3 +134,11 @@ pub async fn start_server(store: Arc<dyn Store>) -> (Host, String) {
     });
     (server, endpoint)
 }
+
+/// A single-threaded tokio runtime with timers: one core's worth of async work.
+pub fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("tokio starts")
+}

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_sfn::config::{Credentials, Region};
 use aws_sdk_sfn::error::ProvideErrorMetadata;
+use serde_json::json;
 use stepwise::api::auth::Keys;
 use stepwise::integrations::aws::signing::{Scope, Unsigned, signature_headers};
 use stepwise::store::memory::MemoryStore;
@@ -98,14 +99,8 @@ async fn only_signed_requests_get_in() {
         .await
         .unwrap()
         .state_machine_arn;
-    let started = team
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(r#"{"a": [1, "two"]}"#)
-        .send()
-        .await
-        .unwrap();
-    let d = crate::common::ended(&team, &started.execution_arn).await;
+    let arn = crate::common::start_execution(&team, &machine, &json!({"a": [1, "two"]})).await;
+    let d = crate::common::ended(&team, &arn).await;
     assert_eq!(d.status.as_str(), "SUCCEEDED");
 
     // The wrong secret: refused, and nothing made.
@@ -244,17 +239,7 @@ async fn only_signed_requests_get_in() {
         Some("SignatureDoesNotMatch")
     );
     // Prometheus cannot sign: /metrics stays open (names and counts, no payloads).
-    let address = host.endpoint.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-    stream
-        .write_all(
-            format!("GET /metrics HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
+    let answer = crate::common::get(&host.endpoint, "/metrics").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let queues = sqs("team-secret").list_queues().send().await.unwrap();
     assert!(queues.queue_urls.unwrap_or_default().is_empty());

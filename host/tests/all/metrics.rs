@@ -7,25 +7,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use stepwise::store::sqlite::SqliteStore;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{Host, create_machine, deploy, ended};
-
-async fn scrape(endpoint: &str) -> String {
-    let host = endpoint.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    stream
-        .write_all(
-            format!("GET /metrics HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    answer
-}
+use crate::common::{Host, create_machine, deploy, ended, get, start_execution};
 
 /// The value of the first line that starts with `prefix`.
 fn value(text: &str, prefix: &str) -> f64 {
@@ -56,14 +39,8 @@ async fn metrics_show_executions_tasks_the_store_and_queues() {
             "Next": "P"}, "P": {"Type": "Pass", "End": true}}}),
     )
     .await;
-    let started = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap();
-    ended(&host.sfn, &started.execution_arn).await;
+    let arn = start_execution(&host.sfn, &machine, &json!({})).await;
+    ended(&host.sfn, &arn).await;
 
     // An activity task nobody takes, and a message nobody reads.
     let activity = host
@@ -80,12 +57,7 @@ async fn metrics_show_executions_tasks_the_store_and_queues() {
         &json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": activity, "End": true}}}),
     )
     .await;
-    host.sfn
-        .start_execution()
-        .state_machine_arn(&waiting)
-        .send()
-        .await
-        .unwrap();
+    start_execution(&host.sfn, &waiting, &json!({})).await;
     // A long Wait parks its execution.
     let sleeper = create_machine(
         &host.sfn,
@@ -93,12 +65,7 @@ async fn metrics_show_executions_tasks_the_store_and_queues() {
         &json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": true}}}),
     )
     .await;
-    host.sfn
-        .start_execution()
-        .state_machine_arn(&sleeper)
-        .send()
-        .await
-        .unwrap();
+    start_execution(&host.sfn, &sleeper, &json!({})).await;
     let queue = host
         .sqs
         .create_queue()
@@ -117,7 +84,8 @@ async fn metrics_show_executions_tasks_the_store_and_queues() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(600)).await;
 
-    let text = scrape(&host.endpoint).await;
+    let text = get(&host.endpoint, "/metrics").await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(
         text.contains("content-type: text/plain; version=0.0.4"),
         "{text}"

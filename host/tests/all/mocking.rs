@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use stepwise::host::HostConfig;
 use stepwise::store::memory::MemoryStore;
 
-use crate::common::{Host, create_machine, ended, example};
+use crate::common::{Host, create_machine, ended, example, start_execution};
 
 async fn mocked_host(scale: f64) -> Host {
     let config = HostConfig {
@@ -25,6 +25,15 @@ async fn mocked_host(scale: f64) -> Host {
         ..HostConfig::default()
     };
     Host::with_config(Arc::new(MemoryStore::new()), config).await
+}
+
+/// A mock file holding `config`, in a directory of its own: (the directory, the file).
+fn mock_file(config: Value) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("stepwise-mocking-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mock.json");
+    std::fs::write(&file, config.to_string()).unwrap();
+    (dir, file)
 }
 
 async fn run_case(
@@ -132,23 +141,15 @@ async fn awss_documented_test_cases_run_as_documented() {
 /// histories show the events of a real run.
 #[tokio::test(flavor = "multi_thread")]
 async fn callbacks_and_activities_can_be_mocked() {
-    let dir = std::env::temp_dir().join(format!("stepwise-mocking-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("mock.json");
-    std::fs::write(
-        &file,
-        json!({
-            "StateMachines": {"waiting": {"TestCases": {"Fast": {
-                "Callback": "token", "Work": "worker"
-            }}}},
-            "MockedResponses": {
-                "token": {"0": {"Return": {"approved": true}}},
-                "worker": {"0": {"Return": {"done": 1}}}
-            }
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let (dir, file) = mock_file(json!({
+        "StateMachines": {"waiting": {"TestCases": {"Fast": {
+            "Callback": "token", "Work": "worker"
+        }}}},
+        "MockedResponses": {
+            "token": {"0": {"Return": {"approved": true}}},
+            "worker": {"0": {"Return": {"done": 1}}}
+        }
+    }));
     let config = HostConfig {
         mock_config: Some(file),
         ..HostConfig::default()
@@ -189,21 +190,13 @@ async fn callbacks_and_activities_can_be_mocked() {
 /// from 0 again would throw invocation 0's error for ever.
 #[tokio::test(flavor = "multi_thread")]
 async fn invocation_counts_survive_parking_and_restarts() {
-    let dir = std::env::temp_dir().join(format!("stepwise-mock-resume-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("mock.json");
-    std::fs::write(
-        &file,
-        json!({
-            "StateMachines": {"flaky": {"TestCases": {"Recovers": {"Work": "flaky"}}}},
-            "MockedResponses": {"flaky": {
-                "0-2": {"Throw": {"Error": "Flaky", "Cause": "not yet"}},
-                "3": {"Return": {"done": true}}
-            }}
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let (dir, file) = mock_file(json!({
+        "StateMachines": {"flaky": {"TestCases": {"Recovers": {"Work": "flaky"}}}},
+        "MockedResponses": {"flaky": {
+            "0-2": {"Throw": {"Error": "Flaky", "Cause": "not yet"}},
+            "3": {"Return": {"done": true}}
+        }}
+    }));
     // One second between attempts: each retry's wait parks the execution (after 250 ms).
     let definition = json!({"StartAt": "Work", "States": {"Work": {
         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
@@ -221,14 +214,7 @@ async fn invocation_counts_survive_parking_and_restarts() {
     };
     let first = Host::with_config(open(), config()).await;
     let machine = create_machine(&first.sfn, "flaky", &definition).await;
-    let started = first
-        .sfn
-        .start_execution()
-        .state_machine_arn(format!("{machine}#Recovers"))
-        .send()
-        .await
-        .unwrap();
-    let arn = started.execution_arn;
+    let arn = start_execution(&first.sfn, &format!("{machine}#Recovers"), &json!({})).await;
     let failures = |events: &[aws_sdk_sfn::types::HistoryEvent]| {
         events
             .iter()

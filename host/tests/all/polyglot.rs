@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use stepwise::host::HostConfig;
 use stepwise::store::memory::MemoryStore;
 
-use crate::common::{Host, compiled_cache, create_machine, ended, foreign_guest};
+use crate::common::{Host, compiled_cache, create_machine, ended, foreign_guest, start_execution};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 
@@ -210,15 +210,8 @@ async fn scenarios(lang: &str, uncaught: &str, stack_field: &str) {
     let definition = json!({"StartAt": "Work", "States": {"Work": {
         "Type": "Task", "Resource": pool, "End": true}}});
     let standard = create_machine(&host.sfn, &format!("pooled-{lang}"), &definition).await;
-    let started = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&standard)
-        .input(json!({"result": {"worked": lang}}).to_string())
-        .send()
-        .await
-        .unwrap();
-    let d = ended(&host.sfn, &started.execution_arn).await;
+    let arn = start_execution(&host.sfn, &standard, &json!({"result": {"worked": lang}})).await;
+    let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status.as_str(), "SUCCEEDED", "{d:?}");
     assert_eq!(
         d.output.as_deref(),
@@ -292,14 +285,7 @@ async fn the_python_and_javascript_examples_run() {
             let sfn = host.sfn.clone();
             let arn = machine(name);
             async move {
-                let e = sfn
-                    .start_execution()
-                    .state_machine_arn(arn)
-                    .input(input.to_string())
-                    .send()
-                    .await
-                    .unwrap()
-                    .execution_arn;
+                let e = start_execution(&sfn, &arn, &input).await;
                 ended(&sfn, &e).await
             }
         };

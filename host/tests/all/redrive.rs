@@ -9,7 +9,23 @@ use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus, HistoryEventTy
 use serde_json::{Value, json};
 use stepwise::store::sqlite::SqliteStore;
 
-use crate::common::{Host, create_machine, ended};
+use crate::common::{Host, create_machine, ended, start_execution};
+
+/// RedriveExecution of `arn`: its answer, or the service's error.
+async fn redrive(
+    host: &Host,
+    arn: &str,
+) -> Result<
+    aws_sdk_sfn::operation::redrive_execution::RedriveExecutionOutput,
+    aws_sdk_sfn::operation::redrive_execution::RedriveExecutionError,
+> {
+    host.sfn
+        .redrive_execution()
+        .execution_arn(arn)
+        .send()
+        .await
+        .map_err(|e| e.into_service_error())
+}
 
 async fn history(host: &Host, arn: &str) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
     host.sfn
@@ -41,15 +57,7 @@ async fn a_timed_out_task_runs_again_and_the_redrive_survives_a_restart() {
         "Approve": {"Type": "Task", "Resource": activity, "TimeoutSeconds": 1, "End": true}
     }});
     let machine = create_machine(&host.sfn, "approval", &definition).await;
-    let arn = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(r#"{"order": 7}"#)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let arn = start_execution(&host.sfn, &machine, &json!({"order": 7})).await;
     // Nobody takes the activity within a second: the state times out, the execution fails.
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status, ExecutionStatus::Failed);
@@ -60,13 +68,7 @@ async fn a_timed_out_task_runs_again_and_the_redrive_survives_a_restart() {
         Some("REDRIVABLE")
     );
 
-    let redriven = host
-        .sfn
-        .redrive_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    let redriven = redrive(&host, &arn).await.unwrap();
     let d = host
         .sfn
         .describe_execution()
@@ -78,14 +80,7 @@ async fn a_timed_out_task_runs_again_and_the_redrive_survives_a_restart() {
     assert_eq!(d.redrive_count, Some(1));
     assert_eq!(d.redrive_date, Some(redriven.redrive_date));
     // Running again: a second redrive is refused.
-    let e = host
-        .sfn
-        .redrive_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let e = redrive(&host, &arn).await.unwrap_err();
     assert_eq!(e.code(), Some("ExecutionNotRedrivable"), "{e:?}");
 
     // The host stops with the redriven task waiting; the next one goes on with it.
@@ -154,27 +149,13 @@ async fn a_timed_out_task_runs_again_and_the_redrive_survives_a_restart() {
         .executions;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].redrive_count, Some(1));
-    let e = host
-        .sfn
-        .redrive_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let e = redrive(&host, &arn).await.unwrap_err();
     assert_eq!(e.code(), Some("ExecutionNotRedrivable"));
     assert_eq!(
         e.message(),
         Some("Execution is SUCCEEDED and cannot be redriven")
     );
-    let e = host
-        .sfn
-        .redrive_execution()
-        .execution_arn(format!("{}-nope", arn))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let e = redrive(&host, &format!("{arn}-nope")).await.unwrap_err();
     assert_eq!(e.code(), Some("ExecutionDoesNotExist"));
     host.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
@@ -199,24 +180,11 @@ async fn a_map_redrives_only_the_iterations_that_did_not_succeed() {
         }}
     }}});
     let machine = create_machine(&host.sfn, "items", &definition).await;
-    let arn = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input("[1, 2, 3]")
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let arn = start_execution(&host.sfn, &machine, &json!([1, 2, 3])).await;
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status, ExecutionStatus::Failed);
     assert_eq!(d.error.as_deref(), Some("States.NoChoiceMatched"));
-    host.sfn
-        .redrive_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    redrive(&host, &arn).await.unwrap();
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(
         d.status,
@@ -255,15 +223,7 @@ async fn stopped_and_timed_out_executions_can_be_redriven() {
         "Done": {"Type": "Pass", "End": true}
     }});
     let machine = create_machine(&host.sfn, "napper", &definition).await;
-    let arn = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input("{}")
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let arn = start_execution(&host.sfn, &machine, &json!({})).await;
     host.sfn
         .stop_execution()
         .execution_arn(&arn)
@@ -272,12 +232,7 @@ async fn stopped_and_timed_out_executions_can_be_redriven() {
         .unwrap();
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status, ExecutionStatus::Aborted);
-    host.sfn
-        .redrive_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    redrive(&host, &arn).await.unwrap();
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status, ExecutionStatus::Succeeded, "{d:?}");
     assert_eq!(d.output.as_deref(), Some(r#"{"first":1}"#));
@@ -295,22 +250,10 @@ async fn stopped_and_timed_out_executions_can_be_redriven() {
     let slow = json!({"TimeoutSeconds": 1, "StartAt": "Nap", "States": {
         "Nap": {"Type": "Wait", "Seconds": 2, "End": true}}});
     let machine = create_machine(&host.sfn, "slow", &slow).await;
-    let arn = host
-        .sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let arn = start_execution(&host.sfn, &machine, &json!({})).await;
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status, ExecutionStatus::TimedOut);
-    host.sfn
-        .redrive_execution()
-        .execution_arn(&arn)
-        .send()
-        .await
-        .unwrap();
+    redrive(&host, &arn).await.unwrap();
     let d = ended(&host.sfn, &arn).await;
     assert_eq!(d.status, ExecutionStatus::TimedOut);
     assert_eq!(d.redrive_count, Some(1));

@@ -7,11 +7,12 @@
 use std::sync::Arc;
 
 use aws_sdk_sfn::error::ProvideErrorMetadata;
+use aws_sdk_sfn::operation::create_state_machine_alias::CreateStateMachineAliasError;
 use aws_sdk_sfn::types::RoutingConfigurationListItem;
 use serde_json::json;
 use stepwise::store::sqlite::SqliteStore;
 
-use crate::common::{Host, ended};
+use crate::common::{Host, ended, start_execution};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/test";
 
@@ -26,6 +27,27 @@ fn route(version: &str, weight: i32) -> RoutingConfigurationListItem {
         .weight(weight)
         .build()
         .unwrap()
+}
+
+/// CreateStateMachineAlias `name` routing to `routes` (version, weight): the alias's ARN, or
+/// the service's error.
+async fn create_alias(
+    sfn: &aws_sdk_sfn::Client,
+    name: &str,
+    description: Option<&str>,
+    routes: &[(&str, i32)],
+) -> Result<String, CreateStateMachineAliasError> {
+    let mut call = sfn
+        .create_state_machine_alias()
+        .name(name)
+        .set_description(description.map(Into::into));
+    for (version, weight) in routes {
+        call = call.routing_configuration(route(version, *weight));
+    }
+    call.send()
+        .await
+        .map(|out| out.state_machine_alias_arn)
+        .map_err(|e| e.into_service_error())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -173,19 +195,14 @@ async fn versions_and_aliases_as_aws_answers() {
     assert_eq!(listed.state_machines.len(), 1);
 
     // A version runs its own definition; its execution says which version it ran.
-    let started = sfn
-        .start_execution()
-        .state_machine_arn(&v2)
-        .send()
-        .await
-        .unwrap();
-    let d = ended(sfn, &started.execution_arn).await;
+    let started = start_execution(sfn, &v2, &json!({})).await;
+    let d = ended(sfn, &started).await;
     assert_eq!(d.output.as_deref(), Some(r#""two""#));
     assert_eq!(d.state_machine_arn, machine);
     assert_eq!(d.state_machine_version_arn.as_deref(), Some(v2.as_str()));
     let described = sfn
         .describe_state_machine_for_execution()
-        .execution_arn(&started.execution_arn)
+        .execution_arn(&started)
         .send()
         .await
         .unwrap();
@@ -205,14 +222,9 @@ async fn versions_and_aliases_as_aws_answers() {
     );
 
     // Aliases: a version ARN is required, weights sum to 100, names are not numbers.
-    let e = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .routing_configuration(route(&machine, 100))
-        .send()
+    let e = create_alias(sfn, "prod", None, &[(&machine, 100)])
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert_eq!(
         e.message(),
         Some(
@@ -222,37 +234,20 @@ async fn versions_and_aliases_as_aws_answers() {
             .as_str()
         )
     );
-    let e = sfn
-        .create_state_machine_alias()
-        .name("123")
-        .routing_configuration(route(&v1, 100))
-        .send()
+    let e = create_alias(sfn, "123", None, &[(&v1, 100)])
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
-    let e = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .routing_configuration(route(&v1, 70))
-        .routing_configuration(route(&v2, 29))
-        .send()
+    let e = create_alias(sfn, "prod", None, &[(&v1, 70), (&v2, 29)])
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert_eq!(
         e.message(),
         Some("Sum of routing configuration weights must equal 100. Received: [70, 29]")
     );
-    let e = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .routing_configuration(route(&v1, 50))
-        .routing_configuration(route(&v1, 50))
-        .send()
+    let e = create_alias(sfn, "prod", None, &[(&v1, 50), (&v1, 50)])
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert_eq!(
         e.message(),
         Some(
@@ -262,14 +257,9 @@ async fn versions_and_aliases_as_aws_answers() {
             .as_str()
         )
     );
-    let e = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .routing_configuration(route(&v1, 101))
-        .send()
+    let e = create_alias(sfn, "prod", None, &[(&v1, 101)])
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert_eq!(
         e.message(),
         Some(
@@ -278,36 +268,19 @@ async fn versions_and_aliases_as_aws_answers() {
     );
 
     // A canary: 10% to version 3, 90% to version 2.
-    let alias = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .description("canary")
-        .routing_configuration(route(&v3, 10))
-        .routing_configuration(route(&v2, 90))
-        .send()
-        .await
-        .unwrap()
-        .state_machine_alias_arn;
-    assert_eq!(alias, format!("{machine}:prod"));
-    // The same again is idempotent; different routes under the same name conflict.
-    let same = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .description("canary")
-        .routing_configuration(route(&v3, 10))
-        .routing_configuration(route(&v2, 90))
-        .send()
+    let canary = [(v3.as_str(), 10), (v2.as_str(), 90)];
+    let alias = create_alias(sfn, "prod", Some("canary"), &canary)
         .await
         .unwrap();
-    assert_eq!(same.state_machine_alias_arn, alias);
-    let e = sfn
-        .create_state_machine_alias()
-        .name("prod")
-        .routing_configuration(route(&v1, 100))
-        .send()
+    assert_eq!(alias, format!("{machine}:prod"));
+    // The same again is idempotent; different routes under the same name conflict.
+    let same = create_alias(sfn, "prod", Some("canary"), &canary)
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap();
+    assert_eq!(same, alias);
+    let e = create_alias(sfn, "prod", None, &[(&v1, 100)])
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("ConflictException"));
     let mut to_v3 = 0;
     for i in 0..200 {
