@@ -29,6 +29,21 @@ fn route(version: &str, weight: i32) -> RoutingConfigurationListItem {
         .unwrap()
 }
 
+/// UpdateStateMachine of `machine` to a Pass of `result`, published.
+async fn publish_update(
+    sfn: &aws_sdk_sfn::Client,
+    machine: &str,
+    result: &str,
+) -> aws_sdk_sfn::operation::update_state_machine::UpdateStateMachineOutput {
+    sfn.update_state_machine()
+        .state_machine_arn(machine)
+        .definition(pass(result))
+        .publish(true)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// CreateStateMachineAlias `name` routing to `routes` (version, weight): the alias's ARN, or
 /// the service's error.
 async fn create_alias(
@@ -157,14 +172,8 @@ async fn versions_and_aliases_as_aws_answers() {
     assert!(d.definition.contains("two"));
 
     // Update with publish: version 3; the list is newest first, and pages.
-    let v3 = sfn
-        .update_state_machine()
-        .state_machine_arn(&machine)
-        .definition(pass("four"))
-        .publish(true)
-        .send()
+    let v3 = publish_update(sfn, &machine, "four")
         .await
-        .unwrap()
         .state_machine_version_arn
         .unwrap();
     assert_eq!(v3, format!("{machine}:3"));
@@ -351,27 +360,14 @@ async fn versions_and_aliases_as_aws_answers() {
     assert_eq!(routes.len(), 1);
     assert_eq!(routes[0].state_machine_version_arn, v3);
     assert_eq!(routes[0].weight, 100);
-    let v4 = sfn
-        .update_state_machine()
-        .state_machine_arn(&machine)
-        .definition(pass("five"))
-        .publish(true)
-        .send()
+    let v4 = publish_update(sfn, &machine, "five")
         .await
-        .unwrap()
         .state_machine_version_arn
         .unwrap();
     assert_eq!(v4, format!("{machine}:4"));
     // An update that changes nothing makes no revision, and publishing it gives the version
     // it already is.
-    let same = sfn
-        .update_state_machine()
-        .state_machine_arn(&machine)
-        .definition(pass("five"))
-        .publish(true)
-        .send()
-        .await
-        .unwrap();
+    let same = publish_update(sfn, &machine, "five").await;
     assert_eq!(same.revision_id, None);
     assert_eq!(same.state_machine_version_arn.as_deref(), Some(v4.as_str()));
     // A version cannot be updated.
