@@ -60,22 +60,24 @@ impl HttpInvoke {
 
 impl HttpInvoke {
     /// Makes the call `parameters` describe, by `deadline` at the latest: the state's result
-    /// (or failure), and what went over the wire as far as it got (no request when the
-    /// parameters describe none; no response when the connection failed).
+    /// (or failure), and, if `traced`, what went over the wire as far as it got (no request
+    /// when the parameters describe none; no response when the connection failed). Only
+    /// TestState asks for the trace: an execution's call copies nothing for it.
     pub async fn exchange(
         &self,
         parameters: &Value,
         deadline: Option<Instant>,
+        traced: bool,
     ) -> (Result<Value, Failure>, Option<HttpTrace>) {
         let request = match build_request(parameters, &self.allowed) {
             Ok(r) => r,
             Err(cause) => return (Err(Failure::new(names::RUNTIME, cause)), None),
         };
         let endpoint = request.uri().to_string();
-        let mut trace = HttpTrace {
+        let mut trace = traced.then(|| HttpTrace {
             request: TracedRequest::of(&request),
             response: None,
-        };
+        });
         let request = request.map(Full::new);
         let limit = Instant::now() + MAX_REQUEST_TIME;
         let deadline = deadline.map_or(limit, |d| d.min(limit));
@@ -96,10 +98,12 @@ impl HttpInvoke {
         };
         let (parts, body) = match tokio::time::timeout_at(deadline.into(), exchange).await {
             Ok(Ok(received)) => received,
-            Ok(Err(failure)) => return (Err(failure), Some(trace)),
-            Err(_) => return (Err(socket("the request timed out".into())), Some(trace)),
+            Ok(Err(failure)) => return (Err(failure), trace),
+            Err(_) => return (Err(socket("the request timed out".into())), trace),
         };
-        trace.response = Some(TracedResponse::of(&parts, &body));
+        if let Some(t) = trace.as_mut() {
+            t.response = Some(TracedResponse::of(&parts, &body));
+        }
         let output = response_value(&parts, &body);
         let result = if parts.status.is_success() {
             Ok(output)
@@ -109,7 +113,7 @@ impl HttpInvoke {
                 output.to_string(),
             ))
         };
-        (result, Some(trace))
+        (result, trace)
     }
 }
 
@@ -120,7 +124,7 @@ impl Service for HttpInvoke {
 
     fn call(&self, _action: &str, parameters: Value, cx: CallContext) -> ServiceFuture {
         let this = self.clone();
-        Box::pin(async move { this.exchange(&parameters, cx.deadline).await.0 })
+        Box::pin(async move { this.exchange(&parameters, cx.deadline, false).await.0 })
     }
 }
 
@@ -154,7 +158,7 @@ impl TaskRunner for Tracing {
             let deadline = request
                 .timeout_seconds
                 .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
-            let (result, trace) = http.exchange(&request.input, deadline).await;
+            let (result, trace) = http.exchange(&request.input, deadline, true).await;
             *last.lock().unwrap_or_else(|e| e.into_inner()) = trace;
             result.into()
         })
