@@ -28,6 +28,7 @@ pub mod integrations;
 pub mod interp;
 pub mod metrics;
 pub mod mock;
+pub mod otlp;
 pub mod runtime;
 pub mod store;
 pub mod tokens;

@@ -72,6 +72,10 @@ pub struct Options {
     /// it may then run state machines and functions here.
     #[arg(long)]
     pub insecure: bool,
+    /// Export traces (a span per execution, state and task) over OTLP/HTTP to the collector at
+    /// URL, e.g. http://127.0.0.1:4318. Off without it.
+    #[arg(long = "otlp-endpoint", value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
 }
 
 /// The mock file: the one given, else `SFN_MOCK_CONFIG` (when set and not empty), as Step
@@ -124,6 +128,10 @@ async fn serve(options: Options) -> Result<()> {
             options.listen
         ));
     }
+    let traces = match &options.otlp_endpoint {
+        Some(endpoint) => Some(stepwise::otlp::start(endpoint)?),
+        None => None,
+    };
     let (store, cache): (Arc<dyn Store>, _) = if options.in_memory {
         (Arc::new(MemoryStore::new()), None)
     } else {
@@ -175,6 +183,10 @@ async fn serve(options: Options) -> Result<()> {
     // Express executions started asynchronously outlive their requests: they get the same
     // grace as the sync ones had, then are aborted (nothing of them is kept, as on AWS).
     host.shutdown(api::EXPRESS_GRACE).await;
+    if let Some(traces) = traces {
+        // Sending the last spans blocks until the collector answers (or times out).
+        let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
+    }
     tracing::info!("stopped; running executions resume at the next start");
     Ok(())
 }

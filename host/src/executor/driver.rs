@@ -212,11 +212,16 @@ impl Tasks {
         self.to_spawn.push((request, submitted));
     }
 
-    fn spawn_all(&mut self, runner: &Arc<dyn TaskRunner>) {
+    fn spawn_all(
+        &mut self,
+        runner: &Arc<dyn TaskRunner>,
+        trace: Option<&crate::otlp::ExecutionTrace>,
+    ) {
         for (request, submitted) in self.to_spawn.drain(..) {
             let id = request.task;
             let heartbeat = Heartbeat::new(id, self.beats.clone());
             let resource = request.resource.resource_type().to_owned();
+            let span = trace.and_then(|t| t.task(&request));
             let fut = match submitted {
                 Some(submitted) => runner.resume(request, submitted, heartbeat),
                 None => runner.run(request, heartbeat),
@@ -225,6 +230,9 @@ impl Tasks {
                 let began = std::time::Instant::now();
                 let outcome = fut.await;
                 crate::metrics::task_ended(&resource, outcome.kind(), began.elapsed());
+                if let Some(span) = span {
+                    span.end(outcome.kind());
+                }
                 (id, outcome)
             });
             self.handles.insert(id, handle);
@@ -275,8 +283,30 @@ impl Tasks {
 pub async fn drive(
     exec: &mut Execution,
     run: Run,
+    commands: Option<mpsc::UnboundedReceiver<Command>>,
+    started: Option<oneshot::Sender<Result<(), StoreError>>>,
+) -> Ended {
+    let mut trace = crate::otlp::ExecutionTrace::begin(exec, run.resume.is_some());
+    let ended = drive_traced(exec, run, commands, started, &mut trace).await;
+    if let Some(trace) = trace {
+        let how = match &ended {
+            Ended::Finished { .. } => "finished",
+            Ended::Stalled(_) => "stalled",
+            Ended::Stuck => "stuck",
+            Ended::Released => "released",
+            Ended::Parked { .. } => "parked",
+        };
+        trace.end(how, &exec.status, exec.now_ms);
+    }
+    ended
+}
+
+async fn drive_traced(
+    exec: &mut Execution,
+    run: Run,
     mut commands: Option<mpsc::UnboundedReceiver<Command>>,
     mut started: Option<oneshot::Sender<Result<(), StoreError>>>,
+    trace: &mut Option<crate::otlp::ExecutionTrace>,
 ) -> Ended {
     let Run {
         runner,
@@ -362,12 +392,16 @@ pub async fn drive(
                 .then(|| serde_json::to_string(&event).unwrap_or_default());
             let recorded = exec.history.len();
             let actions = exec.step(now, event);
+            let new_events = &exec.history[recorded.min(exec.history.len())..];
             crate::metrics::states_entered(
-                exec.history[recorded.min(exec.history.len())..]
+                new_events
                     .iter()
                     .filter(|e| matches!(e.details, EventDetails::StateEntered { .. }))
                     .count() as u64,
             );
+            if let Some(trace) = trace.as_mut() {
+                trace.observe(new_events);
+            }
             for action in actions {
                 match action {
                     Action::InvokeTask(request) => {
@@ -447,7 +481,7 @@ pub async fn drive(
                 commands,
             };
         }
-        tasks.spawn_all(&runner);
+        tasks.spawn_all(&runner, trace.as_ref());
         if timers.is_empty() && tasks.running.is_empty() && commands.is_none() {
             return Ended::Stuck;
         }

@@ -191,6 +191,18 @@ impl Execution {
         self
     }
 
+    /// The states entered and not yet exited, as (name, type, when entered): where an
+    /// execution rebuilt from its steps stands.
+    pub fn states_in_progress(&self) -> impl Iterator<Item = (Arc<str>, &'static str, i64)> + '_ {
+        self.threads
+            .iter()
+            .filter(|th| !matches!(th.phase, Phase::Enter | Phase::Done))
+            .map(|th| {
+                let node = self.program.node(th.scope, th.state);
+                (node.name.clone(), node.state.type_name(), th.entered_ms)
+            })
+    }
+
     /// Whether `task` is invoked and not yet ended: a token for it would be taken.
     pub fn awaits_task(&self, task: TaskId) -> bool {
         self.tasks.contains_key(&task)

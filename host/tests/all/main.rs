@@ -19,6 +19,7 @@ mod crash;
 mod jsonata;
 mod metrics;
 mod mocking;
+mod otlp;
 mod polyglot;
 mod redrive;
 mod sandbox;
