@@ -252,33 +252,26 @@ async fn only_signed_requests_get_in() {
 #[test]
 fn an_open_server_needs_insecure_or_credentials() {
     let dir = std::env::temp_dir().join(format!("stepwise-auth-{}", uuid::Uuid::new_v4()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(["serve", "--in-memory", "--listen", "0.0.0.0:0"])
-        .arg("--data-dir")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::common::refused(&[
+        "--in-memory".as_ref(),
+        "--listen".as_ref(),
+        "0.0.0.0:0".as_ref(),
+        "--data-dir".as_ref(),
+        dir.as_os_str(),
+    ]);
     assert!(
         stderr.contains("refusing to listen on 0.0.0.0:0 without --credentials"),
         "{stderr}"
     );
     let file = std::env::temp_dir().join(format!("stepwise-creds-{}", uuid::Uuid::new_v4()));
     std::fs::write(&file, "[x]\naws_access_key_id = A\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args([
-            "serve",
-            "--in-memory",
-            "--listen",
-            "0.0.0.0:0",
-            "--credentials",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = crate::common::refused(&[
+        "--in-memory".as_ref(),
+        "--listen".as_ref(),
+        "0.0.0.0:0".as_ref(),
+        "--credentials".as_ref(),
+        file.as_os_str(),
+    ]);
     assert!(
         stderr.contains("needs both aws_access_key_id and aws_secret_access_key"),
         "{stderr}"

@@ -36,6 +36,17 @@ pub fn serve(data_dir: &Path, args: &[&str]) -> (Child, String) {
     (child, endpoint)
 }
 
+/// Runs `stepwise serve` with `args`, expecting it to refuse to start: what it wrote to stderr.
+pub fn refused(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .arg("serve")
+        .args(args)
+        .output()
+        .expect("the server runs");
+    assert!(!out.status.success(), "the server started with {args:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// AWS SDKs send StartSyncExecution to `sync-<host>`, which does not resolve for 127.0.0.1;
 /// this puts the request back on the endpoint (see the README).
 #[derive(Debug)]

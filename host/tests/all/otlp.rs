@@ -209,14 +209,14 @@ async fn executions_states_and_tasks_are_exported_as_one_trace_per_execution() {
 #[test]
 fn a_bad_endpoint_stops_the_server_with_a_reason() {
     let dir = std::env::temp_dir().join(format!("stepwise-otlp-bad-{}", uuid::Uuid::new_v4()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .args(["--otlp-endpoint", "collector:4317"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = common::refused(&[
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data-dir".as_ref(),
+        dir.as_os_str(),
+        "--otlp-endpoint".as_ref(),
+        "collector:4317".as_ref(),
+    ]);
     assert!(
         stderr.contains("is not an OTLP/HTTP endpoint"),
         "stderr: {stderr}"
