@@ -67,7 +67,11 @@ impl Exporter {
 /// or already the full `/v1/traces` URL.
 pub fn traces_url(endpoint: &str) -> Result<String, OtlpError> {
     let base = endpoint.trim_end_matches('/');
-    if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 9 {
+    let uri: http::Uri = base
+        .parse()
+        .map_err(|_| OtlpError::BadEndpoint(endpoint.to_owned()))?;
+    let web = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !web || uri.authority().is_none() {
         return Err(OtlpError::BadEndpoint(endpoint.to_owned()));
     }
     Ok(if base.ends_with("/v1/traces") {
@@ -371,10 +375,13 @@ mod tests {
             traces_url("http://c:4318/v1/traces").unwrap(),
             "http://c:4318/v1/traces"
         );
-        assert!(matches!(
-            traces_url("collector:4317"),
-            Err(OtlpError::BadEndpoint(_))
-        ));
+        assert_eq!(traces_url("http://c").unwrap(), "http://c/v1/traces");
+        for bad in ["collector:4317", "http://", "ftp://c:4318", "http://c d"] {
+            assert!(
+                matches!(traces_url(bad), Err(OtlpError::BadEndpoint(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
