@@ -28,7 +28,8 @@ use opentelemetry_sdk::trace::{
 };
 
 use crate::history::{EventDetails, HistoryEvent};
-use crate::interp::{Execution, Status, TaskRequest};
+use crate::interp::{Execution, TaskRequest};
+use crate::store::ExecutionStatus;
 
 static TRACER: OnceLock<SdkTracer> = OnceLock::new();
 
@@ -123,22 +124,17 @@ fn time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
 
-/// An execution's trace id: the same on every host and after every restart.
-fn trace_id(arn: &str) -> TraceId {
+/// An execution's trace id, and the span id standing for the execution itself (the parent of
+/// its stretches): the same on every host and after every restart, both from one digest of
+/// its ARN.
+fn execution_ids(arn: &str) -> (TraceId, SpanId) {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(arn.as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    TraceId::from_bytes(bytes)
-}
-
-/// The id standing for the execution itself, the parent of its stretches.
-fn root_span_id(arn: &str) -> SpanId {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(arn.as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[16..24]);
-    SpanId::from_bytes(bytes)
+    let mut trace = [0u8; 16];
+    trace.copy_from_slice(&digest[..16]);
+    let mut span = [0u8; 8];
+    span.copy_from_slice(&digest[16..24]);
+    (TraceId::from_bytes(trace), SpanId::from_bytes(span))
 }
 
 /// The spans of one driver's stretch of an execution.
@@ -157,9 +153,10 @@ impl ExecutionTrace {
         let machine = exec.info.state_machine_id.as_str();
         // Each stretch hangs under the execution as a remote parent (ids derived from its
         // ARN): that is what puts them in one trace.
+        let (trace_id, root_span_id) = execution_ids(arn);
         let parent = Context::new().with_remote_span_context(SpanContext::new(
-            trace_id(arn),
-            root_span_id(arn),
+            trace_id,
+            root_span_id,
             TraceFlags::SAMPLED,
             true,
             TraceState::default(),
@@ -254,32 +251,25 @@ impl ExecutionTrace {
         Some(TaskSpan(span))
     }
 
-    /// Ends the stretch: `how` says why the driver let go (`finished`, `parked`, ...). States
-    /// still open when the execution ended are closed at `now_ms` with its error.
-    pub fn end(mut self, how: &'static str, status: &Status, now_ms: i64) {
+    /// Ends the stretch: `how` says why the driver let go (`finished`, `parked`, ...), `status`
+    /// is the execution's as its record has it, `error` the error it ended with. States still
+    /// open when the execution ended are closed at `now_ms` with its error.
+    pub fn end(
+        mut self,
+        how: &'static str,
+        status: ExecutionStatus,
+        error: Option<&str>,
+        now_ms: i64,
+    ) {
         let span = self.cx.span();
         span.set_attribute(KeyValue::new("stepwise.driver_ended", how));
-        let error = match status {
-            Status::Running => None,
-            Status::Succeeded(_) => {
-                span.set_attribute(KeyValue::new("stepwise.status", "SUCCEEDED"));
-                None
-            }
-            Status::Failed(f) | Status::Aborted(f) => {
-                let name = if matches!(status, Status::Failed(_)) {
-                    "FAILED"
-                } else {
-                    "ABORTED"
-                };
-                span.set_attribute(KeyValue::new("stepwise.status", name));
-                Some(f.error.clone().unwrap_or_else(|| name.to_owned()))
-            }
-            Status::TimedOut => {
-                span.set_attribute(KeyValue::new("stepwise.status", "TIMED_OUT"));
-                Some("States.Timeout".to_owned())
-            }
-        };
-        if let Some(error) = &error {
+        if status == ExecutionStatus::Running {
+            span.end();
+            return;
+        }
+        span.set_attribute(KeyValue::new("stepwise.status", status.as_str()));
+        if status != ExecutionStatus::Succeeded {
+            let error = error.unwrap_or(status.as_str()).to_owned();
             span.set_status(SpanStatus::error(error.clone()));
             if let Some(tracer) = tracer() {
                 for (name, open) in std::mem::take(&mut self.open) {
@@ -386,14 +376,13 @@ mod tests {
 
     #[test]
     fn an_executions_trace_id_is_the_same_wherever_it_is_driven() {
-        let a = trace_id("arn:aws:states:us-east-1:123456789012:execution:m:e1");
+        let a = execution_ids("arn:aws:states:us-east-1:123456789012:execution:m:e1");
         assert_eq!(
             a,
-            trace_id("arn:aws:states:us-east-1:123456789012:execution:m:e1")
+            execution_ids("arn:aws:states:us-east-1:123456789012:execution:m:e1")
         );
-        assert_ne!(
-            a,
-            trace_id("arn:aws:states:us-east-1:123456789012:execution:m:e2")
-        );
+        let b = execution_ids("arn:aws:states:us-east-1:123456789012:execution:m:e2");
+        assert_ne!(a.0, b.0);
+        assert_ne!(a.1, b.1);
     }
 }

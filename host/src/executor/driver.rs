@@ -18,7 +18,8 @@ use tokio::task::{AbortHandle, JoinSet};
 use super::durable::{Outstanding, ended, history_text};
 use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, Timers};
 use crate::history::EventDetails;
-use crate::interp::{Action, Event, Execution, Failure, TaskId, TaskRequest};
+use crate::interp::errors::names;
+use crate::interp::{Action, Event, Execution, Failure, Status, TaskId, TaskRequest};
 use crate::store::{ExecutionRecord, StepRecord, Store, StoreError, Write};
 
 /// A request to a running execution.
@@ -296,7 +297,17 @@ pub async fn drive(
             Ended::Released => "released",
             Ended::Parked { .. } => "parked",
         };
-        trace.end(how, &exec.status, exec.now_ms);
+        let error = match &exec.status {
+            Status::Failed(f) | Status::Aborted(f) => f.error.as_deref(),
+            Status::TimedOut => Some(names::TIMEOUT),
+            Status::Running | Status::Succeeded(_) => None,
+        };
+        trace.end(
+            how,
+            super::durable::record_status(&exec.status),
+            error,
+            exec.now_ms,
+        );
     }
     ended
 }
