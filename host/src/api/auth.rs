@@ -3,6 +3,12 @@
 //! The signature is computed again with `aws-sigv4` (the signer the AWS SDKs use) over what
 //! arrived, and compared; a request that fails is answered with the error its service's
 //! protocol uses and reaches no handler.
+//!
+//! A browser cannot sign (and a page served over plain HTTP from another address has no
+//! WebCrypto), so the console signs in once: [`Access::sign_in`] checks a key pair and hands out
+//! a session, kept in an HttpOnly, SameSite=Strict cookie. The cookie stands in for a signature
+//! only on requests a cross-site page cannot forge: reads (GET), and the JSON API, whose
+//! `X-Amz-Target` header no HTML form can set.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -36,6 +42,108 @@ impl std::fmt::Debug for Keys {
             .field("region", &self.region)
             .finish()
     }
+}
+
+impl Keys {
+    /// Whether `id` is one of the file's access keys and `secret` its secret.
+    pub fn check_pair(&self, id: &str, secret: &str) -> bool {
+        self.secrets
+            .get(id)
+            .is_some_and(|s| constant_time_eq(s.as_bytes(), secret.as_bytes()))
+    }
+}
+
+/// The name of the console's session cookie.
+pub const SESSION_COOKIE: &str = "stepwise_session";
+
+/// How long a console session lasts: a working day, as the AWS console's sign-in does.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// Most sessions kept at once; signing in past it drops the oldest. Bounds the memory a caller
+/// with a valid key could fill by signing in again and again.
+const MAX_SESSIONS: usize = 1024;
+
+/// Who may call: the key pairs, and the console sessions signed in with one of them.
+#[derive(Debug)]
+pub struct Access {
+    keys: Keys,
+    /// Session token -> when it ends.
+    sessions: std::sync::Mutex<HashMap<String, std::time::Instant>>,
+}
+
+impl Access {
+    /// Access by `keys`, with no session yet.
+    pub fn new(keys: Keys) -> Access {
+        Access {
+            keys,
+            sessions: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The key pairs.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, std::time::Instant>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new session for whoever knows a key pair; `None` for a wrong pair.
+    pub fn sign_in(&self, access_key: &str, secret: &str) -> Option<String> {
+        if !self.keys.check_pair(access_key, secret) {
+            return None;
+        }
+        // 244 random bits from the CSPRNG behind uuid's v4.
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let now = std::time::Instant::now();
+        let mut sessions = self.sessions();
+        sessions.retain(|_, ends| *ends > now);
+        if sessions.len() >= MAX_SESSIONS
+            && let Some(oldest) = sessions
+                .iter()
+                .min_by_key(|(_, ends)| **ends)
+                .map(|(t, _)| t.clone())
+        {
+            sessions.remove(&oldest);
+        }
+        sessions.insert(token.clone(), now + SESSION_TTL);
+        Some(token)
+    }
+
+    /// Ends the session of `headers`' cookie, if any.
+    pub fn sign_out(&self, headers: &HeaderMap) {
+        if let Some(token) = session_cookie(headers) {
+            self.sessions().remove(token);
+        }
+    }
+
+    /// Whether `headers` carry the cookie of a live session.
+    pub fn has_session(&self, headers: &HeaderMap) -> bool {
+        let Some(token) = session_cookie(headers) else {
+            return false;
+        };
+        let sessions = self.sessions();
+        sessions
+            .get(token)
+            .is_some_and(|ends| *ends > std::time::Instant::now())
+    }
+}
+
+/// The session token in a `Cookie` header.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
 }
 
 /// Why a credentials file was refused.
@@ -394,14 +502,34 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Requests that need no signature: Prometheus cannot sign, and the metrics are names and
+/// counts, never payloads; the console's page, scripts and sign-in form are the same for
+/// everyone (what they show comes from the API, which is guarded).
+fn is_open(request: &Request) -> bool {
+    let path = request.uri().path();
+    if request.method() == axum::http::Method::GET {
+        return path == "/metrics" || super::console::is_asset(path);
+    }
+    request.method() == axum::http::Method::POST && super::console::is_sign_in(path)
+}
+
+/// Whether a console session may stand in for a signature on this request: a read, or a call of
+/// the JSON API (a cross-site form cannot set `X-Amz-Target`, and the cookie is SameSite=Strict).
+fn session_may(request: &Request) -> bool {
+    request.method() == axum::http::Method::GET || request.headers().contains_key("x-amz-target")
+}
+
 /// The middleware: verifies, then hands the request (its body read once) to the handlers.
 pub async fn require_signature(
-    State(keys): State<std::sync::Arc<Keys>>,
+    State(access): State<std::sync::Arc<Access>>,
     request: Request,
     next: Next,
 ) -> Response {
-    // Prometheus cannot sign: the metrics (names and counts, never payloads) stay open.
-    if request.uri().path() == "/metrics" && request.method() == axum::http::Method::GET {
+    if is_open(&request)
+        || (session_may(&request)
+            && !request.headers().contains_key(header::AUTHORIZATION)
+            && access.has_session(request.headers()))
+    {
         return next.run(request).await;
     }
     let service = Service::of(&request);
@@ -422,7 +550,7 @@ pub async fn require_signature(
         .map_or("/", |p| p.as_str())
         .to_owned();
     if let Err(refusal) = verify(
-        &keys,
+        &access.keys,
         parts.method.as_str(),
         &uri,
         &parts.headers,

@@ -65,6 +65,8 @@ api_errors! {
     SerializationException => "SerializationException",
     /// X-Amz-Target names no action.
     UnknownOperationException => "UnknownOperationException",
+    /// The access key is not one this host knows (the console's sign-in).
+    UnrecognizedClientException => "UnrecognizedClientException",
     /// The request body is larger than the API takes.
     RequestEntityTooLarge => "RequestEntityTooLargeException",
     /// The host cannot do it now (it is shutting down, or does not hold the execution):

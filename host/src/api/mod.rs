@@ -1,7 +1,8 @@
 //! The HTTP API, served with axum: Step Functions' and SQS's AWS JSON 1.0 protocol on `POST /`
 //! (the action in `X-Amz-Target`), SNS's Query protocol on the same path, the part of Lambda's
 //! REST API that deploys and invokes functions under `/2015-03-31/functions`, and AWS Batch's
-//! job operations under `/v1`. One module per resource; errors in AWS's shapes.
+//! job operations under `/v1`; the web console on `GET /` and under `/console`. One module per
+//! resource; errors in AWS's shapes.
 //!
 //! The api answers whatever the Host header says: AWS SDKs send StartSyncExecution to
 //! `sync-<endpoint host>`, and a hosts entry pointing that name here just works.
@@ -9,6 +10,7 @@
 pub mod activities;
 pub mod auth;
 pub mod batch;
+pub mod console;
 pub mod error;
 pub mod executions;
 pub mod input;
@@ -38,13 +40,19 @@ pub use error::{AMZ_JSON, ApiError, LambdaError, json_response};
 /// Largest Step Functions request body: a 1 MiB definition, escaped, with room to spare.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
-/// The API's routes over `host`.
-pub fn router(host: Host) -> Router {
+/// The API's routes over `host`, and the console's; `access` is who may sign in to the
+/// console (none: no sign-in), `closing` ends the console's live feeds at shutdown.
+fn router(
+    host: Host,
+    access: Option<std::sync::Arc<auth::Access>>,
+    closing: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     Router::new()
-        .route("/", post(dispatch))
+        .route("/", post(dispatch).get(console::index))
         .route("/metrics", axum::routing::get(metrics))
         .merge(lambda::routes())
         .merge(batch::routes())
+        .merge(console::routes(access, closing))
         .with_state(host)
 }
 
@@ -68,15 +76,19 @@ pub async fn serve_with(
     // StartSyncExecution as long as its Express execution runs.
     let queues = host.services.sqs.clone();
     let executions = host.executions.clone();
+    let (close, closing) = tokio::sync::watch::channel(false);
     let shutdown = async move {
         shutdown.await;
         queues.close();
+        // The console's feeds stay open as long as their executions run.
+        let _ = close.send(true);
         tokio::spawn(async move { executions.drain_express(EXPRESS_GRACE).await });
     };
-    let mut app = router(host);
-    if let Some(keys) = keys {
+    let access = keys.map(|k| std::sync::Arc::new(auth::Access::new((*k).clone())));
+    let mut app = router(host, access.clone(), closing);
+    if let Some(access) = access {
         app = app.layer(axum::middleware::from_fn_with_state(
-            keys,
+            access,
             auth::require_signature,
         ));
     }

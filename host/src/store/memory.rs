@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::{
-    ActivityRecord, CommitFuture, ExecutionQuery, ExecutionRecord, ExecutionStatus, FunctionRecord,
-    Loaded, MachineRecord, StepRecord, Store, StoreError, Write, history_events,
+    ActivityRecord, Changes, CommitFuture, ExecutionQuery, ExecutionRecord, ExecutionStatus,
+    FunctionRecord, Loaded, MachineRecord, StepRecord, Store, StoreError, Write, history_events,
 };
 
 #[derive(Default)]
@@ -29,6 +29,7 @@ struct Inner {
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    changes: Changes,
 }
 
 impl MemoryStore {
@@ -106,9 +107,12 @@ impl Store for MemoryStore {
                 return Box::pin(std::future::ready(Err(conflict)));
             }
         }
+        // Told under the lock: a watcher reads only once these are applied.
+        self.changes.committed(&writes);
         for w in writes {
             inner.apply(w);
         }
+        drop(inner);
         Box::pin(std::future::ready(Ok(())))
     }
 
@@ -183,5 +187,9 @@ impl Store for MemoryStore {
 
     fn definition(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().definitions.get(id).cloned())
+    }
+
+    fn changes(&self) -> &Changes {
+        &self.changes
     }
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::{
-    ActivityRecord, CommitFuture, ExecutionQuery, ExecutionRecord, FunctionRecord, Loaded,
+    ActivityRecord, Changes, CommitFuture, ExecutionQuery, ExecutionRecord, FunctionRecord, Loaded,
     MachineRecord, StepRecord, Store, StoreError, Write, history_events,
 };
 
@@ -63,6 +63,7 @@ struct Batch {
 pub struct SqliteStore {
     writer: mpsc::Sender<Batch>,
     reader: Mutex<Connection>,
+    changes: Changes,
 }
 
 fn db(e: rusqlite::Error) -> StoreError {
@@ -103,13 +104,16 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(db)?;
         let reader = open(path)?;
         let (tx, rx) = mpsc::channel::<Batch>();
+        let changes = Changes::default();
+        let told = changes.clone();
         thread::Builder::new()
             .name("stepwise-store".into())
-            .spawn(move || write_loop(&mut conn, rx))
+            .spawn(move || write_loop(&mut conn, rx, &told))
             .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
         Ok(SqliteStore {
             writer: tx,
             reader: Mutex::new(reader),
+            changes,
         })
     }
 
@@ -122,7 +126,7 @@ impl SqliteStore {
     }
 }
 
-fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>) {
+fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>, changes: &Changes) {
     while let Ok(first) = rx.recv() {
         let mut batches = vec![first];
         while batches.len() < MAX_BATCHES_PER_COMMIT {
@@ -135,6 +139,9 @@ fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>) {
         let results = commit_batches(conn, &batches);
         crate::metrics::committed(batches.len(), began.elapsed());
         for (batch, result) in batches.into_iter().zip(results) {
+            if result.is_ok() {
+                changes.committed(&batch.writes);
+            }
             // The committer may have gone away (its request was dropped): nothing to tell.
             let _ = batch.done.send(result);
         }
@@ -457,5 +464,9 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(db)
         })
+    }
+
+    fn changes(&self) -> &Changes {
+        &self.changes
     }
 }

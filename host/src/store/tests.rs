@@ -60,6 +60,31 @@ fn step(seq: u64, events: serde_json::Value) -> StepRecord {
     }
 }
 
+/// A watcher hears the seq of every execution a commit wrote, after the commit, and nothing
+/// for writes that touch no execution.
+fn changes_are_told_once_durable(store: &dyn Store) {
+    let mut heard = store.changes().subscribe();
+    block(store.commit(vec![Write::PutSetting {
+        key: "quiet".into(),
+        value: "1".into(),
+    }]))
+    .unwrap();
+    assert!(heard.try_recv().is_err(), "a setting changes no execution");
+    block(store.commit(vec![
+        Write::InsertExecution(execution(40, "watched", ExecutionStatus::Running)),
+        Write::AppendSteps {
+            execution: 40,
+            steps: vec![step(0, json!([{"id": 1}]))],
+        },
+    ]))
+    .unwrap();
+    assert_eq!(heard.try_recv().unwrap(), 40);
+    assert_eq!(heard.try_recv().unwrap(), 40);
+    // What the watcher then reads is what was told.
+    assert_eq!(store.history(40).unwrap(), vec![json!({"id": 1})]);
+    assert!(heard.try_recv().is_err());
+}
+
 fn block<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -182,6 +207,8 @@ fn contract(store: &dyn Store) {
 
     block(store.commit(vec![Write::DeleteMachine(machine("m").arn)])).unwrap();
     assert!(store.load().unwrap().machines.is_empty());
+
+    changes_are_told_once_durable(store);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod batch;
 mod callbacks;
 mod cli;
 mod common;
+mod console;
 mod crash;
 mod jsonata;
 mod metrics;
