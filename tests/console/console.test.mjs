@@ -206,9 +206,20 @@ async function tour() {
   assert.equal(await count("FAILED"), "1");
   assert.equal(await count("ABORTED"), "1");
 
+  // An Express machine starts synchronously, and its result shows on the page.
+  await page.goto(`${base}/#/machine/${encodeURIComponent(env("EXPRESS_ARN"))}`);
+  await page.waitForSelector(node("Echo"));
+  await page.fill("#execution-input", '{"say": "hi"}');
+  await page.click("#start");
+  await page.waitForSelector('#start-result [data-testid="status"]');
+  assert.equal(await page.textContent('#start-result [data-testid="status"]'), "SUCCEEDED");
+  assert.match(await page.textContent("#start-result pre"), /"said": "hi"/);
+  await shot("machine-express");
+
   // Functions and activities.
   await page.click('nav a[data-page="functions"]');
   await page.waitForSelector('#functions tr[data-function="flaky"]');
+  assert.match(await page.textContent('#functions tr[data-function="flaky"] td:last-child'), /^\d{4}-\d\d-\d\dT/);
   await shot("functions");
   await page.click('nav a[data-page="activities"]');
   await page.waitForSelector('#activities tr[data-activity="review"]');

@@ -310,6 +310,8 @@ async fn create_function(api: &LambdaApi, input: CreateInput, code: Vec<u8>) -> 
         input.memory_size,
         input.environment,
     );
+    // Lambda answers every function with when it last changed and its revision.
+    touch(api, &mut meta);
     let config = function_config(&meta);
     config.validate().map_err(config_error)?;
     let code = deploy(api, &name, code, config).await?;

@@ -508,7 +508,23 @@ async fn the_console_in_a_browser_draws_runs_stops_and_redrives() {
         .send()
         .await
         .unwrap();
-    in_the_browser("tour", &host.endpoint, vec![("MACHINE_ARN", machine)]).await;
+    let express = host
+        .sfn
+        .create_state_machine()
+        .name("quick")
+        .role_arn(common::ROLE)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "Parameters": {"said.$": "$.say"}, "End": true}}}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    in_the_browser(
+        "tour",
+        &host.endpoint,
+        vec![("MACHINE_ARN", machine), ("EXPRESS_ARN", express)],
+    )
+    .await;
     host.stop().await;
 }
 
