@@ -209,6 +209,11 @@ async function tour() {
   // An Express machine starts synchronously, and its result shows on the page.
   await page.goto(`${base}/#/machine/${encodeURIComponent(env("EXPRESS_ARN"))}`);
   await page.waitForSelector(node("Echo"));
+  assert.deepEqual(
+    await page.$$eval("#graph g.edge-label text", (t) => t.map((n) => n.textContent).sort()),
+    ["$states.input.say = 'hi'", "Default"],
+    "a JSONata Choice rule is labelled with its Condition",
+  );
   await page.fill("#execution-input", '{"say": "hi"}');
   await page.click("#start");
   await page.waitForSelector('#start-result [data-testid="status"]');

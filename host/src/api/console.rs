@@ -24,12 +24,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use super::auth::{Access, SESSION_COOKIE, SESSION_TTL};
 use super::{ApiError, json_response, read_body};
 use crate::host::Host;
-use crate::store::{ExecutionStatus, Store};
+use crate::store::{ExecutionStatus, Store, Watch};
 
 /// The console's files: path, content type, text. `/` is the page; the rest it loads.
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -248,12 +248,13 @@ async fn history(
         return ApiError::ValidationException("executionArn: the query must name one".into())
             .into_response();
     };
-    // Subscribed before the first read, so that no commit falls between the two.
-    let changes = host.store.changes().subscribe();
     let record = match super::lookup::execution(&*host.store, &query.execution_arn) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
+    // Watched before the first read (the feed's first message reads after this), so that no
+    // commit falls between the two.
+    let changes = host.store.changes().watch(record.seq);
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -287,7 +288,7 @@ struct Feed {
     seq: u64,
     /// The id of the last event sent.
     after: u64,
-    changes: broadcast::Receiver<u64>,
+    changes: Watch,
     closing: watch::Receiver<bool>,
     /// Nothing sent yet: the first message goes out even with no new event (the status).
     first: bool,
@@ -340,22 +341,15 @@ impl Feed {
         }
     }
 
-    /// Waits until this execution changed (or may have); false when the server is closing.
+    /// Waits until this execution changed; false when the server is closing.
     async fn changed(&mut self) -> bool {
-        loop {
-            tokio::select! {
-                heard = self.changes.recv() => match heard {
-                    Ok(seq) if seq != self.seq => continue,
-                    // Fell behind: something may have changed; read and see.
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(broadcast::error::RecvError::Closed) => return false,
-                },
-                _ = self.closing.changed() => return false,
-            }
+        tokio::select! {
+            () = self.changes.changed() => {}
+            _ = self.closing.changed() => return false,
         }
         tokio::time::sleep(GATHER).await;
         // What came while gathering is read with the rest.
-        while self.changes.try_recv().is_ok() {}
+        self.changes.seen();
         !*self.closing.borrow()
     }
 }

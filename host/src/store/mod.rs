@@ -7,8 +7,11 @@
 //! writes is committed atomically and durably before the server acts on it or answers. Reads go
 //! to the store only for what is not kept in memory: finished executions and histories.
 
+mod changes;
 pub mod memory;
 pub mod sqlite;
+
+pub use changes::{Changes, Watch};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -348,47 +351,6 @@ pub trait Store: Send + Sync + 'static {
     fn definition(&self, id: &str) -> Result<Option<String>, StoreError>;
     /// Where the store tells which executions each durable commit changed.
     fn changes(&self) -> &Changes;
-}
-
-/// Which executions a durable commit changed (their `seq`), told to whoever watches: the
-/// console's live view of an execution. The store owns it because the store is the one place
-/// every commit passes, whichever host or driver made it.
-#[derive(Debug, Clone)]
-pub struct Changes {
-    tx: tokio::sync::broadcast::Sender<u64>,
-}
-
-impl Default for Changes {
-    fn default() -> Self {
-        // A watcher that falls this far behind hears `Lagged` and reads again: nothing is lost
-        // by a small buffer, since what changed is read from the store, not from the feed.
-        Changes {
-            tx: tokio::sync::broadcast::channel(256).0,
-        }
-    }
-}
-
-impl Changes {
-    /// Hears every change committed from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<u64> {
-        self.tx.subscribe()
-    }
-
-    /// Tells the watchers, if any, which executions `writes` changed, once they are durable.
-    pub fn committed(&self, writes: &[Write]) {
-        if self.tx.receiver_count() == 0 {
-            return;
-        }
-        for w in writes {
-            let seq = match w {
-                Write::AppendSteps { execution, .. } => *execution,
-                Write::InsertExecution(e) | Write::PutExecution(e) => e.seq,
-                _ => continue,
-            };
-            // No receiver left since the check: nobody to tell.
-            let _ = self.tx.send(seq);
-        }
-    }
 }
 
 /// A definition's id: the hex SHA-256 of its text. Executions refer to the text they run by

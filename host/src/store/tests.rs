@@ -60,16 +60,18 @@ fn step(seq: u64, events: serde_json::Value) -> StepRecord {
     }
 }
 
-/// A watcher hears the seq of every execution a commit wrote, after the commit, and nothing
-/// for writes that touch no execution.
+/// A watch of an execution hears its commits once they are durable, and nothing of other
+/// executions' or of writes that touch no execution.
 fn changes_are_told_once_durable(store: &dyn Store) {
-    let mut heard = store.changes().subscribe();
+    let mut watched = store.changes().watch(40);
+    let mut other = store.changes().watch(41);
+    assert_eq!(store.changes().watchers(), 2);
     block(store.commit(vec![Write::PutSetting {
         key: "quiet".into(),
         value: "1".into(),
     }]))
     .unwrap();
-    assert!(heard.try_recv().is_err(), "a setting changes no execution");
+    assert!(!watched.seen(), "a setting changes no execution");
     block(store.commit(vec![
         Write::InsertExecution(execution(40, "watched", ExecutionStatus::Running)),
         Write::AppendSteps {
@@ -78,11 +80,19 @@ fn changes_are_told_once_durable(store: &dyn Store) {
         },
     ]))
     .unwrap();
-    assert_eq!(heard.try_recv().unwrap(), 40);
-    assert_eq!(heard.try_recv().unwrap(), 40);
     // What the watcher then reads is what was told.
+    assert!(watched.seen());
     assert_eq!(store.history(40).unwrap(), vec![json!({"id": 1})]);
-    assert!(heard.try_recv().is_err());
+    assert!(!watched.seen(), "seen once");
+    assert!(!other.seen(), "another execution's commit");
+    block(store.commit(vec![Write::AppendSteps {
+        execution: 40,
+        steps: vec![step(1, json!([{"id": 2}]))],
+    }]))
+    .unwrap();
+    block(watched.changed());
+    drop((watched, other));
+    assert_eq!(store.changes().watchers(), 0);
 }
 
 fn block<T>(f: impl std::future::Future<Output = T>) -> T {

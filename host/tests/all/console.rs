@@ -497,7 +497,7 @@ async fn the_console_in_a_browser_draws_runs_stops_and_redrives() {
     .await;
     common::deploy(&host.lambda, "flaky", guest::FLAKY, None).await;
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/console/tour.asl.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tour/tour.asl.json"),
     )
     .unwrap();
     let machine =
@@ -514,7 +514,13 @@ async fn the_console_in_a_browser_draws_runs_stops_and_redrives() {
         .name("quick")
         .role_arn(common::ROLE)
         .r#type(aws_sdk_sfn::types::StateMachineType::Express)
-        .definition(json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "Parameters": {"said.$": "$.say"}, "End": true}}}).to_string())
+        .definition(
+            json!({"QueryLanguage": "JSONata", "StartAt": "Hi?", "States": {
+                "Hi?": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.say = 'hi' %}", "Next": "Echo"}], "Default": "Other"},
+                "Echo": {"Type": "Pass", "Output": {"said": "{% $states.input.say %}"}, "End": true},
+                "Other": {"Type": "Succeed"}}})
+            .to_string(),
+        )
         .send()
         .await
         .unwrap()
