@@ -80,11 +80,6 @@ impl Access {
         }
     }
 
-    /// The key pairs.
-    pub fn keys(&self) -> &Keys {
-        &self.keys
-    }
-
     fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, std::time::Instant>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }

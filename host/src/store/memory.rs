@@ -112,7 +112,6 @@ impl Store for MemoryStore {
         for w in writes {
             inner.apply(w);
         }
-        drop(inner);
         Box::pin(std::future::ready(Ok(())))
     }
 
