@@ -36,6 +36,18 @@ function badge(status) {
   return h("span", { class: `badge ${String(status || "").toLowerCase()}`, "data-testid": "status" }, status || "");
 }
 
+/** A list's table: a header cell per column (its text, or `[text, class]`), then `rows`. */
+function table(id, columns, rows, body = h("tbody", {})) {
+  const head = columns.map((c) => (Array.isArray(c) ? h("th", { class: c[1] }, c[0]) : h("th", {}, c)));
+  body.append(...rows);
+  return h("table", { class: "list", id }, h("thead", {}, h("tr", {}, head)), body);
+}
+
+/** A page that lists things: its title, then `list()`'s table, or what to do when it is empty. */
+function listing(title, count, empty, list) {
+  return [h("h1", {}, title), count === 0 ? h("p", { class: "empty" }, empty) : list()];
+}
+
 function pretty(text) {
   if (text === undefined || text === null) return "";
   try {
@@ -96,17 +108,13 @@ async function machinesPage() {
       ),
     ),
   );
-  return [
-    h("h1", {}, "State machines"),
-    machines.length === 0
-      ? h("p", { class: "empty" }, "No state machine yet. Create one with `aws stepfunctions create-state-machine` or `stepwise deploy`.")
-      : h(
-          "table",
-          { class: "list", id: "machines" },
-          h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Type"), h("th", {}, "Created"), shown.map((s) => h("th", { class: "count" }, s.replace("_", " ").toLowerCase())))),
-          h("tbody", {}, rows),
-        ),
-  ];
+  const columns = ["Name", "Type", "Created", ...shown.map((s) => [s.replace("_", " ").toLowerCase(), "count"])];
+  return listing(
+    "State machines",
+    machines.length,
+    "No state machine yet. Create one with `aws stepfunctions create-state-machine` or `stepwise deploy`.",
+    () => table("machines", columns, rows),
+  );
 }
 
 // ---- One machine ---------------------------------------------------------------------------
@@ -159,22 +167,17 @@ async function machinePage(arn) {
       list.replaceChildren(
         executions.length === 0
           ? h("p", { class: "empty" }, filter.value ? `No ${filter.value} execution.` : "No execution yet.")
-          : h(
-              "table",
-              { class: "list" },
-              h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Status"), h("th", {}, "Started"), h("th", {}, "Ended"))),
-              h(
-                "tbody",
-                {},
-                executions.map((e) =>
-                  h(
-                    "tr",
-                    { "data-execution": e.name },
-                    h("td", {}, h("a", { href: link.execution(e.executionArn) }, e.name)),
-                    h("td", {}, badge(e.status)),
-                    h("td", {}, time(e.startDate)),
-                    h("td", {}, time(e.stopDate)),
-                  ),
+          : table(
+              undefined,
+              ["Name", "Status", "Started", "Ended"],
+              executions.map((e) =>
+                h(
+                  "tr",
+                  { "data-execution": e.name },
+                  h("td", {}, h("a", { href: link.execution(e.executionArn) }, e.name)),
+                  h("td", {}, badge(e.status)),
+                  h("td", {}, time(e.startDate)),
+                  h("td", {}, time(e.stopDate)),
                 ),
               ),
             ),
@@ -374,12 +377,7 @@ async function executionPage(arn, cleanups) {
       "section",
       {},
       h("h2", {}, "Event history"),
-      h(
-        "table",
-        { class: "list", id: "history" },
-        h("thead", {}, h("tr", {}, h("th", {}, "ID"), h("th", {}, "Type"), h("th", {}, "State"), h("th", {}, "Timestamp"), h("th", {}, ""))),
-        rows,
-      ),
+      table("history", [["ID", "count"], "Type", "State", "Timestamp", ""], [], rows),
     ),
   ];
 }
@@ -388,51 +386,44 @@ async function executionPage(arn, cleanups) {
 
 async function functionsPage() {
   const functions = await api.functions();
-  return [
-    h("h1", {}, "Functions"),
-    functions.length === 0
-      ? h("p", { class: "empty" }, "No function yet. Deploy one with `aws lambda create-function` or `stepwise deploy`.")
-      : h(
-          "table",
-          { class: "list", id: "functions" },
-          h("thead", {}, h("tr", {}, ["Name", "Runtime", "Memory (MB)", "Timeout (s)", "Code size", "Last modified"].map((c) => h("th", {}, c)))),
+  const columns = ["Name", "Runtime", ["Memory (MB)", "count"], ["Timeout (s)", "count"], ["Code size", "count"], "Last modified"];
+  return listing(
+    "Functions",
+    functions.length,
+    "No function yet. Deploy one with `aws lambda create-function` or `stepwise deploy`.",
+    () =>
+      table(
+        "functions",
+        columns,
+        functions.map((f) =>
           h(
-            "tbody",
-            {},
-            functions.map((f) =>
-              h(
-                "tr",
-                { "data-function": f.FunctionName },
-                h("td", {}, f.FunctionName),
-                h("td", {}, f.Runtime || "wasm component"),
-                h("td", { class: "count" }, f.MemorySize),
-                h("td", { class: "count" }, f.Timeout),
-                h("td", { class: "count" }, f.CodeSize),
-                h("td", {}, f.LastModified),
-              ),
-            ),
+            "tr",
+            { "data-function": f.FunctionName },
+            h("td", {}, f.FunctionName),
+            h("td", {}, f.Runtime || "wasm component"),
+            h("td", { class: "count" }, f.MemorySize),
+            h("td", { class: "count" }, f.Timeout),
+            h("td", { class: "count" }, f.CodeSize),
+            h("td", {}, f.LastModified),
           ),
         ),
-  ];
+      ),
+  );
 }
 
 async function activitiesPage() {
   const { items } = await api.all("ListActivities", {}, "activities");
-  return [
-    h("h1", {}, "Activities"),
-    items.length === 0
-      ? h("p", { class: "empty" }, "No activity yet. Create one with `aws stepfunctions create-activity`.")
-      : h(
-          "table",
-          { class: "list", id: "activities" },
-          h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "ARN"), h("th", {}, "Created"))),
-          h(
-            "tbody",
-            {},
-            items.map((a) => h("tr", { "data-activity": a.name }, h("td", {}, a.name), h("td", { class: "arn" }, a.activityArn), h("td", {}, time(a.creationDate)))),
-          ),
-        ),
-  ];
+  return listing(
+    "Activities",
+    items.length,
+    "No activity yet. Create one with `aws stepfunctions create-activity`.",
+    () =>
+      table(
+        "activities",
+        ["Name", "ARN", "Created"],
+        items.map((a) => h("tr", { "data-activity": a.name }, h("td", {}, a.name), h("td", { class: "arn" }, a.activityArn), h("td", {}, time(a.creationDate)))),
+      ),
+  );
 }
 
 // ---- Sign-in and routing -------------------------------------------------------------------

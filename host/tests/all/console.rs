@@ -314,6 +314,13 @@ fn percent(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// The console's sign-in form, sent.
+async fn sign_in(endpoint: &str, id: &str, secret: &str) -> Answer {
+    let form = json!({"accessKeyId": id, "secretAccessKey": secret}).to_string();
+    let headers = [("content-type", "application/json")];
+    request(endpoint, "POST", "/console/sign-in", &headers, &form).await
+}
+
 #[tokio::test]
 async fn with_credentials_the_console_signs_in_and_its_cookie_opens_only_what_a_page_can_ask() {
     let keys = Keys::parse(FILE, "us-east-1").unwrap();
@@ -340,29 +347,12 @@ async fn with_credentials_the_console_signs_in_and_its_cookie_opens_only_what_a_
 
     // A wrong secret, and an unknown key, get one answer and no cookie.
     for (id, secret) in [("AKIDCONSOLE", "wrong"), ("AKIDNOBODY", "console-secret")] {
-        let form = json!({"accessKeyId": id, "secretAccessKey": secret}).to_string();
-        let refused = request(
-            &e,
-            "POST",
-            "/console/sign-in",
-            &[("content-type", "application/json")],
-            &form,
-        )
-        .await;
+        let refused = sign_in(&e, id, secret).await;
         assert_eq!(refused.status, 400);
         assert_eq!(refused.json()["__type"], "UnrecognizedClientException");
         assert!(refused.header("set-cookie").is_none());
     }
-    let form =
-        json!({"accessKeyId": "AKIDCONSOLE", "secretAccessKey": "console-secret"}).to_string();
-    let signed = request(
-        &e,
-        "POST",
-        "/console/sign-in",
-        &[("content-type", "application/json")],
-        &form,
-    )
-    .await;
+    let signed = sign_in(&e, "AKIDCONSOLE", "console-secret").await;
     assert_eq!(signed.status, 200);
     let set = signed.header("set-cookie").unwrap().to_owned();
     assert!(
