@@ -93,12 +93,14 @@ pub fn start(endpoint: &str) -> Result<Exporter, OtlpError> {
         .with_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| OtlpError::Exporter(e.to_string()))?;
+    // The SDK's defaults give way to OpenTelemetry's `OTEL_BSP_*` variables; the export delay
+    // is ours unless `OTEL_BSP_SCHEDULE_DELAY` says otherwise.
+    let mut batch = BatchConfigBuilder::default();
+    if std::env::var_os("OTEL_BSP_SCHEDULE_DELAY").is_none() {
+        batch = batch.with_scheduled_delay(EXPORT_DELAY);
+    }
     let processor = BatchSpanProcessor::builder(exporter)
-        .with_batch_config(
-            BatchConfigBuilder::default()
-                .with_scheduled_delay(EXPORT_DELAY)
-                .build(),
-        )
+        .with_batch_config(batch.build())
         .build();
     let resource = opentelemetry_sdk::Resource::builder_empty()
         .with_attributes([

@@ -16,11 +16,17 @@ use stepwise::store::memory::MemoryStore;
 /// Starts the `stepwise serve` binary on a free port with `data_dir` and `args`; returns the
 /// process and its endpoint, read from the line it prints once it listens.
 pub fn serve(data_dir: &Path, args: &[&str]) -> (Child, String) {
+    serve_with_env(data_dir, args, &[])
+}
+
+/// The same, with `env` set for the server.
+pub fn serve_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(args)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -206,6 +206,46 @@ async fn executions_states_and_tasks_are_exported_as_one_trace_per_execution() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_stopped_by_sigterm_sends_the_spans_it_still_holds() {
+    let (collector, received) = collector().await;
+    let dir = std::env::temp_dir().join(format!("stepwise-otlp-stop-{}", uuid::Uuid::new_v4()));
+    // An export an hour away: whatever the collector gets, the shutdown sent.
+    let (mut server, endpoint) = common::serve_with_env(
+        &dir,
+        &["--otlp-endpoint", &collector],
+        &[("OTEL_BSP_SCHEDULE_DELAY", "3600000")],
+    );
+    let sfn = common::sfn_client(&endpoint);
+    let machine = common::create_machine(
+        &sfn,
+        "otlp-stop",
+        &json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
+    )
+    .await;
+    let arn = common::start_execution(&sfn, &machine, &json!({})).await;
+    common::ended(&sfn, &arn).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        spans_of(&received, &arn).is_empty(),
+        "nothing is exported before the delay"
+    );
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(server.wait().unwrap().success());
+    let names: Vec<String> = spans_of(&received, &arn)
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(names.contains(&"execution".to_owned()), "{names:?}");
+    assert!(names.contains(&"state P".to_owned()), "{names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_bad_endpoint_stops_the_server_with_a_reason() {
     let dir = std::env::temp_dir().join(format!("stepwise-otlp-bad-{}", uuid::Uuid::new_v4()));
