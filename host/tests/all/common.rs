@@ -13,14 +13,42 @@ use stepwise::host::{Host as Composed, HostConfig};
 use stepwise::store::Store;
 use stepwise::store::memory::MemoryStore;
 
+/// A `stepwise serve` process that is killed when dropped, so that a test that fails (panics)
+/// leaves no server behind; a test that stops it itself (`kill`, SIGTERM and `wait`) is
+/// unaffected.
+pub struct Served(Child);
+
+impl std::ops::Deref for Served {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // An exited child is not killed again (its pid may be another process's by now).
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts the `stepwise serve` binary on a free port with `data_dir` and `args`; returns the
 /// process and its endpoint, read from the line it prints once it listens.
-pub fn serve(data_dir: &Path, args: &[&str]) -> (Child, String) {
+pub fn serve(data_dir: &Path, args: &[&str]) -> (Served, String) {
     serve_with_env(data_dir, args, &[])
 }
 
 /// The same, with `env` set for the server.
-pub fn serve_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+pub fn serve_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Served, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -39,7 +67,7 @@ pub fn serve_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_owned();
-    (child, endpoint)
+    (Served(child), endpoint)
 }
 
 /// Runs `stepwise serve` with `args`, expecting it to refuse to start: what it wrote to stderr.
