@@ -235,9 +235,8 @@ const GATHER: Duration = Duration::from_millis(100);
 
 /// `GET /console/history?executionArn=...[&after=ID]`: the execution's history events as
 /// server-sent events, from the one after `Last-Event-ID` (an `EventSource` that reconnects
-/// sends it) or `after`, each
-/// message the events committed since the last with the execution's status; the feed ends
-/// after the message that shows the execution ended.
+/// sends it) or `after`. Each message holds the events committed since the last and the
+/// execution's status; the feed ends after the message that shows the execution ended.
 async fn history(
     State(host): State<Host>,
     query: Result<Query<HistoryQuery>, QueryRejection>,
