@@ -207,6 +207,28 @@ async function machinePage(arn) {
   ];
 }
 
+/**
+ * For Progress: the nearest state of `type` holding the state `name` (itself included), by
+ * the definition's nesting.
+ */
+function enclosingIn(definition) {
+  const parents = new Map();
+  const walk = (states, parent) => {
+    for (const [n, state] of Object.entries(states || {})) {
+      parents.set(n, { type: state.Type, parent });
+      const inner = [...(state.Branches || []), state.ItemProcessor || state.Iterator].filter(Boolean);
+      for (const branch of inner) walk(branch.States, n);
+    }
+  };
+  walk(definition.States, undefined);
+  return (name, type) => {
+    for (let n = name; n !== undefined; n = parents.get(n)?.parent) {
+      if (parents.get(n)?.type === type) return n;
+    }
+    return undefined;
+  };
+}
+
 /** The state of that name anywhere in the definition (Parallel branches, Map processors). */
 function findState(definition, name) {
   for (const [n, state] of Object.entries(definition.States || {})) {
@@ -226,7 +248,7 @@ async function executionPage(arn, cleanups) {
   let execution = await api.states("DescribeExecution", { executionArn: arn });
   const forExecution = await api.states("DescribeStateMachineForExecution", { executionArn: arn });
   const definition = JSON.parse(forExecution.definition);
-  const progress = new Progress();
+  const progress = new Progress(enclosingIn(definition));
   let selected;
 
   const header = h("div", { class: "summary", id: "summary" });
@@ -280,7 +302,7 @@ async function executionPage(arn, cleanups) {
         execution.cause ? [h("dt", {}, "Cause"), h("dd", {}, h("pre", {}, pretty(execution.cause)))] : "",
       ),
       h("details", {}, h("summary", {}, "Execution input"), h("pre", { id: "execution-input" }, pretty(execution.input))),
-      execution.output !== undefined ? h("details", { open: true }, h("summary", {}, "Execution output"), h("pre", { id: "execution-output" }, pretty(execution.output))) : "",
+      execution.output !== undefined ? h("details", {}, h("summary", {}, "Execution output"), h("pre", { id: "execution-output" }, pretty(execution.output))) : "",
     );
     const buttons = [];
     if (execution.status === "RUNNING") {

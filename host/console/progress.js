@@ -30,8 +30,20 @@ function details(event) {
   return key ? event[key] : undefined;
 }
 
+/** A Map's or a Parallel's own events, which the chain leads back to a state inside it. */
+function groupOf(type) {
+  if (type.startsWith("MapState") || type.startsWith("MapIteration")) return "Map";
+  if (type.startsWith("ParallelState")) return "Parallel";
+  return undefined;
+}
+
 export class Progress {
-  constructor() {
+  /**
+   * `enclosing(name, type)`: the nearest state of that type ("Map" or "Parallel") holding the
+   * state `name`, itself included, from the definition; without it, the chain alone decides.
+   */
+  constructor(enclosing = () => undefined) {
+    this.enclosing = enclosing;
     /** name -> what happened to that state */
     this.states = new Map();
     /** event id -> the name of the state it belongs to */
@@ -66,7 +78,10 @@ export class Progress {
     for (const event of events) {
       this.events.push(event);
       const type = event.type;
-      const own = named(event) ?? this.owners.get(event.previousEventId);
+      let own = named(event) ?? this.owners.get(event.previousEventId);
+      // A MapStateFailed follows the failure inside the Map: it is the Map's, not that state's.
+      const group = groupOf(type);
+      if (group && own !== undefined) own = this.enclosing(own, group) ?? own;
       if (own !== undefined) this.owners.set(event.id, own);
       if (type.endsWith("StateEntered")) {
         const s = this.state(own);

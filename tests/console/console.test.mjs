@@ -221,6 +221,18 @@ async function tour() {
   assert.match(await page.textContent("#start-result pre"), /"said": "hi"/);
   await shot("machine-express");
 
+  // A Map whose iteration fails, caught by the Map's Catch: MapStateFailed is the Map's.
+  await page.goto(`${base}/#/machine/${encodeURIComponent(env("CAUGHT_MAP_ARN"))}`);
+  await page.waitForSelector(node("Pay"));
+  await page.fill("#execution-input", JSON.stringify({ cards: [{ card: "0000", amount: 1 }] }));
+  await page.click("#start");
+  await page.waitForURL(/#\/execution\//);
+  await executionStatus("SUCCEEDED");
+  await turns("Handled", "succeeded");
+  await turns("Pay", "failed");
+  assert.equal(await status("Each"), "caught");
+  await shot("execution-map-caught");
+
   // Functions and activities.
   await page.click('nav a[data-page="functions"]');
   await page.waitForSelector('#functions tr[data-function="flaky"]');

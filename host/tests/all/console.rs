@@ -515,10 +515,25 @@ async fn the_console_in_a_browser_draws_runs_stops_and_redrives() {
         .await
         .unwrap()
         .state_machine_arn;
+    let caught_map = common::create_machine(
+        &host.sfn,
+        "caught-map",
+        &json!({"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.cards",
+                     "ItemProcessor": {"StartAt": "Pay", "States": {"Pay": {"Type": "Task",
+                         "Resource": "arn:aws:lambda:us-east-1:123456789012:function:flaky", "End": true}}},
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}], "End": true},
+            "Handled": {"Type": "Pass", "End": true}}}),
+    )
+    .await;
     in_the_browser(
         "tour",
         &host.endpoint,
-        vec![("MACHINE_ARN", machine), ("EXPRESS_ARN", express)],
+        vec![
+            ("MACHINE_ARN", machine),
+            ("EXPRESS_ARN", express),
+            ("CAUGHT_MAP_ARN", caught_map),
+        ],
     )
     .await;
     host.stop().await;
