@@ -8,7 +8,7 @@
 // `node console.test.mjs tour|sign-in`; exits non-zero at the first failed check.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -23,6 +23,8 @@ const { chromium } = require("playwright-core");
 const base = env("STEPWISE_URL");
 const shots = env("SCREENSHOTS");
 mkdirSync(shots, { recursive: true });
+// A failed run's screenshot from before is not this run's.
+rmSync(join(shots, `failed-${process.argv[2]}.png`), { force: true });
 
 const browser = await chromium.launch({
   executablePath: env("CHROMIUM"),
