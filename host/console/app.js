@@ -122,11 +122,12 @@ async function machinesPage() {
 async function machinePage(arn) {
   const machine = await api.states("DescribeStateMachine", { stateMachineArn: arn });
   const definition = JSON.parse(machine.definition);
+  const states = statesOf(definition);
   const graph = h("div", { class: "graph-box", id: "graph" });
   const details = h("pre", { class: "state-definition", id: "state-details" }, "Click a state to see its definition.");
   const painter = draw(graph, definition, (name) => {
     painter.select(name);
-    details.textContent = JSON.stringify(findState(definition, name), null, 2);
+    details.textContent = JSON.stringify(states.get(name)?.state, null, 2);
   });
 
   const nameInput = h("input", { id: "execution-name", placeholder: "a name (optional)", maxlength: 80 });
@@ -208,38 +209,31 @@ async function machinePage(arn) {
 }
 
 /**
- * For Progress: the nearest state of `type` holding the state `name` (itself included), by
- * the definition's nesting.
+ * Every state of the definition, Parallel branches' and Map processors' included: name ->
+ * { state, parent } (the Map or Parallel holding it). A name used twice keeps its first.
  */
-function enclosingIn(definition) {
-  const parents = new Map();
-  const walk = (states, parent) => {
-    for (const [n, state] of Object.entries(states || {})) {
-      parents.set(n, { type: state.Type, parent });
+function statesOf(definition) {
+  const states = new Map();
+  const walk = (scope, parent) => {
+    for (const [name, state] of Object.entries(scope || {})) {
+      if (!states.has(name)) states.set(name, { state, parent });
       const inner = [...(state.Branches || []), state.ItemProcessor || state.Iterator].filter(Boolean);
-      for (const branch of inner) walk(branch.States, n);
+      for (const branch of inner) walk(branch.States, name);
     }
   };
   walk(definition.States, undefined);
+  return states;
+}
+
+/** For Progress: the nearest state of `type` holding the state `name` (itself included). */
+function enclosingIn(definition) {
+  const states = statesOf(definition);
   return (name, type) => {
-    for (let n = name; n !== undefined; n = parents.get(n)?.parent) {
-      if (parents.get(n)?.type === type) return n;
+    for (let n = name; n !== undefined; n = states.get(n)?.parent) {
+      if (states.get(n)?.state.Type === type) return n;
     }
     return undefined;
   };
-}
-
-/** The state of that name anywhere in the definition (Parallel branches, Map processors). */
-function findState(definition, name) {
-  for (const [n, state] of Object.entries(definition.States || {})) {
-    if (n === name) return state;
-    const inner = [...(state.Branches || []), state.ItemProcessor || state.Iterator].filter(Boolean);
-    for (const branch of inner) {
-      const found = findState(branch, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 // ---- One execution -------------------------------------------------------------------------

@@ -119,7 +119,7 @@ pub async fn index(headers: HeaderMap) -> Response {
 /// them, and `no-cache` makes it ask again after an upgrade.
 async fn asset(i: usize, headers: HeaderMap) -> Response {
     let (_, content_type, text) = ASSETS[i];
-    let etag = etag(text);
+    let etag = etags()[i].as_str();
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -133,27 +133,35 @@ async fn asset(i: usize, headers: HeaderMap) -> Response {
     (
         status,
         [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CACHE_CONTROL, "no-cache".to_owned()),
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
             (header::ETAG, etag),
             // The page loads only its own scripts and talks only to this host.
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
-                    .to_owned(),
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
             ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         body,
     )
         .into_response()
 }
 
-fn etag(text: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(text.as_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+/// Each asset's ETag, in `ASSETS`' order: hashed once, on the first request.
+fn etags() -> &'static [String] {
+    static ETAGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ETAGS.get_or_init(|| {
+        use sha2::Digest;
+        ASSETS
+            .iter()
+            .map(|(_, _, text)| {
+                let digest = sha2::Sha256::digest(text.as_bytes());
+                let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+                format!("\"{hex}\"")
+            })
+            .collect()
+    })
 }
 
 async fn session(access: Option<Arc<Access>>, headers: HeaderMap) -> Response {
@@ -180,14 +188,9 @@ async fn sign_in(access: Option<Arc<Access>>, body: Body) -> Response {
         return ApiError::RequestEntityTooLarge("the sign-in form is too large".into())
             .into_response();
     };
-    let form: SignIn = match serde_json::from_slice(&bytes) {
+    let form: SignIn = match super::input::parse(&bytes) {
         Ok(f) => f,
-        Err(e) => {
-            return ApiError::ValidationException(format!(
-                "sign in with {{\"accessKeyId\": ..., \"secretAccessKey\": ...}}: {e}"
-            ))
-            .into_response();
-        }
+        Err(e) => return e.into_response(),
     };
     let Some(token) = access.sign_in(&form.access_key_id, &form.secret_access_key) else {
         // One answer for an unknown key and a wrong secret: which keys exist is not told.
@@ -197,23 +200,24 @@ async fn sign_in(access: Option<Arc<Access>>, body: Body) -> Response {
         )
         .into_response();
     };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        SESSION_TTL.as_secs()
-    );
-    let mut response = json_response(StatusCode::OK, &json!({"signedIn": true}));
-    if let Ok(value) = cookie.parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
+    with_session_cookie(&token, SESSION_TTL.as_secs())
 }
 
 async fn sign_out(access: Option<Arc<Access>>, headers: HeaderMap) -> Response {
     if let Some(access) = access {
         access.sign_out(&headers);
     }
-    let mut response = json_response(StatusCode::OK, &json!({"signedIn": false}));
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    // An empty cookie that ends now: the browser forgets the session.
+    with_session_cookie("", 0)
+}
+
+/// The sign-in's answer, setting the session cookie to `token` for `max_age` seconds.
+fn with_session_cookie(token: &str, max_age: u64) -> Response {
+    let signed_in = !token.is_empty();
+    let mut response = json_response(StatusCode::OK, &json!({ "signedIn": signed_in }));
+    let cookie =
+        format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}");
+    // The token is hex: the header value is always valid.
     if let Ok(value) = cookie.parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -351,10 +355,8 @@ impl Feed {
         self.changes.seen();
         !*self.closing.borrow()
     }
-}
 
-impl Feed {
-    /// The store failed: say so and end (the page offers to reconnect).
+    /// The store failed: say so and end (the page shows the message).
     fn failed(&mut self, message: &str) -> Event {
         tracing::error!(execution = %self.arn, error = %message, "the console's history feed cannot read the store");
         self.ended = true;

@@ -47,7 +47,7 @@ impl Changes {
         Watch {
             changes: self.inner.clone(),
             seq,
-            rx: Some(rx),
+            rx,
         }
     }
 
@@ -80,40 +80,51 @@ impl Changes {
 pub struct Watch {
     changes: Arc<Inner>,
     seq: u64,
-    /// `None` only while dropping.
-    rx: Option<watch::Receiver<u64>>,
+    rx: watch::Receiver<u64>,
 }
 
 impl Watch {
     /// Waits for a commit of the execution since the last look (at once if one came
     /// meanwhile: none is missed, several count as one).
     pub async fn changed(&mut self) {
-        if let Some(rx) = self.rx.as_mut() {
-            // The sender lives as long as this watch does: it cannot close under us.
-            let _ = rx.changed().await;
-        }
+        // The sender lives as long as this watch does: it cannot close under us.
+        let _ = self.rx.changed().await;
     }
 
     /// Whether a commit came since the last look; looks.
     pub fn seen(&mut self) -> bool {
-        self.rx.as_mut().is_some_and(|rx| {
-            let changed = rx.has_changed().unwrap_or(false);
-            rx.mark_unchanged();
-            changed
-        })
+        let changed = self.rx.has_changed().unwrap_or(false);
+        self.rx.mark_unchanged();
+        changed
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        drop(self.rx.take());
         let mut watched = self.changes.watched();
+        // This watch's receiver is the last one (it goes right after this).
         if watched
             .get(&self.seq)
-            .is_some_and(|tx| tx.receiver_count() == 0)
+            .is_some_and(|tx| tx.receiver_count() == 1)
         {
             watched.remove(&self.seq);
         }
         self.changes.watches.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_execution_is_forgotten_when_its_last_watch_closes() {
+        let changes = Changes::default();
+        let (first, second) = (changes.watch(7), changes.watch(7));
+        drop(first);
+        assert_eq!(changes.inner.watched().len(), 1, "one watch is still open");
+        drop(second);
+        assert!(changes.inner.watched().is_empty());
+        assert_eq!(changes.watchers(), 0);
     }
 }

@@ -125,6 +125,14 @@ fn sse_messages(stream: &str) -> Vec<(String, String, Value)> {
         .collect()
 }
 
+/// Every history event of the messages, in the order sent.
+fn events_of(messages: &[(String, String, Value)]) -> Vec<Value> {
+    messages
+        .iter()
+        .flat_map(|(_, _, data)| data["events"].as_array().unwrap().clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_host_serves_the_console_and_its_files() {
     let host = Host::in_memory().await;
@@ -200,16 +208,8 @@ async fn the_history_feed_pushes_each_commit_and_ends_with_the_execution() {
     assert!(messages.iter().all(|(event, _, _)| event == "history"));
     assert_eq!(messages[0].2["status"], "RUNNING");
     assert_eq!(messages.last().unwrap().2["status"], "SUCCEEDED");
-    let ids: Vec<u64> = messages
-        .iter()
-        .flat_map(|(_, _, data)| {
-            data["events"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["id"].as_u64().unwrap())
-        })
-        .collect();
+    let events = events_of(&messages);
+    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
     let api = host
         .sfn
         .get_execution_history()
@@ -222,15 +222,9 @@ async fn the_history_feed_pushes_each_commit_and_ends_with_the_execution() {
         (1..=api.events().len() as u64).collect::<Vec<_>>(),
         "every event once, in order"
     );
-    let types: Vec<String> = messages
+    let types: Vec<String> = events
         .iter()
-        .flat_map(|(_, _, d)| {
-            d["events"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["type"].as_str().unwrap().to_owned())
-        })
+        .map(|e| e["type"].as_str().unwrap().to_owned())
         .collect();
     let api_types: Vec<String> = api
         .events()
@@ -260,9 +254,7 @@ async fn the_history_feed_pushes_each_commit_and_ends_with_the_execution() {
     .await;
     let resumed = sse_messages(&resumed.body);
     assert_eq!(resumed.len(), 1);
-    let ids: Vec<u64> = resumed[0].2["events"]
-        .as_array()
-        .unwrap()
+    let ids: Vec<u64> = events_of(&resumed)
         .iter()
         .map(|e| e["id"].as_u64().unwrap())
         .collect();
@@ -486,12 +478,8 @@ async fn the_console_in_a_browser_draws_runs_stops_and_redrives() {
     )
     .await;
     common::deploy(&host.lambda, "flaky", guest::FLAKY, None).await;
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tour/tour.asl.json"),
-    )
-    .unwrap();
     let machine =
-        common::create_machine(&host.sfn, "tour", &serde_json::from_str(&text).unwrap()).await;
+        common::create_machine(&host.sfn, "tour", &common::example("tour/tour.asl.json")).await;
     host.sfn
         .create_activity()
         .name("review")
