@@ -443,15 +443,15 @@ pub struct Map {
     /// Legacy name of `ItemSelector`.
     #[serde(default)]
     pub parameters: Option<Template>,
-    /// Reads items from a resource (Distributed mode); carried for the integrations.
+    /// Reads items from a resource (Distributed mode).
     #[serde(default)]
-    pub item_reader: Option<Value>,
+    pub item_reader: Option<ItemReader>,
     /// Groups items into batches (Distributed mode).
     #[serde(default)]
     pub item_batcher: Option<ItemBatcher>,
-    /// Writes results to a resource (Distributed mode); carried for the integrations.
+    /// Writes results to a resource, or shapes them (Distributed mode).
     #[serde(default)]
-    pub result_writer: Option<Value>,
+    pub result_writer: Option<ResultWriter>,
     /// At most this many items at once; 0 means no limit.
     #[serde(default)]
     pub max_concurrency: Option<Evaluable<u64>>,
@@ -527,6 +527,78 @@ pub enum ProcessorMode {
     Inline,
     /// As child workflow executions.
     Distributed,
+}
+
+/// `ItemReader`: where a Distributed Map reads its items (an S3 object or listing).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ItemReader {
+    /// `arn:aws:states:::s3:getObject` or `arn:aws:states:::s3:listObjectsV2`.
+    #[serde(deserialize_with = "task_resource")]
+    pub resource: std::sync::Arc<crate::arn::TaskResource>,
+    /// The call's parameters (JSONPath).
+    #[serde(default)]
+    pub parameters: Option<Template>,
+    /// The call's arguments (JSONata), compiled into the state's query fields.
+    #[serde(default)]
+    pub arguments: Option<Value>,
+    /// How the object is read.
+    #[serde(default)]
+    pub reader_config: ReaderConfig,
+}
+
+/// `ItemReader.ReaderConfig`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReaderConfig {
+    /// CSV, JSON, JSONL or MANIFEST (getObject); absent for a listing.
+    #[serde(default)]
+    pub input_type: Option<String>,
+    /// FIRST_ROW or GIVEN (CSV).
+    #[serde(rename = "CSVHeaderLocation", default)]
+    pub csv_header_location: Option<String>,
+    /// The column names when CSVHeaderLocation is GIVEN.
+    #[serde(rename = "CSVHeaders", default)]
+    pub csv_headers: Option<Vec<String>>,
+    /// COMMA (default), PIPE, SEMICOLON, SPACE or TAB.
+    #[serde(rename = "CSVDelimiter", default)]
+    pub csv_delimiter: Option<String>,
+    /// Reads at most this many items.
+    #[serde(default)]
+    pub max_items: Option<Evaluable<u64>>,
+    /// MaxItems read from the input.
+    #[serde(default)]
+    pub max_items_path: Option<ReferencePath>,
+}
+
+/// `ResultWriter`: where a Distributed Map's results go (S3), and how they are shaped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResultWriter {
+    /// `arn:aws:states:::s3:putObject`; absent when the results only change shape.
+    #[serde(default, deserialize_with = "optional_task_resource")]
+    pub resource: Option<std::sync::Arc<crate::arn::TaskResource>>,
+    /// Bucket and Prefix (JSONPath).
+    #[serde(default)]
+    pub parameters: Option<Template>,
+    /// Bucket and Prefix (JSONata), compiled into the state's query fields.
+    #[serde(default)]
+    pub arguments: Option<Value>,
+    /// OutputType and Transformation.
+    #[serde(default)]
+    pub writer_config: Option<WriterConfig>,
+}
+
+/// `ResultWriter.WriterConfig`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WriterConfig {
+    /// JSON (default) or JSONL.
+    #[serde(default)]
+    pub output_type: Option<String>,
+    /// NONE, COMPACT or FLATTEN.
+    #[serde(default)]
+    pub transformation: Option<String>,
 }
 
 /// `ItemBatcher`: items are handed to the processor in groups.
@@ -722,6 +794,12 @@ fn choice_branches<'de, D: Deserializer<'de>>(
 }
 
 /// A Task's `Resource`: its ARN, read once.
+fn optional_task_resource<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::sync::Arc<crate::arn::TaskResource>>, D::Error> {
+    task_resource(d).map(Some)
+}
+
 fn task_resource<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<std::sync::Arc<crate::arn::TaskResource>, D::Error> {

@@ -15,6 +15,7 @@ use crate::integrations::aws::apigateway::ApiGateway;
 use crate::integrations::aws::optimized::Optimized;
 use crate::integrations::aws::{AwsClient, AwsConfig};
 use crate::integrations::http::HttpInvoke;
+use crate::integrations::s3::S3Items;
 use crate::integrations::states::{ChildExecutions, StepFunctions};
 use crate::integrations::{TaskResources, batch, sns, sqs};
 use crate::runtime::Runtime;
@@ -96,6 +97,8 @@ impl Services {
             resources = resources.with_service(name, service);
         }
         resources = resources.with_service("apigateway", Arc::new(ApiGateway::new(aws.clone())));
+        // A Distributed Map's ItemReader: `arn:aws:states:::s3:getObject` / `listObjectsV2`.
+        resources = resources.with_service("s3", Arc::new(S3Items::new(aws.clone())));
         Services {
             resources: Arc::new(resources),
             batch,

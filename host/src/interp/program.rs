@@ -69,6 +69,10 @@ pub struct StateQuery {
     pub items: Option<JsonataTemplate>,
     /// `ItemSelector` of a Map (JSONata).
     pub item_selector: Option<JsonataTemplate>,
+    /// `ItemReader.Arguments` of a Map (JSONata).
+    pub reader_arguments: Option<JsonataTemplate>,
+    /// `ResultWriter.Arguments` of a Map (JSONata).
+    pub writer_arguments: Option<JsonataTemplate>,
     /// `Error` of a Fail (JSONata).
     pub error: Option<JsonataTemplate>,
     /// `Cause` of a Fail (JSONata).
@@ -145,6 +149,14 @@ impl StateQuery {
                     query.items = jsonata("Items", m.items.as_ref())?;
                     query.item_selector =
                         jsonata("ItemSelector", m.selector().and_then(|t| t.literal()))?;
+                    query.reader_arguments = jsonata(
+                        "ItemReader.Arguments",
+                        m.item_reader.as_ref().and_then(|r| r.arguments.as_ref()),
+                    )?;
+                    query.writer_arguments = jsonata(
+                        "ResultWriter.Arguments",
+                        m.result_writer.as_ref().and_then(|w| w.arguments.as_ref()),
+                    )?;
                 }
                 &m.catch
             }
@@ -202,6 +214,8 @@ impl StateQuery {
                 &self.arguments,
                 &self.items,
                 &self.item_selector,
+                &self.reader_arguments,
+                &self.writer_arguments,
                 &self.error,
                 &self.cause,
             ]
@@ -231,6 +245,9 @@ impl StateQuery {
             State::Map(m) => {
                 out.extend(expression(&m.max_concurrency));
                 out.extend(expression(&m.tolerated_failure_count));
+                if let Some(r) = &m.item_reader {
+                    out.extend(expression(&r.reader_config.max_items));
+                }
                 if let Some(Evaluable::Expression(t)) = &m.tolerated_failure_percentage {
                     out.push(t);
                 }

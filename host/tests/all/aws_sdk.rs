@@ -230,6 +230,100 @@ async fn dynamodb_put_get_update_and_a_failed_condition_that_is_caught() {
     host.stop().await;
 }
 
+/// A Distributed Map reading its items from S3 (moto's): a JSON Lines object up to MaxItems,
+/// a CSV object with its header row and another delimiter, every page of a listed prefix in
+/// batches, and a missing object, whose States.ItemReaderFailed a Catch takes.
+#[tokio::test(flavor = "multi_thread")]
+async fn distributed_maps_read_their_items_from_s3_objects_and_listings() {
+    let host = host_calling(moto()).await;
+    let put = |key: &str, body: &str, next: &str| {
+        task(
+            "s3:putObject",
+            json!({"Bucket.$": "$.bucket", "Key": key, "Body": body}),
+            "$.put",
+            next,
+        )
+    };
+    let map = |reader: Value, extra: Value, result_path: &str, next: &str| {
+        // State names are unique across the machine: each Map's is named after its result.
+        let echo = format!("Echo {result_path}");
+        let mut state = json!({
+            "Type": "Map",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": echo, "States": {echo.clone(): {"Type": "Pass", "End": true}}
+            },
+            "ItemReader": reader,
+            "ResultPath": result_path,
+            "Next": next
+        });
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        state
+    };
+    let object = |key: &str, config: Value| {
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config,
+               "Parameters": {"Bucket.$": "$.bucket", "Key": key}})
+    };
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": task("s3:createBucket", json!({"Bucket.$": "$.bucket"}), "$.created", "Lines"),
+        "Lines": put("items.jsonl", "{\"n\":1}\n{\"n\":2}\n\n{\"n\":3}\n", "Rows"),
+        "Rows": put("rows.csv", "name;qty\nbolt;3\n\"nut;m4\";10\n", "Data1"),
+        "Data1": put("data/1.txt", "one", "Data2"),
+        "Data2": put("data/2.txt", "two", "Data3"),
+        "Data3": put("data/3.txt", "three", "ReadLines"),
+        "ReadLines": map(object("items.jsonl", json!({"InputType": "JSONL", "MaxItems": 2})),
+                         json!({}), "$.lines", "ReadRows"),
+        "ReadRows": map(object("rows.csv", json!({"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW",
+                                                   "CSVDelimiter": "SEMICOLON"})),
+                        json!({"ItemSelector": {"row.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}}),
+                        "$.rows", "ReadListing"),
+        "ReadListing": map(json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+                                  "Parameters": {"Bucket.$": "$.bucket", "Prefix": "data/", "MaxKeys": 2}}),
+                           json!({"ItemBatcher": {"MaxItemsPerBatch": 2}}), "$.listing", "ReadMissing"),
+        "ReadMissing": map(object("no-such.json", json!({"InputType": "JSON"})),
+                           json!({"Catch": [{"ErrorEquals": ["States.ItemReaderFailed"],
+                                             "ResultPath": "$.missing", "Next": "Done"}]}),
+                           "$.never", "Done"),
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(
+        &host,
+        "map-reader",
+        definition,
+        json!({"bucket": "map-items"}),
+    )
+    .await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    assert_eq!(out["lines"], json!([{"n": 1}, {"n": 2}]));
+    assert_eq!(
+        out["rows"],
+        json!([{"row": {"name": "bolt", "qty": "3"}, "index": 0},
+               {"row": {"name": "nut;m4", "qty": "10"}, "index": 1}])
+    );
+    // Three objects over two pages of two, in batches of two.
+    let batches = out["listing"].as_array().unwrap();
+    assert_eq!(batches.len(), 2, "{out:#}");
+    let keys: Vec<&str> = batches
+        .iter()
+        .flat_map(|b| b["Items"].as_array().unwrap())
+        .map(|o| o["Key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["data/1.txt", "data/2.txt", "data/3.txt"]);
+    let first = &batches[0]["Items"][0];
+    assert_eq!(first["Size"], 3);
+    assert!(first["Etag"].as_str().unwrap().starts_with('"'), "{first}");
+    assert!(first["LastModified"].as_i64().unwrap() > 1_600_000_000);
+    assert_eq!(first["StorageClass"], "STANDARD");
+    assert_eq!(out["missing"]["Error"], "States.ItemReaderFailed");
+    let cause = out["missing"]["Cause"].as_str().unwrap();
+    assert!(cause.starts_with("S3.NoSuchKeyException: "), "{cause}");
+    assert!(out.get("never").is_none());
+    host.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_put_get_list_with_paging_and_a_missing_key() {
     let host = host_calling(moto()).await;

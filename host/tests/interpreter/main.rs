@@ -1523,20 +1523,122 @@ fn lambda_function_arns_record_lambda_function_events() {
     );
 }
 
-/// A Map with an ItemReader or a ResultWriter fails saying this host does not do that yet,
-/// with the error a Catch can match, instead of iterating over its input or keeping results
-/// its definition sends elsewhere.
+/// A Map with an ItemReader has the executor read its items (a task of the reader's Resource
+/// that records no Task events, MapStateStarted with no length yet, as AWS records it), then
+/// runs one child per item; the reader's Parameters and ReaderConfig (MaxItemsPath read from a
+/// variable) are what the call gets. A reader that fails fails the Map Run with
+/// States.ItemReaderFailed, which Catch sees.
 #[test]
-fn a_map_that_reads_or_writes_s3_fails_saying_it_is_not_built() {
-    let processor = json!({"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
+    let reader = "arn:aws:states:::s3:getObject";
+    let definition = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"max": "2"}, "Next": "M"},
+        "M": {"Type": "Map", "End": true,
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+              "ItemSelector": {"item.$": "$$.Map.Item.Value", "bucket.$": "$.Bucket"},
+              "ItemReader": {"Resource": reader,
+                             "ReaderConfig": {"InputType": "JSONL", "MaxItemsPath": "$max"},
+                             "Parameters": {"Bucket.$": "$.Bucket", "Key": "items.jsonl"}}}}});
+    let tasks = ScriptedTasks::default()
+        .on_resource(reader, |_, _| vec![succeed(json!([{"n": 1}, {"n": 2}]))]);
+    let exec = run(&definition, json!({"Bucket": "b"}), &tasks);
+    assert_eq!(
+        exec.status,
+        Status::Succeeded(
+            json!([{"item": {"n": 1}, "bucket": "b"}, {"item": {"n": 2}, "bucket": "b"}])
+        )
+    );
+    let calls = tasks.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        calls[0].request.input,
+        json!({"Parameters": {"Bucket": "b", "Key": "items.jsonl"},
+               "ReaderConfig": {"InputType": "JSONL", "MaxItems": 2}})
+    );
+    let types = types(&exec);
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let started = exec
+        .history
+        .iter()
+        .find_map(|e| match &e.details {
+            EventDetails::MapStateStarted { length } => Some(*length),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(started, 0, "the length is not known when the Map starts");
+
+    let caught = json!({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "Next": "Done",
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+              "ItemReader": {"Resource": reader, "ReaderConfig": {"InputType": "JSON"},
+                             "Parameters": {"Bucket": "b", "Key": "k"}},
+              "Catch": [{"ErrorEquals": ["States.ItemReaderFailed"], "Next": "Done"}]},
+        "Done": {"Type": "Pass", "End": true}}});
+    let tasks = ScriptedTasks::default().on_resource(reader, |_, _| {
+        vec![fail(
+            "States.ItemReaderFailed",
+            "S3.NoSuchKeyException: The specified key does not exist.",
+        )]
+    });
+    let exec = run(&caught, json!({}), &tasks);
+    let Status::Succeeded(output) = &exec.status else {
+        panic!("{:?}", exec.status)
+    };
+    assert_eq!(output["Error"], "States.ItemReaderFailed");
+    assert_eq!(count(&exec, "MapRunFailed"), 1);
+    // Any other failure of the read is the reader's failure too.
+    let tasks = ScriptedTasks::default()
+        .on_resource(reader, |_, _| vec![fail("States.Runtime", "no endpoint")]);
+    let exec = run(&caught, json!({}), &tasks);
+    let Status::Succeeded(output) = &exec.status else {
+        panic!("{:?}", exec.status)
+    };
+    assert_eq!(output["Error"], "States.ItemReaderFailed");
+    assert_eq!(output["Cause"], "States.Runtime: no endpoint");
+}
+
+/// A ResultWriter's WriterConfig shapes what the Map outputs (FLATTEN splices the arrays its
+/// children give); one that writes to S3 fails saying this host does not do that yet, with
+/// the error a Catch can match, instead of keeping results its definition sends elsewhere.
+#[test]
+fn a_result_writer_shapes_the_results_or_fails_saying_s3_is_not_built() {
+    let processor = json!({"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
                            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    let reader = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "ItemProcessor": processor.clone(), "End": true,
-        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
-                       "ReaderConfig": {"InputType": "JSONL"},
-                       "Parameters": {"Bucket": "b", "Key": "k"}}}}});
-    let exec = run(&reader, json!([1, 2]), &ScriptedTasks::default());
-    assert_eq!(failure(&exec).0, "States.ItemReaderFailed");
+    let shaped = |config: Value| {
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemProcessor": processor.clone(), "End": true,
+            "ResultWriter": {"WriterConfig": config}}}})
+    };
+    let input = json!([[1, 2], 3, [], [[4]]]);
+    let exec = run(
+        &shaped(json!({"Transformation": "FLATTEN", "OutputType": "JSON"})),
+        input.clone(),
+        &ScriptedTasks::default(),
+    );
+    assert_eq!(exec.status, Status::Succeeded(json!([1, 2, 3, [4]])));
+    let exec = run(
+        &shaped(json!({"Transformation": "COMPACT"})),
+        input.clone(),
+        &ScriptedTasks::default(),
+    );
+    assert_eq!(exec.status, Status::Succeeded(input));
+
     let writer = json!({"StartAt": "M", "States": {
         "M": {"Type": "Map", "ItemProcessor": processor, "Next": "Caught",
               "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
@@ -1544,10 +1646,9 @@ fn a_map_that_reads_or_writes_s3_fails_saying_it_is_not_built() {
               "Catch": [{"ErrorEquals": ["States.ResultWriterFailed"], "Next": "Caught"}]},
         "Caught": {"Type": "Pass", "End": true}}});
     let exec = run(&writer, json!([1, 2]), &ScriptedTasks::default());
-    assert!(
-        matches!(exec.status, Status::Succeeded(_)),
-        "{:?}",
-        exec.status
-    );
+    let Status::Succeeded(output) = &exec.status else {
+        panic!("{:?}", exec.status)
+    };
+    assert_eq!(output["Error"], "States.ResultWriterFailed");
     assert_eq!(count(&exec, "MapIterationStarted"), 0);
 }

@@ -29,6 +29,9 @@ pub(super) const MAX_LABEL_CHARS: usize = 40;
 /// AWS caps a batch of items at 256 KiB.
 pub(super) const MAX_INPUT_BYTES_PER_BATCH: u64 = 262_144;
 
+/// The most items an ItemReader's MaxItems may ask for (AWS: 100,000,000).
+pub(super) const MAX_READER_ITEMS: u64 = 100_000_000;
+
 /// Characters AWS forbids in a Map `Label` besides whitespace and control characters.
 pub(super) const LABEL_FORBIDDEN: &[char] = &[
     '<', '>', '{', '}', '[', ']', '?', '*', '"', '#', '%', '\\', '^', '|', '~', '`', '$', '&', ',',

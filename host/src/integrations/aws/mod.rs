@@ -145,6 +145,88 @@ impl AwsClient {
         region: Option<&str>,
         deadline: Option<Instant>,
     ) -> Result<Reply, CallError> {
+        self.attempts(
+            service,
+            operation,
+            parameters,
+            region,
+            deadline,
+            |response| {
+                stepwise_aws::protocol::parse_response(
+                    service,
+                    operation,
+                    HttpResponse {
+                        status: response.status,
+                        headers: &response.headers,
+                        body: &response.body,
+                    },
+                )
+                .map(|result| Reply {
+                    result,
+                    status: response.status,
+                    headers: response.headers,
+                })
+            },
+        )
+        .await
+    }
+
+    /// The same call, answered with the raw response when it succeeds: the bytes of a body
+    /// that is the whole output (S3's GetObject), which a JSON result would hold only as text.
+    pub async fn fetch(
+        &self,
+        service: &Model,
+        operation: &Operation,
+        parameters: &Value,
+        region: Option<&str>,
+        deadline: Option<Instant>,
+    ) -> Result<transport::Response, CallError> {
+        self.attempts(
+            service,
+            operation,
+            parameters,
+            region,
+            deadline,
+            |response| {
+                if (200..300).contains(&response.status) {
+                    return Ok(response);
+                }
+                let parsed = stepwise_aws::protocol::parse_response(
+                    service,
+                    operation,
+                    HttpResponse {
+                        status: response.status,
+                        headers: &response.headers,
+                        body: &response.body,
+                    },
+                );
+                match parsed {
+                    Err(e) => Err(e),
+                    // An error status the protocol reads as a result: still the call's failure.
+                    Ok(_) => Err(ServiceError {
+                        status: response.status,
+                        code: format!("Http{}", response.status),
+                        message: String::from_utf8_lossy(&response.body).into_owned(),
+                        request_id: None,
+                        extended_request_id: None,
+                    }),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Builds, signs and sends the call, tried again as an AWS SDK would; `answer` reads a
+    /// response that came.
+    async fn attempts<T>(
+        &self,
+        service: &Model,
+        operation: &Operation,
+        parameters: &Value,
+        region: Option<&str>,
+        deadline: Option<Instant>,
+        answer: impl Fn(transport::Response) -> Result<T, ServiceError>,
+    ) -> Result<T, CallError> {
         let request = stepwise_aws::protocol::build_request(service, operation, parameters)
             .map_err(CallError::Build)?;
         let target = self
@@ -181,21 +263,7 @@ impl AwsClient {
                 )
                 .await;
             let outcome = match sent {
-                Ok(response) => stepwise_aws::protocol::parse_response(
-                    service,
-                    operation,
-                    HttpResponse {
-                        status: response.status,
-                        headers: &response.headers,
-                        body: &response.body,
-                    },
-                )
-                .map(|result| Reply {
-                    result,
-                    status: response.status,
-                    headers: response.headers,
-                })
-                .map_err(CallError::Service),
+                Ok(response) => answer(response).map_err(CallError::Service),
                 Err(e) => Err(CallError::Transport(e)),
             };
             match outcome {

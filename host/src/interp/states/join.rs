@@ -324,12 +324,17 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
     };
     let results = match exec.probe().and_then(|p| p.children.as_ref()) {
         Some(MockedChildren::Written(written)) => written.clone(),
-        _ => Value::Array(
-            join.results
+        _ => {
+            let results = join
+                .results
                 .into_iter()
                 .map(|r| r.unwrap_or(Value::Null))
-                .collect(),
-        ),
+                .collect();
+            Value::Array(match &node.state {
+                State::Map(s) => super::map::shaped_results(s, results),
+                _ => results,
+            })
+        }
     };
     let (selector, result_path, io) = match &node.state {
         State::Parallel(s) => (&s.result_selector, &s.result_path, &s.io),

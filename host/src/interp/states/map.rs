@@ -1,51 +1,146 @@
 //! Map: runs its item processor once per item of an array, at most MaxConcurrency at a time,
 //! and outputs the array of results in item order. Inline iterations record their events in
 //! this history; Distributed ones run as child workflows and show only as a Map Run here.
+//! A Map with an ItemReader has the executor read its items (a task of the reader's Resource,
+//! which records no Task events) before it starts its children.
 
 use serde_json::{Value, json};
 
 use super::join::{self, Join, JoinKind};
-use super::{Flow, StateScope};
-use crate::asl::model::{ItemBatcher, Map};
+use super::{Flow, StateScope, task};
+use crate::asl::model::{ItemBatcher, ItemReader, Map, ResultWriter, State};
 use crate::asl::path::ReferencePath;
 use crate::asl::query::Evaluable;
-use crate::history::EventDetails;
+use crate::history::{ErrorDetails, EventDetails};
 use crate::interp::dataflow;
 use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Phase, ThreadId};
 use crate::interp::jsonata::{Evaluator, States};
 use crate::interp::program::{self, Node};
+use crate::interp::{Action, TaskRequest};
 
 /// Inline Map runs at most this many iterations at once, whatever MaxConcurrency says (AWS).
 pub const INLINE_CONCURRENCY_CAP: usize = 40;
 
+/// Where a Map's items come from.
+enum Items {
+    /// From its input (ItemsPath, Items), or given by TestState.
+    Given(Vec<Value>),
+    /// Read by its ItemReader: this call, made by the executor.
+    Read(Value),
+}
+
 /// Starts (or, after a retry, restarts) a Map state.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
-    // Reading items from S3 and writing results to S3 are not built yet: fail saying so,
-    // rather than iterate over the input or return results the definition says go elsewhere.
-    // (TestState gives a reader's items itself, and mocks a writer's answer.)
-    if exec.probe().is_none() {
-        if s.item_reader.is_some() {
-            return Flow::Error(Failure::new(
-                names::ITEM_READER_FAILED,
-                "This host does not read a Map's items with an ItemReader yet; pass the items in the state's input (ItemsPath)",
-            ));
-        }
-        if s.result_writer.is_some() {
-            return Flow::Error(Failure::new(
-                names::RESULT_WRITER_FAILED,
-                "This host does not write a Map's results with a ResultWriter yet; leave ResultWriter out to have them as the state's result",
-            ));
-        }
+    // Writing results to S3 is not built yet: fail saying so, rather than return results the
+    // definition says go elsewhere. (TestState mocks a writer's answer.)
+    if exec.probe().is_none()
+        && let Some(writer) = &s.result_writer
+        && let Err(cause) = shaping(writer)
+    {
+        return Flow::Error(Failure::new(names::RESULT_WRITER_FAILED, cause));
     }
+    let (effective, items, max_concurrency) = match prepare(exec, t, node, s, false) {
+        Ok(p) => p,
+        Err(f) => return Flow::Error(f),
+    };
+    let scope = &StateScope::new(exec, t, node);
+    scope.inspect(|i| i.max_concurrency = Some(max_concurrency as u64));
+    let items = match items {
+        Items::Given(items) => items,
+        Items::Read(request) => return read_items_first(exec, t, node, s, &effective, request),
+    };
+    exec.record(
+        t,
+        EventDetails::MapStateStarted {
+            length: items.len(),
+        },
+    );
+    let tolerance = match tolerance(exec, t, node, s, &effective) {
+        Ok(tolerance) => tolerance,
+        Err(f) => return Flow::Error(f),
+    };
+    if s.is_distributed() {
+        record_map_run_started(exec, t, node, s);
+    }
+    begin(
+        exec,
+        t,
+        node,
+        s,
+        &effective,
+        items,
+        max_concurrency,
+        tolerance,
+    )
+}
+
+/// ToleratedFailureCount and ToleratedFailurePercentage, read after MapStateStarted and
+/// before the Map Run starts, as AWS records it.
+fn tolerance(
+    exec: &Execution,
+    t: ThreadId,
+    node: &Node,
+    s: &Map,
+    effective: &Value,
+) -> Result<(Option<u64>, Option<f64>), Failure> {
+    let scope = &StateScope::new(exec, t, node);
+    let (count, percentage) = if node.query.is_jsonata() {
+        jsonata_tolerance(s, effective, scope)?
+    } else {
+        let count = match &s.tolerated_failure_count_path {
+            Some(p) => Some(read_tolerated_count(p, effective, scope)?),
+            None => program::literal(&s.tolerated_failure_count),
+        };
+        let percentage = match &s.tolerated_failure_percentage_path {
+            Some(p) => Some(read_tolerated_percentage(p, effective, scope)?),
+            None => program::literal(&s.tolerated_failure_percentage),
+        };
+        (count, percentage)
+    };
+    scope.inspect(|i| {
+        i.tolerated_failure_count = count;
+        i.tolerated_failure_percentage = percentage;
+    });
+    Ok((count, percentage))
+}
+
+/// The Map's effective input, its items (or the call that reads them) and its MaxConcurrency,
+/// as AWS computes them before MapStateStarted. With `read` set the items were read already:
+/// only the effective input and MaxConcurrency are computed again (deterministically).
+fn prepare(
+    exec: &Execution,
+    t: ThreadId,
+    node: &Node,
+    s: &Map,
+    read: bool,
+) -> Result<(Value, Items, usize), Failure> {
     let scope = &StateScope::new(exec, t, node);
     let raw = &exec.threads[t].input;
-    let prepared = (|| {
-        if node.query.is_jsonata() {
-            return jsonata_items(s, node, raw, scope);
-        }
-        let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
+    // TestState gives a reader's items itself (`mapItemReaderData`).
+    let reader = s.item_reader.as_ref().filter(|_| exec.probe().is_none());
+    let from_input = reader.is_none() && !read;
+    if node.query.is_jsonata() {
+        let evaluator = Evaluator::new(scope, States::input(raw));
+        let items = if from_input {
+            Items::Given(jsonata_items(s, node, raw, scope, &evaluator)?)
+        } else {
+            Items::Given(Vec::new())
+        };
+        let max_concurrency = evaluator
+            .count(&s.max_concurrency, "MaxConcurrency")?
+            .unwrap_or(0) as usize;
+        let items = match reader {
+            Some(r) if !read => Items::Read(reader_request(r, node, raw, scope)?),
+            _ => items,
+        };
+        return Ok(((**raw).clone(), items, max_concurrency));
+    }
+    let effective = dataflow::input_path(s.io.input_path.as_ref(), raw, scope)?;
+    if !read {
         scope.inspect(|i| i.after_input_path = Some(effective.clone().into_owned()));
+    }
+    let items = if from_input {
         let items = match &s.items_path {
             Some(q) => {
                 let ctx = scope.context();
@@ -60,58 +155,215 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         let Value::Array(items) = items else {
             return Err(scope.runtime(format!("Map state input must be an array but was: {items}")));
         };
-        let max_concurrency = match &s.max_concurrency_path {
-            Some(p) => read_count(p, "MaxConcurrencyPath", &effective, scope)? as usize,
-            None => program::literal(&s.max_concurrency).unwrap_or(0) as usize,
+        items
+    } else {
+        Vec::new()
+    };
+    let max_concurrency = match &s.max_concurrency_path {
+        Some(p) => read_count(p, "MaxConcurrencyPath", &effective, scope)? as usize,
+        None => program::literal(&s.max_concurrency).unwrap_or(0) as usize,
+    };
+    let items = match reader {
+        Some(r) if !read => Items::Read(reader_request(r, node, &effective, scope)?),
+        _ => Items::Given(items),
+    };
+    Ok((effective.into_owned(), items, max_concurrency))
+}
+
+/// The ItemReader's call: its Parameters (or Arguments) evaluated, and its ReaderConfig with
+/// MaxItems resolved to a number.
+fn reader_request(
+    r: &ItemReader,
+    node: &Node,
+    effective: &Value,
+    scope: &StateScope<'_>,
+) -> Result<Value, Failure> {
+    let config = &r.reader_config;
+    let (parameters, max_items) = if node.query.is_jsonata() {
+        let evaluator = Evaluator::new(scope, States::input(effective));
+        let arguments = match &node.query.reader_arguments {
+            Some(a) => evaluator.field(a, "Arguments")?,
+            None => json!({}),
         };
-        Ok((effective.into_owned(), items, max_concurrency))
-    })();
-    let (effective, items, max_concurrency) = match prepared {
-        Ok(p) => p,
+        (arguments, evaluator.count(&config.max_items, "MaxItems")?)
+    } else {
+        let parameters = match &r.parameters {
+            Some(p) => dataflow::template(p, effective, scope)?,
+            None => json!({}),
+        };
+        let max_items = match &config.max_items_path {
+            Some(p) => Some(read_count(p, "MaxItemsPath", effective, scope)?),
+            None => program::literal(&config.max_items),
+        };
+        (parameters, max_items)
+    };
+    let mut reader_config = serde_json::Map::new();
+    let mut put = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            reader_config.insert(name.to_owned(), v);
+        }
+    };
+    put("InputType", config.input_type.clone().map(Value::from));
+    put(
+        "CSVHeaderLocation",
+        config.csv_header_location.clone().map(Value::from),
+    );
+    put("CSVHeaders", config.csv_headers.clone().map(Value::from));
+    put(
+        "CSVDelimiter",
+        config.csv_delimiter.clone().map(Value::from),
+    );
+    // 0 reads every item (AWS's MaxItems is at least 1; a path may give 0).
+    put("MaxItems", max_items.filter(|m| *m > 0).map(Value::from));
+    Ok(json!({"Parameters": parameters, "ReaderConfig": reader_config}))
+}
+
+/// Records MapRunStarted: the Map Run's ARN names the state machine, the Map's Label (or
+/// name) and the event the state was entered at.
+fn record_map_run_started(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
+    let map_run_arn = format!(
+        "{}/{}:{}",
+        exec.info
+            .state_machine_id
+            .replace(":stateMachine:", ":mapRun:"),
+        s.label.as_deref().unwrap_or(&node.name),
+        exec.threads[t].entered_event_id
+    );
+    exec.record(t, EventDetails::MapRunStarted { map_run_arn });
+}
+
+/// Asks the executor to read the items (MapStateStarted has no length yet, as AWS records
+/// it); [`items_read`] or [`read_failed`] follows.
+fn read_items_first(
+    exec: &mut Execution,
+    t: ThreadId,
+    node: &Node,
+    s: &Map,
+    effective: &Value,
+    request: Value,
+) -> Flow {
+    exec.record(t, EventDetails::MapStateStarted { length: 0 });
+    if let Err(f) = tolerance(exec, t, node, s, effective) {
+        return Flow::Error(f);
+    }
+    if s.is_distributed() {
+        record_map_run_started(exec, t, node, s);
+    }
+    let Some(reader) = &s.item_reader else {
+        return Flow::Error(Failure::new(names::ITEM_READER_FAILED, "no ItemReader"));
+    };
+    let task = exec.next_id_for_effect();
+    let context = StateScope::new(exec, t, node).context_for_task();
+    exec.tasks.insert(task, t);
+    exec.actions.push(Action::InvokeTask(TaskRequest {
+        task,
+        resource: reader.resource.clone(),
+        input: request,
+        context,
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        token: None,
+    }));
+    exec.threads[t].phase = Phase::Tasking(task::Pending {
+        task,
+        timeout_timer: None,
+        heartbeat_timer: None,
+        heartbeat_seconds: None,
+    });
+    Flow::Wait
+}
+
+/// The ItemReader read these items: the Map goes on as with items from its input.
+pub fn items_read(exec: &mut Execution, t: ThreadId, items: Value) -> Flow {
+    let program = exec.program.clone();
+    let th = &exec.threads[t];
+    let node = program.node(th.scope, th.state);
+    let State::Map(s) = &node.state else {
+        return Flow::Stop;
+    };
+    let Value::Array(items) = items else {
+        return Flow::Error(Failure::new(
+            names::ITEM_READER_FAILED,
+            format!("The ItemReader gave {items}, not a list of items"),
+        ));
+    };
+    let (effective, max_concurrency) = match prepare(exec, t, node, s, true) {
+        Ok((effective, _, max_concurrency)) => (effective, max_concurrency),
         Err(f) => return Flow::Error(f),
     };
-    scope.inspect(|i| i.max_concurrency = Some(max_concurrency as u64));
-    exec.record(
+    let tolerance = match tolerance(exec, t, node, s, &effective) {
+        Ok(tolerance) => tolerance,
+        Err(f) => return Flow::Error(f),
+    };
+    begin(
+        exec,
         t,
-        EventDetails::MapStateStarted {
-            length: items.len(),
-        },
-    );
+        node,
+        s,
+        &effective,
+        items,
+        max_concurrency,
+        tolerance,
+    )
+}
+
+/// The ItemReader could not read the items: the Map Run fails with States.ItemReaderFailed.
+pub fn read_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> Flow {
+    let failure = if failure.error.as_deref() == Some(names::ITEM_READER_FAILED) {
+        failure
+    } else {
+        let cause = match (&failure.error, &failure.cause) {
+            (Some(e), Some(c)) => format!("{e}: {c}"),
+            (Some(e), None) => e.clone(),
+            (None, c) => c.clone().unwrap_or_default(),
+        };
+        Failure::new(names::ITEM_READER_FAILED, cause)
+    };
+    let distributed = {
+        let th = &exec.threads[t];
+        matches!(&exec.program.node(th.scope, th.state).state, State::Map(s) if s.is_distributed())
+    };
+    if distributed {
+        exec.record(
+            t,
+            EventDetails::MapRunFailed(ErrorDetails {
+                error: failure.error.clone(),
+                cause: failure.cause.clone(),
+            }),
+        );
+    }
+    Flow::Error(failure)
+}
+
+/// The Map's items are known: ItemSelector and ItemBatcher, then the children.
+#[allow(clippy::too_many_arguments)]
+fn begin(
+    exec: &mut Execution,
+    t: ThreadId,
+    node: &Node,
+    s: &Map,
+    effective: &Value,
+    items: Vec<Value>,
+    max_concurrency: usize,
+    (tolerated_count, tolerated_percentage): (Option<u64>, Option<f64>),
+) -> Flow {
     let distributed = s.is_distributed();
     let scope = &StateScope::new(exec, t, node);
-    // Thresholds and batching are read after MapStateStarted, as AWS records it.
     let settings = (|| {
-        let (tolerated_count, tolerated_percentage) = if node.query.is_jsonata() {
-            jsonata_tolerance(s, &effective, scope)?
-        } else {
-            let count = match &s.tolerated_failure_count_path {
-                Some(p) => Some(read_tolerated_count(p, &effective, scope)?),
-                None => program::literal(&s.tolerated_failure_count),
-            };
-            let percentage = match &s.tolerated_failure_percentage_path {
-                Some(p) => Some(read_tolerated_percentage(p, &effective, scope)?),
-                None => program::literal(&s.tolerated_failure_percentage),
-            };
-            (count, percentage)
-        };
-        scope.inspect(|i| {
-            i.tolerated_failure_count = tolerated_count;
-            i.tolerated_failure_percentage = tolerated_percentage;
-        });
         let mut inputs = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
-            inputs.push(select_item(s, &effective, index, item, exec, t, node)?);
+            inputs.push(select_item(s, effective, index, item, exec, t, node)?);
         }
         if s.selector().is_some() || node.query.item_selector.is_some() {
             scope.inspect(|i| i.after_item_selector = Some(Value::Array(inputs.clone())));
         }
         if let Some(batcher) = &s.item_batcher {
-            inputs = batch(batcher, inputs, &effective, scope)?;
+            inputs = batch(batcher, inputs, effective, scope)?;
             scope.inspect(|i| i.after_item_batcher = Some(Value::Array(inputs.clone())));
         }
-        Ok((tolerated_count, tolerated_percentage, inputs))
+        Ok(inputs)
     })();
-    let (tolerated_count, tolerated_percentage, inputs) = match settings {
+    let inputs = match settings {
         Ok(s) => s,
         Err(f) => return Flow::Error(f),
     };
@@ -122,17 +374,6 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     };
     if let Some(mocked) = exec.probe().and_then(|p| p.children.clone()) {
         return join::mocked(exec, t, mocked, kind);
-    }
-    if distributed {
-        let map_run_arn = format!(
-            "{}/{}:{}",
-            exec.info
-                .state_machine_id
-                .replace(":stateMachine:", ":mapRun:"),
-            s.label.as_deref().unwrap_or(&node.name),
-            exec.threads[t].entered_event_id
-        );
-        exec.record(t, EventDetails::MapRunStarted { map_run_arn });
     }
     let cap = if distributed {
         0
@@ -160,6 +401,52 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
     Flow::Wait
+}
+
+/// How a ResultWriter without a Resource shapes the results (its WriterConfig's
+/// Transformation); an Err for what this host cannot do yet, saying what.
+fn shaping(writer: &ResultWriter) -> Result<Shaping, String> {
+    if writer.resource.is_some() {
+        return Err(
+            "This host does not write a Map's results to S3 with a ResultWriter yet; \
+                    leave its Resource and Parameters out to have them as the state's result"
+                .into(),
+        );
+    }
+    let transformation = writer
+        .writer_config
+        .as_ref()
+        .and_then(|c| c.transformation.as_deref());
+    match transformation {
+        None | Some("COMPACT") => Ok(Shaping::Compact),
+        Some("FLATTEN") => Ok(Shaping::Flatten),
+        Some(other) => Err(format!(
+            "This host does not shape results with the Transformation {other} yet (it needs the \
+             child executions' metadata); use COMPACT or FLATTEN"
+        )),
+    }
+}
+
+/// What a ResultWriter's WriterConfig does to the results the state outputs.
+enum Shaping {
+    /// The children's outputs, as they are.
+    Compact,
+    /// The children's outputs, each array one gives spliced in its place.
+    Flatten,
+}
+
+/// The results a Map gives on: its children's, shaped as its ResultWriter says.
+pub fn shaped_results(s: &Map, results: Vec<Value>) -> Vec<Value> {
+    match s.result_writer.as_ref().map(shaping) {
+        Some(Ok(Shaping::Flatten)) => results
+            .into_iter()
+            .flat_map(|r| match r {
+                Value::Array(items) => items,
+                other => vec![other],
+            })
+            .collect(),
+        _ => results,
+    }
 }
 
 /// The items a Map iterates: under TestState, a Map with an ItemReader reads the data the test
@@ -200,14 +487,14 @@ fn select_item(
     }
 }
 
-/// A JSONata Map's input (its raw input), items and MaxConcurrency.
+/// A JSONata Map's items.
 fn jsonata_items(
     s: &Map,
     node: &Node,
     raw: &Value,
     scope: &StateScope<'_>,
-) -> Result<(Value, Vec<Value>, usize), Failure> {
-    let evaluator = Evaluator::new(scope, States::input(raw));
+    evaluator: &Evaluator<'_, '_>,
+) -> Result<Vec<Value>, Failure> {
     let items = match &node.query.items {
         Some(items) => evaluator.typed_field(items, "Items", "array")?,
         None => raw.clone(),
@@ -221,10 +508,7 @@ fn jsonata_items(
             )),
         ));
     };
-    let max_concurrency = evaluator
-        .count(&s.max_concurrency, "MaxConcurrency")?
-        .unwrap_or(0);
-    Ok((raw.clone(), items, max_concurrency as usize))
+    Ok(items)
 }
 
 /// A JSONata Map's ToleratedFailureCount and ToleratedFailurePercentage.

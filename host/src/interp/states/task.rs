@@ -188,12 +188,25 @@ fn resource_of(exec: &Execution, t: ThreadId) -> (Kind, String, String) {
     }
 }
 
+/// Whether thread `t`'s task is a Map's ItemReader, which records no Task events: its end
+/// goes to [`super::map`].
+fn reads_items(exec: &Execution, t: ThreadId) -> bool {
+    let th = &exec.threads[t];
+    matches!(
+        exec.program.node(th.scope, th.state).state,
+        crate::asl::model::State::Map(_)
+    )
+}
+
 /// The executor began running `task` (for an activity: scheduled it for workers, which
 /// [`activity_started`] follows).
 pub fn started(exec: &mut Execution, task: TaskId) {
     let Some((t, p)) = pending(exec, task) else {
         return;
     };
+    if reads_items(exec, t) {
+        return;
+    }
     let (kind, resource_type, resource) = resource_of(exec, t);
     let details = match kind {
         Kind::Function => EventDetails::LambdaFunctionStarted,
@@ -226,6 +239,9 @@ pub fn submitted(exec: &mut Execution, task: TaskId, output: Value) {
     let Some((t, _)) = pending(exec, task) else {
         return;
     };
+    if reads_items(exec, t) {
+        return;
+    }
     let (_, resource_type, resource) = resource_of(exec, t);
     exec.record(
         t,
@@ -289,6 +305,10 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
         return;
     };
     settle(exec, &p, false);
+    if reads_items(exec, t) {
+        let flow = super::map::items_read(exec, t, result);
+        return after_reading(exec, t, flow);
+    }
     let (kind, resource_type, resource) = resource_of(exec, t);
     let output = result.clone();
     let details = match kind {
@@ -350,6 +370,10 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
         return;
     };
     settle(exec, &p, false);
+    if reads_items(exec, t) {
+        let flow = super::map::read_failed(exec, t, failure);
+        return after_reading(exec, t, flow);
+    }
     let (kind, resource_type, resource) = resource_of(exec, t);
     let error = ErrorDetails {
         error: failure.error.clone(),
@@ -405,6 +429,17 @@ fn fail_state(exec: &mut Execution, t: ThreadId, failure: Failure) {
     let th = &exec.threads[t];
     let node = program.node(th.scope, th.state);
     resume(exec, t, node, Flow::Error(failure));
+}
+
+/// A Map whose items were read goes on: it now waits for its children, or it failed.
+fn after_reading(exec: &mut Execution, t: ThreadId, flow: Flow) {
+    if matches!(flow, Flow::Wait) {
+        return;
+    }
+    let program = exec.program.clone();
+    let th = &exec.threads[t];
+    let node = program.node(th.scope, th.state);
+    resume(exec, t, node, flow);
 }
 
 /// Carries on after an event woke the thread, putting it back in the run queue if it can move.

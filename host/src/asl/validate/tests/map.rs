@@ -219,3 +219,109 @@ fn map_reader_batcher_writer() {
         )],
     );
 }
+
+#[test]
+fn reader_and_writer_configurations_take_only_what_aws_reads() {
+    let reader = |reader: Value| map(json!({ "ItemReader": reader }));
+    let get = "arn:aws:states:::s3:getObject";
+    assert!(
+        reader(json!({"Resource": get, "ReaderConfig": {"InputType": "CSV",
+        "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", "b"], "CSVDelimiter": "PIPE"},
+        "Parameters": {"Bucket": "b", "Key": "k"}}))
+        .is_empty()
+    );
+    assert!(
+        reader(json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+        "Parameters": {"Bucket": "b", "Prefix": "p/"}}))
+        .is_empty()
+    );
+    assert_diags(
+        &reader(json!({"Resource": get, "ReaderConfig": {"InputType": "XML"}})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/S/ItemReader/ReaderConfig/InputType",
+            "must be one of CSV, JSON, JSONL, MANIFEST, PARQUET, got \"XML\"",
+        )],
+    );
+    assert_diags(
+        &reader(json!({"Resource": get, "ReaderConfig": {}})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/S/ItemReader",
+            "needs ReaderConfig.InputType",
+        )],
+    );
+    assert_diags(
+        &reader(
+            json!({"Resource": get, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN"}}),
+        ),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/S/ItemReader/ReaderConfig",
+            "needs the column names in CSVHeaders",
+        )],
+    );
+    assert_diags(
+        &reader(
+            json!({"Resource": get, "ReaderConfig": {"InputType": "CSV", "CSVDelimiter": ","}}),
+        ),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/S/ItemReader/ReaderConfig/CSVDelimiter",
+            "COMMA, PIPE, SEMICOLON, SPACE, TAB",
+        )],
+    );
+    assert_diags(
+        &reader(json!({"Resource": "arn:aws:states:::s3:putObject"})),
+        &[(
+            codes::INVALID_RESOURCE,
+            "/States/S/ItemReader/Resource",
+            "s3:listObjectsV2, not \"arn:aws:states:::s3:putObject\"",
+        )],
+    );
+
+    let writer = |writer: Value| map(json!({ "ResultWriter": writer }));
+    let put = "arn:aws:states:::s3:putObject";
+    assert!(
+        writer(json!({"WriterConfig": {"OutputType": "JSONL", "Transformation": "FLATTEN"}}))
+            .is_empty()
+    );
+    assert!(
+        writer(
+            json!({"Resource": put, "Parameters": {"Bucket": "b", "Prefix": "p"},
+        "WriterConfig": {"Transformation": "COMPACT"}})
+        )
+        .is_empty()
+    );
+    assert_diags(
+        &writer(json!({})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/S/ResultWriter",
+            "needs Resource and Parameters (to write to S3), WriterConfig",
+        )],
+    );
+    assert_diags(
+        &writer(json!({"Resource": put})),
+        &[(
+            codes::SCHEMA_VALIDATION_FAILED,
+            "/States/S/ResultWriter",
+            "needs both Resource and Parameters",
+        )],
+    );
+    assert_diags(
+        &writer(json!({"WriterConfig": {"Transformation": "SQUASH", "Compress": true}})),
+        &[
+            (
+                codes::SCHEMA_VALIDATION_FAILED,
+                "/States/S/ResultWriter/WriterConfig/Transformation",
+                "NONE, COMPACT, FLATTEN",
+            ),
+            (
+                codes::SCHEMA_VALIDATION_FAILED,
+                "/States/S/ResultWriter/WriterConfig/Compress",
+                "not supported in 'WriterConfig'",
+            ),
+        ],
+    );
+}
