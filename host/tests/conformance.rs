@@ -216,6 +216,7 @@ async fn run_durably(mut exec: Execution) -> Result<Stored, String> {
         alias_arn: None,
         redrive_count: 0,
         redrive_ms: None,
+        map_run: None,
     };
     let run = Run {
         runner: Arc::new(NoResources),

@@ -333,6 +333,9 @@ fn summary(e: &ExecutionRecord) -> Map<String, Value> {
     if let Some(a) = &e.alias_arn {
         m.insert("stateMachineAliasArn".into(), a.clone().into());
     }
+    if let Some(map_run) = &e.map_run {
+        m.insert("mapRunArn".into(), map_run.arn.clone().into());
+    }
     m.insert("name".into(), e.name.clone().into());
     m.insert("status".into(), e.status.as_str().into());
     m.insert("startDate".into(), timestamp(e.start_ms));
@@ -372,29 +375,43 @@ pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiEr
 
 pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse(input)?;
-    if input.map_run_arn.is_some() {
-        return Err(ApiError::ValidationException(
-            "mapRunArn: Map Runs are not listed by this host; pass stateMachineArn".into(),
-        ));
-    }
-    let Some(machine_arn) = input.state_machine_arn else {
-        return Err(ApiError::ValidationException(
-            "Must specify either stateMachineArn or mapRunArn".into(),
-        ));
+    let (machine_arn, version) = match (input.state_machine_arn.clone(), &input.map_run_arn) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::ValidationException(
+                "Only one of stateMachineArn or mapRunArn can be specified".into(),
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::ValidationException(
+                "Must specify either stateMachineArn or mapRunArn".into(),
+            ));
+        }
+        // A Map Run's child executions are listed under it.
+        (None, Some(map_run)) => {
+            if !map_run.contains(":mapRun:") {
+                return Err(ApiError::InvalidArn(format!("Invalid Arn: '{map_run}'")));
+            }
+            (map_run.clone(), None)
+        }
+        (Some(machine_arn), None) => {
+            let machine = lookup::machine(&api.machines, &machine_arn)?;
+            if machine.record.kind == MachineType::Express {
+                return Err(ApiError::StateMachineTypeNotSupported(
+                    "This operation is not supported by this type of state machine".into(),
+                ));
+            }
+            // A version's ARN lists the executions of that version, among its machine's.
+            let version = machine
+                .record
+                .version_of
+                .is_some()
+                .then(|| machine_arn.clone());
+            (
+                machine.record.version_of.clone().unwrap_or(machine_arn),
+                version,
+            )
+        }
     };
-    let machine = lookup::machine(&api.machines, &machine_arn)?;
-    if machine.record.kind == MachineType::Express {
-        return Err(ApiError::StateMachineTypeNotSupported(
-            "This operation is not supported by this type of state machine".into(),
-        ));
-    }
-    // A version's ARN lists the executions of that version, among its machine's.
-    let version = machine
-        .record
-        .version_of
-        .is_some()
-        .then(|| machine_arn.clone());
-    let machine_arn = machine.record.version_of.clone().unwrap_or(machine_arn);
     let status = input
         .status_filter
         .as_deref()

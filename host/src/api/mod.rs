@@ -17,6 +17,7 @@ pub mod input;
 pub mod lambda;
 pub mod lookup;
 pub mod machines;
+pub mod map_runs;
 pub mod sns;
 pub mod sqs;
 pub mod tags;
@@ -186,6 +187,8 @@ async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, A
         "DescribeExecution" => executions::describe(&e(), input),
         "ListExecutions" => executions::list(&e(), input),
         "GetExecutionHistory" => executions::history(&e(), input),
+        "DescribeMapRun" => map_runs::describe(&e(), input),
+        "ListMapRuns" => map_runs::list(&e(), input),
         "CreateActivity" => activities::create(&a(), input).await,
         "DescribeActivity" => activities::describe(&a(), input),
         "DeleteActivity" => activities::delete(&a(), input).await,

@@ -61,6 +61,7 @@ fn execution() -> (Execution, ExecutionRecord) {
         alias_arn: None,
         redrive_count: 0,
         redrive_ms: None,
+        map_run: None,
     };
     (Execution::new(program, info, 7), record)
 }

@@ -34,7 +34,8 @@ use crate::interp::probe::Probe;
 use crate::interp::{Execution, ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, TaskRequest};
 use crate::mock::TestCase;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, MachineRecord, StepRecord, Store, StoreError, Write,
+    ExecutionRecord, ExecutionStatus, MachineRecord, MapRunChild, StepRecord, Store, StoreError,
+    Write,
 };
 use crate::tokens::TokenKey;
 
@@ -211,6 +212,9 @@ pub struct Executions {
     mocks: Arc<Mocks>,
     /// Scales every wait (1: real time).
     wait_time_scale: f64,
+    /// The Express children of each Map Run this host ran (executions, items), which no
+    /// store keeps: what DescribeMapRun counts of them. One entry per Map Run.
+    express_children: Mutex<HashMap<String, (MapRunCounts, MapRunCounts)>>,
 }
 
 impl std::fmt::Debug for Executions {
@@ -230,6 +234,56 @@ fn digest(text: &str) -> u64 {
 pub fn rand_seed() -> u64 {
     let (a, b) = uuid::Uuid::new_v4().as_u64_pair();
     a ^ b
+}
+
+/// A Map Run's children (or their items), by how they stand.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct MapRunCounts {
+    /// Still running.
+    pub running: u64,
+    /// Succeeded.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Timed out.
+    pub timed_out: u64,
+    /// Stopped.
+    pub aborted: u64,
+}
+
+impl MapRunCounts {
+    /// Counts `n` more in `status`.
+    pub fn count(&mut self, status: ExecutionStatus, n: u64) {
+        match status {
+            ExecutionStatus::Running => self.running += n,
+            ExecutionStatus::Succeeded => self.succeeded += n,
+            ExecutionStatus::Failed => self.failed += n,
+            ExecutionStatus::TimedOut => self.timed_out += n,
+            ExecutionStatus::Aborted => self.aborted += n,
+        }
+    }
+}
+
+/// A child execution of a Map Run, as its Map hands it over.
+#[derive(Debug, Clone)]
+pub struct MapChild {
+    /// The Map Run.
+    pub map_run_arn: String,
+    /// The child's name (a UUID).
+    pub name: String,
+    /// Its input (the iteration's: the item, selected and batched).
+    pub input: Value,
+    /// The Map's item processor: a scope of the parent's program.
+    pub scope: usize,
+}
+
+/// The machine a Map Run's children are executions of: `...:mapRun:MACHINE/LABEL:ID` gives
+/// `...:stateMachine:MACHINE/LABEL`.
+pub fn child_machine_arn(map_run_arn: &str) -> String {
+    let machine = map_run_arn
+        .rsplit_once(':')
+        .map_or(map_run_arn, |(machine, _)| machine);
+    machine.replacen(":mapRun:", ":stateMachine:", 1)
 }
 
 /// The information an execution of `machine` is built with.
@@ -278,6 +332,7 @@ impl Executions {
             released: Notify::new(),
             mocks: Arc::new(Mocks::none()),
             wait_time_scale: 1.0,
+            express_children: Mutex::default(),
         }
     }
 
@@ -335,7 +390,9 @@ impl Executions {
     /// An execution of this host: its tokens signed with the host's key (before any replay,
     /// which mints them again).
     fn new_execution(&self, program: Arc<Program>, info: ExecutionInfo, seed: u64) -> Execution {
-        Execution::new(program, info, seed).with_token_key(self.token_key.clone())
+        Execution::new(program, info, seed)
+            .with_token_key(self.token_key.clone())
+            .with_child_executions()
     }
 
     /// How a Standard execution of this host is driven.
@@ -371,33 +428,7 @@ impl Executions {
         }
         let arn = self.execution_arn(&machine.record, name);
         let start_ms = self.clock.now_ms();
-        let (commands, rx) = mpsc::unbounded_channel();
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        {
-            let mut owned = self.owned();
-            if let Some(r) = owned.get(&arn) {
-                return if r.input_digest == digest(&input_text) {
-                    Ok(StartedExecution {
-                        arn,
-                        start_ms: r.start_ms,
-                    })
-                } else {
-                    Err(StartExecutionError::AlreadyExists(arn))
-                };
-            }
-            // Names are unique per machine for good (AWS: for 90 days): the store refuses a
-            // second record of the same ARN when the start is committed.
-            owned.insert(
-                arn.clone(),
-                Owned {
-                    seq,
-                    input_digest: digest(&input_text),
-                    start_ms,
-                    holding: Holding::Live(commands),
-                    watchers: None,
-                },
-            );
-        }
         let record = ExecutionRecord {
             seq,
             arn: arn.clone(),
@@ -427,9 +458,238 @@ impl Executions {
             alias_arn,
             redrive_count: 0,
             redrive_ms: None,
+            map_run: None,
         };
         let info = execution_info(&machine.record, &arn, name, input, start_ms);
         let exec = self.new_execution(machine.program.clone(), info, record.seed);
+        let started = self.launch(record, exec).await?;
+        crate::metrics::execution_started(&machine.record.name, "STANDARD");
+        Ok(started)
+    }
+
+    /// Starts child execution `child` of a Map Run of Standard execution `parent`: the
+    /// parent's definition from its Map's item processor, as an execution of
+    /// `...:stateMachine:MACHINE/LABEL`, durable like any. Returns once its start is durable;
+    /// the same name again while it runs gives back the running one.
+    pub async fn start_map_child(
+        self: &Arc<Self>,
+        parent: &str,
+        child: MapChild,
+    ) -> Result<StartedExecution, StartExecutionError> {
+        if self.is_closing() {
+            return Err(StoreError::Closed.into());
+        }
+        let (parent, program) = self.map_parent(parent)?;
+        let machine_arn = child_machine_arn(&child.map_run_arn);
+        let machine_name = machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let arn = self
+            .identity
+            .states_arn("execution", &format!("{machine_name}:{}", child.name));
+        let start_ms = self.clock.now_ms();
+        let input_text = child.input.to_string();
+        let record = ExecutionRecord {
+            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            arn: arn.clone(),
+            name: child.name.clone(),
+            machine_arn: machine_arn.clone(),
+            definition_id: parent.definition_id.clone(),
+            role_arn: parent.role_arn.clone(),
+            seed: rand_seed(),
+            status: ExecutionStatus::Running,
+            input: input_text,
+            output: None,
+            error: None,
+            cause: None,
+            start_ms,
+            stop_ms: None,
+            test_case: None,
+            version_arn: None,
+            alias_arn: None,
+            redrive_count: 0,
+            redrive_ms: None,
+            map_run: Some(MapRunChild {
+                arn: child.map_run_arn.clone(),
+                scope: child.scope,
+            }),
+        };
+        let info = ExecutionInfo {
+            redrive_count: 0,
+            id: arn,
+            name: child.name,
+            state_machine_id: machine_arn,
+            state_machine_name: machine_name.clone(),
+            role_arn: parent.role_arn.clone(),
+            start_time_ms: start_ms,
+            input: child.input,
+        };
+        let exec = self
+            .new_execution(program, info, record.seed)
+            .rooted_at(Some(child.scope));
+        let started = self.launch(record, exec).await?;
+        crate::metrics::execution_started(&machine_name, "STANDARD");
+        Ok(started)
+    }
+
+    /// Runs child execution `child` of a Map Run of `parent` as an Express execution, in
+    /// memory, to its end; its record (never stored) says how it ended.
+    pub async fn run_map_child(
+        self: &Arc<Self>,
+        parent: &str,
+        child: MapChild,
+    ) -> Result<ExecutionRecord, StartExecutionError> {
+        if self.is_closing() {
+            return Err(StoreError::Closed.into());
+        }
+        let (parent, program) = self.map_parent(parent)?;
+        let machine_arn = child_machine_arn(&child.map_run_arn);
+        let machine_name = machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let arn = self.identity.states_arn(
+            "express",
+            &format!("{machine_name}:{}:{}", child.name, child.name),
+        );
+        let start_ms = self.clock.now_ms();
+        let input_text = child.input.to_string();
+        // A batch is as many items as it holds.
+        let items = child.input["Items"].as_array().map_or(1, Vec::len) as u64;
+        let info = ExecutionInfo {
+            redrive_count: 0,
+            id: arn.clone(),
+            name: child.name.clone(),
+            state_machine_id: machine_arn.clone(),
+            state_machine_name: machine_name,
+            role_arn: parent.role_arn.clone(),
+            start_time_ms: start_ms,
+            input: child.input,
+        };
+        let exec = self
+            .new_execution(program, info, rand_seed())
+            .rooted_at(Some(child.scope));
+        self.count_express(&child.map_run_arn, items, None);
+        let (tx, rx) = oneshot::channel();
+        self.track_express(exec, None, move |run| {
+            let _ = tx.send(run);
+        });
+        let Ok(run) = rx.await.unwrap_or(Err(ExpressAborted)) else {
+            self.count_express(&child.map_run_arn, items, Some(ExecutionStatus::Aborted));
+            return Err(StoreError::Closed.into());
+        };
+        let mut record = ExecutionRecord {
+            seq: 0,
+            arn,
+            name: child.name,
+            machine_arn,
+            definition_id: parent.definition_id,
+            role_arn: parent.role_arn,
+            seed: 0,
+            status: ExecutionStatus::Running,
+            input: input_text,
+            output: None,
+            error: None,
+            cause: None,
+            start_ms,
+            stop_ms: None,
+            test_case: None,
+            version_arn: None,
+            alias_arn: None,
+            redrive_count: 0,
+            redrive_ms: None,
+            map_run: Some(MapRunChild {
+                arn: child.map_run_arn,
+                scope: child.scope,
+            }),
+        };
+        record = durable::ended(record, &run.exec.status, run.stop_ms);
+        if let Some(map_run) = &record.map_run {
+            self.count_express(&map_run.arn, items, Some(record.status));
+        }
+        Ok(record)
+    }
+
+    /// One more Express child of `map_run` running (`ended` None), or one that ended so.
+    fn count_express(&self, map_run: &str, items: u64, ended: Option<ExecutionStatus>) {
+        let mut all = self
+            .express_children
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (executions, batch) = all.entry(map_run.to_owned()).or_default();
+        if let Some(status) = ended {
+            executions.running -= 1;
+            batch.running -= items;
+            executions.count(status, 1);
+            batch.count(status, items);
+        } else {
+            executions.count(ExecutionStatus::Running, 1);
+            batch.count(ExecutionStatus::Running, items);
+        }
+    }
+
+    /// The Express children of `map_run` this host ran, and their items.
+    pub fn express_children(&self, map_run: &str) -> (MapRunCounts, MapRunCounts) {
+        self.express_children
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(map_run)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The record and program of the execution whose Map starts children.
+    fn map_parent(&self, parent: &str) -> Result<(ExecutionRecord, Arc<Program>), StoreError> {
+        let record = self
+            .store
+            .execution(parent)?
+            .ok_or_else(|| StoreError::Database(format!("the execution '{parent}' is not stored: a Distributed Map's children need a Standard parent")))?;
+        let program = self
+            .machines
+            .program_of(&record)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok((record, program))
+    }
+
+    /// Drives `exec`, the execution of the new `record`, durably; returns once its start is
+    /// durable. As AWS: the same name and input while that execution runs gives back the
+    /// running one.
+    async fn launch(
+        self: &Arc<Self>,
+        record: ExecutionRecord,
+        exec: Execution,
+    ) -> Result<StartedExecution, StartExecutionError> {
+        let arn = record.arn.clone();
+        let start_ms = record.start_ms;
+        let (commands, rx) = mpsc::unbounded_channel();
+        {
+            let mut owned = self.owned();
+            if let Some(r) = owned.get(&arn) {
+                return if r.input_digest == digest(&record.input) {
+                    Ok(StartedExecution {
+                        arn,
+                        start_ms: r.start_ms,
+                    })
+                } else {
+                    Err(StartExecutionError::AlreadyExists(arn))
+                };
+            }
+            // Names are unique per machine for good (AWS: for 90 days): the store refuses a
+            // second record of the same ARN when the start is committed.
+            owned.insert(
+                arn.clone(),
+                Owned {
+                    seq: record.seq,
+                    input_digest: digest(&record.input),
+                    start_ms,
+                    holding: Holding::Live(commands),
+                    watchers: None,
+                },
+            );
+        }
         let journal = Journal {
             store: self.store.clone(),
             first_writes: vec![Write::InsertExecution(record.clone())],
@@ -439,10 +699,7 @@ impl Executions {
             .drive_durably(arn.clone(), exec, journal, None, rx)
             .await
         {
-            Ok(()) => {
-                crate::metrics::execution_started(&machine.record.name, "STANDARD");
-                Ok(StartedExecution { arn, start_ms })
-            }
+            Ok(()) => Ok(StartedExecution { arn, start_ms }),
             Err(StoreError::Conflict(_)) => Err(StartExecutionError::AlreadyExists(arn)),
             Err(e) => Err(e.into()),
         }
@@ -660,7 +917,9 @@ impl Executions {
             start_time_ms: record.start_ms,
             input,
         };
-        let mut exec = self.new_execution(program, info, record.seed);
+        let mut exec = self
+            .new_execution(program, info, record.seed)
+            .rooted_at(record.map_run.as_ref().map(|m| m.scope));
         let outstanding = replay(&mut exec, steps)?;
         Ok((exec, record, outstanding))
     }

@@ -475,7 +475,12 @@ impl Machines {
     /// The program `execution` started with: its machine's, if that still has the same
     /// definition (compiled already), else its stored definition compiled anew.
     pub fn program_of(&self, execution: &ExecutionRecord) -> Result<Arc<Program>, ProgramError> {
-        if let Some(m) = self.get(&execution.machine_arn)
+        // A Map Run's child runs part of its top-level machine's definition (`NAME/LABEL`).
+        let machine = execution
+            .machine_arn
+            .split_once('/')
+            .map_or(execution.machine_arn.as_str(), |(machine, _)| machine);
+        if let Some(m) = self.get(machine)
             && m.definition_id == execution.definition_id
         {
             return Ok(m.program.clone());

@@ -39,7 +39,7 @@ use crate::arn::Identity;
 use crate::executor::Clock;
 use crate::integrations::activity::ActivityQueues;
 use crate::integrations::aws::AwsConfig;
-use crate::integrations::states::{ChildError, ChildExecutions, ChildFuture};
+use crate::integrations::states::{ChildError, ChildExecutions, ChildFuture, MapChildStart};
 use crate::runtime::{GuestCalls, Runtime, StartError};
 use crate::store::{ExecutionRecord, ExecutionStatus, MachineType, Store, StoreError};
 
@@ -269,6 +269,27 @@ impl ChildExecutions for Children {
         })
     }
 
+    fn start_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<(String, i64)> {
+        let executions = self.executions();
+        Box::pin(async move {
+            match executions?.start_map_child(&parent, map_child(child)).await {
+                Ok(started) => Ok((started.arn, started.start_ms)),
+                Err(StartExecutionError::AlreadyExists(arn)) => Err(ChildError::AlreadyExists(arn)),
+                Err(StartExecutionError::Store(e)) => Err(ChildError::Host(e.to_string())),
+            }
+        })
+    }
+
+    fn run_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<ExecutionRecord> {
+        let executions = self.executions();
+        Box::pin(async move {
+            executions?
+                .run_map_child(&parent, map_child(child))
+                .await
+                .map_err(|e| ChildError::Host(e.to_string()))
+        })
+    }
+
     fn stop(&self, arn: String, cause: String) -> ChildFuture<()> {
         let executions = self.executions();
         Box::pin(async move {
@@ -278,5 +299,14 @@ impl ChildExecutions for Children {
                 .map(|_| ())
                 .map_err(|e| ChildError::Host(e.to_string()))
         })
+    }
+}
+
+fn map_child(child: MapChildStart) -> executions::MapChild {
+    executions::MapChild {
+        map_run_arn: child.map_run_arn,
+        name: child.name,
+        input: child.input,
+        scope: child.scope,
     }
 }

@@ -15,6 +15,7 @@ use crate::integrations::aws::apigateway::ApiGateway;
 use crate::integrations::aws::optimized::Optimized;
 use crate::integrations::aws::{AwsClient, AwsConfig};
 use crate::integrations::http::HttpInvoke;
+use crate::integrations::map_run::MapRunChildren;
 use crate::integrations::s3::S3Items;
 use crate::integrations::states::{ChildExecutions, StepFunctions};
 use crate::integrations::{TaskResources, batch, sns, sqs};
@@ -87,7 +88,9 @@ impl Services {
         let mut resources = TaskResources::new(runtime)
             .with_activities(activities)
             .with_aws(aws.clone())
-            .with_service("states", Arc::new(StepFunctions::new(children)))
+            .with_service("states", Arc::new(StepFunctions::new(children.clone())))
+            // A Distributed Map's iterations: `mapRun:startExecution.sync`.
+            .with_service("mapRun", Arc::new(MapRunChildren::new(children)))
             .with_service("batch", Arc::new(batch::Batch::new(batch.clone())))
             .with_service("http", Arc::new(http.clone()))
             .with_service("sqs", Arc::new(queues.clone()))

@@ -16,6 +16,7 @@ pub mod aws;
 pub mod batch;
 pub mod http;
 pub mod lambda;
+pub mod map_run;
 pub mod s3;
 pub mod sns;
 pub mod sqs;

@@ -1,14 +1,17 @@
-//! Amazon S3 as a Distributed Map reads it: `arn:aws:states:::s3:getObject` and
-//! `arn:aws:states:::s3:listObjectsV2` in an ItemReader. The calls go through the AWS client,
-//! where every AWS SDK call goes (real S3 or any S3-compatible endpoint), and what the objects
-//! hold becomes items in [`items`].
+//! Amazon S3 as a Distributed Map reads and writes it: `arn:aws:states:::s3:getObject` and
+//! `arn:aws:states:::s3:listObjectsV2` in an ItemReader, `arn:aws:states:::s3:putObject` in a
+//! ResultWriter. The calls go through the AWS client, where every AWS SDK call goes (real S3
+//! or any S3-compatible endpoint); what the objects hold becomes items in [`items`], and what
+//! a Map Run wrote is laid out in [`results`].
 //!
 //! The interpreter hands the reader's call over as `{"Parameters": {...}, "ReaderConfig":
-//! {...}}` (MaxItems resolved to a number); the answer is the array of items. A Task state
-//! calls S3 itself with `arn:aws:states:::aws-sdk:s3:...`, which is why these actions refuse
-//! anything but a reader's call.
+//! {...}}` (MaxItems resolved to a number), and the answer is the array of items; the
+//! writer's as `{"Parameters", "WriterConfig", "MapRunArn", "Results"}`, and the answer is
+//! where the manifest is. A Task state calls S3 itself with
+//! `arn:aws:states:::aws-sdk:s3:...`, which is why these actions refuse anything else.
 
 pub mod items;
+pub mod results;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,13 +43,17 @@ impl S3Items {
 
 impl Service for S3Items {
     fn patterns(&self, action: &str) -> Option<&'static [Pattern]> {
-        matches!(action, "getObject" | "listObjectsV2").then_some(&[Pattern::RequestResponse][..])
+        matches!(action, "getObject" | "listObjectsV2" | "putObject")
+            .then_some(&[Pattern::RequestResponse][..])
     }
 
     fn call(&self, action: &str, request: Value, cx: CallContext) -> ServiceFuture {
         let client = self.client.clone();
         let action = action.to_owned();
         Box::pin(async move {
+            if action == "putObject" {
+                return write(client, &request, cx.deadline).await;
+            }
             let (Some(parameters), Some(config)) =
                 (request.get("Parameters"), request.get("ReaderConfig"))
             else {
@@ -75,6 +82,53 @@ impl Service for S3Items {
             Ok(Value::Array(sink.into_items()))
         })
     }
+}
+
+/// Writes a Map Run's results and its manifest; where the manifest is.
+async fn write(
+    client: Arc<AwsClient>,
+    request: &Value,
+    deadline: Option<Instant>,
+) -> Result<Value, Failure> {
+    let (Some(parameters), Some(config), Some(map_run), Some(children)) = (
+        request.get("Parameters"),
+        request.get("WriterConfig"),
+        request["MapRunArn"].as_str(),
+        request["Results"].as_array(),
+    ) else {
+        return Err(Failure::new(
+            names::RUNTIME,
+            "arn:aws:states:::s3:putObject writes a Distributed Map's results (in a \
+             ResultWriter); a Task calls S3 with arn:aws:states:::aws-sdk:s3:putObject",
+        ));
+    };
+    let Some(bucket) = parameters["Bucket"].as_str() else {
+        return Err(results::failed(
+            "The ResultWriter's Parameters need Bucket, a string",
+        ));
+    };
+    let prefix = parameters["Prefix"].as_str().unwrap_or_default();
+    let layout = results::Layout::of(config)?;
+    let written = results::files(bucket, prefix, map_run, layout, children);
+    let model = s3_model().map_err(|f| results::failed(f.cause.unwrap_or_default()))?;
+    let Some(operation) = model.operation("putObject") else {
+        return Err(results::failed("S3 has no action 'putObject'"));
+    };
+    for object in written.objects {
+        let put = json!({"Bucket": bucket, "Key": object.key, "Body": object.body});
+        client
+            .call(&model, operation, &put, None, deadline)
+            .await
+            .map_err(|e| {
+                let f = aws::failure(&model, operation, e);
+                results::failed(format!(
+                    "{}: {}",
+                    f.error.unwrap_or_default(),
+                    f.cause.unwrap_or_default()
+                ))
+            })?;
+    }
+    Ok(written.answer)
 }
 
 fn s3_model() -> Result<Arc<Model>, Failure> {

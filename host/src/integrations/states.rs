@@ -63,6 +63,28 @@ pub trait ChildExecutions: Send + Sync {
 
     /// StopExecution of `arn` with `cause`, best effort.
     fn stop(&self, arn: String, cause: String) -> ChildFuture<()>;
+
+    /// Starts a Standard child execution of a Map Run of execution `parent`; its ARN and
+    /// start time once its start is durable.
+    fn start_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<(String, i64)>;
+
+    /// Runs an Express child execution of a Map Run of execution `parent` to its end.
+    fn run_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<ExecutionRecord>;
+}
+
+/// A child execution of a Map Run, as its Map asks for it.
+#[derive(Debug, Clone)]
+pub struct MapChildStart {
+    /// The Map Run.
+    pub map_run_arn: String,
+    /// The child's name.
+    pub name: String,
+    /// Its input.
+    pub input: Value,
+    /// The Map's item processor: a scope of the parent's program.
+    pub scope: usize,
+    /// An Express child (else Standard).
+    pub express: bool,
 }
 
 /// The Step Functions integration, over the executions of its host.

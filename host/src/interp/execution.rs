@@ -99,6 +99,9 @@ pub struct Thread {
     pub silent: bool,
     /// Events a silent thread would have recorded, held against the history limit.
     pub silent_events: usize,
+    /// A Distributed Map iteration the executor runs as a child execution: the thread only
+    /// waits for it (its task), and stands for it in the Map's join.
+    pub delegated: bool,
     /// The workflow variables it sees; a branch or iteration starts with an empty scope of
     /// its own inside its parent's.
     pub variables: Arc<VariableScope>,
@@ -143,6 +146,12 @@ pub struct Execution {
     pub(crate) token_key: Arc<TokenKey>,
     /// Set for TestState only: where to start, what to watch, when to stop.
     pub(crate) probe: Option<Box<Probe>>,
+    /// Distributed Map iterations run as child executions of their own, which the executor
+    /// starts (a host); otherwise they run here, in threads whose events no history shows.
+    pub(crate) child_executions: bool,
+    /// The scope the execution runs, when it is a Map Run's child execution (the Map's item
+    /// processor); otherwise the top-level machine.
+    pub(crate) root: Option<ScopeId>,
 }
 
 /// The key tokens are signed with when the host gives none (`stepwise run`, tests): random
@@ -170,7 +179,23 @@ impl Execution {
             actions: Vec::new(),
             token_key: EPHEMERAL_TOKEN_KEY.clone(),
             probe: None,
+            child_executions: false,
+            root: None,
         }
+    }
+
+    /// The same, its Distributed Map iterations handed to the executor as child executions
+    /// (the `mapRun:startExecution.sync` task each) instead of run here.
+    pub fn with_child_executions(mut self) -> Self {
+        self.child_executions = true;
+        self
+    }
+
+    /// The same, running only the machine of `scope` (a Map's item processor): a Map Run's
+    /// child execution. Its parent's TimeoutSeconds is not its own.
+    pub fn rooted_at(mut self, scope: Option<ScopeId>) -> Self {
+        self.root = scope.filter(|s| *s < self.program.scopes.len());
+        self
     }
 
     /// Runs only one state, as TestState does, watched by `probe`.
@@ -264,7 +289,7 @@ impl Execution {
         self.info.redrive_count += 1;
         let redrive_count = self.info.redrive_count;
         self.record_root(EventDetails::ExecutionRedriven { redrive_count });
-        if let Some(secs) = self.program.timeout_seconds {
+        if let Some(secs) = self.program.timeout_seconds.filter(|_| self.root.is_none()) {
             let at = self.now_ms.saturating_add(secs.saturating_mul(1000) as i64);
             self.arm_timer(at, TimerPurpose::ExecutionTimeout);
         }
@@ -286,6 +311,14 @@ impl Execution {
                         *slot = None;
                     }
                     self.revive(child);
+                }
+                // A child execution that failed or was stopped runs again as a new one.
+                if let Some(map_run) = join.map_run.clone() {
+                    for &(_, child) in &again {
+                        if self.threads[child].delegated {
+                            states::join::delegate_child(self, &map_run, child);
+                        }
+                    }
                 }
                 join.running = again;
                 self.threads[t].join = Some(*join);
@@ -316,14 +349,15 @@ impl Execution {
             input: input.clone(),
             role_arn: self.info.role_arn.clone(),
         });
-        if let Some(secs) = self.program.timeout_seconds {
+        if let Some(secs) = self.program.timeout_seconds.filter(|_| self.root.is_none()) {
             let at = self.now_ms.saturating_add(secs.saturating_mul(1000) as i64);
             self.arm_timer(at, TimerPurpose::ExecutionTimeout);
         }
         let probe = self.probe.as_deref();
+        let root = self.root.unwrap_or(0);
         let (scope, start) = probe
             .and_then(|p| p.start_at)
-            .unwrap_or((0, self.program.scopes[0].start));
+            .unwrap_or((root, self.program.scopes[root].start));
         let variables = probe.and_then(|p| p.variables.clone());
         let t = self.spawn(scope, start, input, Parent::Root, false);
         if let Some(values) = variables {
@@ -412,6 +446,7 @@ impl Execution {
             join: None,
             silent,
             silent_events: 0,
+            delegated: false,
             variables,
             unfinished: None,
         });

@@ -154,7 +154,7 @@ impl Store for MemoryStore {
             .range(..below)
             .rev()
             .map(|(_, e)| e)
-            .filter(|e| e.machine_arn == query.machine_arn)
+            .filter(|e| e.listed_under() == query.machine_arn)
             .filter(|e| query.status.is_none_or(|s| e.status == s))
             .take(query.limit)
             .cloned()

@@ -204,6 +204,19 @@ pub struct ExecutionRecord {
     /// When it was last redriven.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redrive_ms: Option<i64>,
+    /// The Map Run it is a child execution of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_run: Option<MapRunChild>,
+}
+
+/// What makes an execution a Map Run's child: the Map Run, and which part of its parent's
+/// definition (the Map's item processor, a scope of the compiled program) it runs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MapRunChild {
+    /// The Map Run's ARN.
+    pub arn: String,
+    /// The item processor's scope in the program of `definition_id`.
+    pub scope: usize,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -211,6 +224,12 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl ExecutionRecord {
+    /// What ListExecutions finds it under: its Map Run for a Map Run's child (AWS lists those
+    /// by `mapRunArn`), else its machine.
+    pub fn listed_under(&self) -> &str {
+        self.map_run.as_ref().map_or(&self.machine_arn, |m| &m.arn)
+    }
+
     /// The name of its machine: the last field of the machine's ARN.
     pub fn machine_name(&self) -> &str {
         self.machine_arn.rsplit(':').next().unwrap_or_default()
@@ -322,7 +341,7 @@ pub type CommitFuture = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Se
 /// Which executions to list.
 #[derive(Debug, Clone)]
 pub struct ExecutionQuery {
-    /// Of this machine.
+    /// Of this machine, or of this Map Run ([`ExecutionRecord::listed_under`]).
     pub machine_arn: String,
     /// Only those in this status.
     pub status: Option<ExecutionStatus>,

@@ -275,7 +275,7 @@ fn put_execution(conn: &Connection, sql: &str, e: &ExecutionRecord) -> rusqlite:
     conn.prepare_cached(sql)?.execute(params![
         e.seq as i64,
         e.arn,
-        e.machine_arn,
+        e.listed_under(),
         e.status.as_str(),
         to_text(e)
     ])?;

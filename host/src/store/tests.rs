@@ -48,6 +48,7 @@ fn execution(seq: u64, machine: &str, status: ExecutionStatus) -> ExecutionRecor
         alias_arn: None,
         redrive_count: 0,
         redrive_ms: None,
+        map_run: None,
     }
 }
 

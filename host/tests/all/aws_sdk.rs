@@ -324,6 +324,165 @@ async fn distributed_maps_read_their_items_from_s3_objects_and_listings() {
     host.stop().await;
 }
 
+/// The body of object `key` in `bucket`, read by a machine of `reader` (S3 wants signed
+/// requests: the host's AWS SDK integration signs them).
+async fn object(host: &Host, reader: &str, bucket: &str, key: &str) -> String {
+    let execution =
+        start_execution(&host.sfn, reader, &json!({"bucket": bucket, "key": key})).await;
+    let d = ended(&host.sfn, &execution).await;
+    assert_eq!(d.status.as_str(), "SUCCEEDED", "{key}: {:?}", d.cause);
+    let out: Value = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+    out["Body"].as_str().unwrap().to_owned()
+}
+
+/// Distributed Maps over a JSON Lines object (Standard children) and over a listed prefix
+/// (Express children), in batches, their results written to S3 by a ResultWriter and checked
+/// object by object: the manifest, and the result files it names, as AWS lays them out.
+#[tokio::test(flavor = "multi_thread")]
+async fn distributed_maps_write_their_results_to_s3() {
+    let host = host_calling(moto()).await;
+    let bucket = "map-results";
+    let put = |key: &str, body: &str, next: &str| {
+        task(
+            "s3:putObject",
+            json!({"Bucket.$": "$.bucket", "Key": key, "Body": body}),
+            "$.put",
+            next,
+        )
+    };
+    let lines: String = (1..=5).map(|n| format!("{{\"n\":{n}}}\n")).collect();
+    let processor = |execution_type: &str, name: &str| {
+        json!({
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+            "StartAt": name,
+            "States": {name: {"Type": "Pass", "End": true, "Parameters": {
+                "count.$": "States.ArrayLength($.Items)", "first.$": "$.Items[0]"}}}
+        })
+    };
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": task("s3:createBucket", json!({"Bucket.$": "$.bucket"}), "$.created", "Lines"),
+        "Lines": put("in/items.jsonl", &lines, "Data1"),
+        "Data1": put("data/a", "1", "Data2"),
+        "Data2": put("data/b", "22", "Data3"),
+        "Data3": put("data/c", "333", "Batches"),
+        "Batches": {
+            "Type": "Map", "Label": "Batches",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                           "ReaderConfig": {"InputType": "JSONL"},
+                           "Parameters": {"Bucket.$": "$.bucket", "Key": "in/items.jsonl"}},
+            "ItemBatcher": {"MaxItemsPerBatch": 2},
+            "ItemProcessor": processor("STANDARD", "CountBatch"),
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                             "Parameters": {"Bucket.$": "$.bucket", "Prefix": "results"}},
+            "ResultPath": "$.batches",
+            "Next": "Listing"
+        },
+        "Listing": {
+            "Type": "Map", "Label": "Listing",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
+                           "Parameters": {"Bucket.$": "$.bucket", "Prefix": "data/"}},
+            "ItemBatcher": {"MaxItemsPerBatch": 2},
+            "ItemProcessor": processor("EXPRESS", "CountListed"),
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                             "Parameters": {"Bucket.$": "$.bucket", "Prefix": "listed/"},
+                             "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"}},
+            "ResultPath": "$.listed",
+            "End": true
+        }
+    }});
+    let (status, out) = run(&host, "map-writer", definition, json!({"bucket": bucket})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    let reader = create_machine(
+        &host.sfn,
+        "read-object",
+        &json!({"StartAt": "Get", "States": {"Get": {"Type": "Task", "End": true,
+            "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+            "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.key"}}}}),
+    )
+    .await;
+    let object = |bucket: &'static str, key: String| {
+        let (host, reader) = (&host, reader.clone());
+        async move { object(host, &reader, bucket, &key).await }
+    };
+
+    // JSON Lines in batches of two, Standard children, Transformation NONE.
+    let details = &out["batches"]["ResultWriterDetails"];
+    assert_eq!(details["Bucket"], bucket);
+    let map_run = out["batches"]["MapRunArn"].as_str().unwrap();
+    let id = map_run.rsplit(':').next().unwrap();
+    assert_eq!(details["Key"], format!("results/{id}/manifest.json"));
+    let manifest: Value =
+        serde_json::from_str(&object(bucket, details["Key"].as_str().unwrap().to_owned()).await)
+            .unwrap();
+    assert_eq!(manifest["DestinationBucket"], bucket);
+    assert_eq!(manifest["MapRunArn"], map_run);
+    assert_eq!(manifest["ResultFiles"]["FAILED"], json!([]));
+    assert_eq!(manifest["ResultFiles"]["PENDING"], json!([]));
+    let file = &manifest["ResultFiles"]["SUCCEEDED"][0];
+    assert_eq!(file["Key"], format!("results/{id}/SUCCEEDED_0.json"));
+    let body = object(bucket, file["Key"].as_str().unwrap().to_owned()).await;
+    assert_eq!(file["Size"], body.len());
+    let entries: Vec<Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(entries.len(), 3, "5 items in batches of 2");
+    let mut counts = Vec::new();
+    for entry in &entries {
+        assert_eq!(entry["Status"], "SUCCEEDED");
+        assert!(
+            entry["StateMachineArn"]
+                .as_str()
+                .unwrap()
+                .ends_with(":stateMachine:map-writer/Batches")
+        );
+        assert_eq!(entry["InputDetails"], json!({"Included": true}));
+        assert!(entry["StartDate"].as_str().unwrap().ends_with('Z'));
+        let output: Value = serde_json::from_str(entry["Output"].as_str().unwrap()).unwrap();
+        let input: Value = serde_json::from_str(entry["Input"].as_str().unwrap()).unwrap();
+        assert_eq!(output["first"], input["Items"][0]);
+        counts.push((
+            output["first"]["n"].as_i64().unwrap(),
+            output["count"].as_i64().unwrap(),
+        ));
+        // Each entry is a child execution this host describes.
+        let child = host
+            .sfn
+            .describe_execution()
+            .execution_arn(entry["ExecutionArn"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(child.map_run_arn.as_deref(), Some(map_run));
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, [(1, 2), (3, 2), (5, 1)]);
+
+    // A listed prefix, Express children, JSON Lines of their outputs (COMPACT).
+    let listed = &out["listed"]["ResultWriterDetails"];
+    let id = out["listed"]["MapRunArn"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap();
+    assert_eq!(listed["Key"], format!("listed/{id}/manifest.json"));
+    let manifest: Value =
+        serde_json::from_str(&object(bucket, listed["Key"].as_str().unwrap().to_owned()).await)
+            .unwrap();
+    let file = &manifest["ResultFiles"]["SUCCEEDED"][0];
+    assert_eq!(file["Key"], format!("listed/{id}/SUCCEEDED_0.jsonl"));
+    let body = object(bucket, file["Key"].as_str().unwrap().to_owned()).await;
+    let outputs: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(outputs.len(), 2);
+    assert_eq!(outputs[0]["count"], 2);
+    assert_eq!(outputs[0]["first"]["Key"], "data/a");
+    assert_eq!(outputs[0]["first"]["Size"], 1);
+    assert_eq!(outputs[1]["count"], 1);
+    assert_eq!(outputs[1]["first"]["Key"], "data/c");
+    host.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_put_get_list_with_paging_and_a_missing_key() {
     let host = host_calling(moto()).await;

@@ -18,6 +18,7 @@ mod common;
 mod console;
 mod crash;
 mod jsonata;
+mod map_runs;
 mod metrics;
 mod mocking;
 mod otlp;

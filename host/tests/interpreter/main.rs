@@ -1614,10 +1614,12 @@ fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
 }
 
 /// A ResultWriter's WriterConfig shapes what the Map outputs (FLATTEN splices the arrays its
-/// children give); one that writes to S3 fails saying this host does not do that yet, with
-/// the error a Catch can match, instead of keeping results its definition sends elsewhere.
+/// children give); one that writes to S3 has the executor write the children's results (a
+/// task of its Resource, with its Parameters, WriterConfig and each child's outcome), and what
+/// it answers is the Map's result. A writer that fails fails the Map Run with
+/// States.ResultWriterFailed, which Catch sees.
 #[test]
-fn a_result_writer_shapes_the_results_or_fails_saying_s3_is_not_built() {
+fn a_result_writer_shapes_the_results_or_has_the_executor_write_them() {
     let processor = json!({"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
                            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
     let shaped = |config: Value| {
@@ -1639,16 +1641,46 @@ fn a_result_writer_shapes_the_results_or_fails_saying_s3_is_not_built() {
     );
     assert_eq!(exec.status, Status::Succeeded(input));
 
+    let put = "arn:aws:states:::s3:putObject";
     let writer = json!({"StartAt": "M", "States": {
-        "M": {"Type": "Map", "ItemProcessor": processor, "Next": "Caught",
-              "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
-                               "Parameters": {"Bucket": "b", "Prefix": "p"}},
-              "Catch": [{"ErrorEquals": ["States.ResultWriterFailed"], "Next": "Caught"}]},
-        "Caught": {"Type": "Pass", "End": true}}});
-    let exec = run(&writer, json!([1, 2]), &ScriptedTasks::default());
+        "M": {"Type": "Map", "ItemProcessor": processor, "Next": "Done", "Label": "L",
+              "ResultWriter": {"Resource": put,
+                               "Parameters": {"Bucket.$": "$$.Execution.Input[0].bucket", "Prefix": "p"},
+                               "WriterConfig": {"OutputType": "JSONL"}},
+              "Catch": [{"ErrorEquals": ["States.ResultWriterFailed"], "Next": "Done"}]},
+        "Done": {"Type": "Pass", "End": true}}});
+    let answer = json!({"MapRunArn": "run", "ResultWriterDetails": {"Bucket": "b", "Key": "p/run/manifest.json"}});
+    let answered = answer.clone();
+    let tasks =
+        ScriptedTasks::default().on_resource(put, move |_, _| vec![succeed(answered.clone())]);
+    let exec = run(&writer, json!([{"bucket": "b"}, 2]), &tasks);
+    assert_eq!(exec.status, Status::Succeeded(answer));
+    let request = &tasks.calls()[0].request.input;
+    assert_eq!(request["Parameters"], json!({"Bucket": "b", "Prefix": "p"}));
+    assert_eq!(
+        request["WriterConfig"],
+        json!({"OutputType": "JSONL", "Transformation": "NONE"})
+    );
+    assert!(
+        request["MapRunArn"]
+            .as_str()
+            .unwrap()
+            .contains(":mapRun:machine/L:exec-1-")
+    );
+    assert_eq!(
+        request["Results"][1],
+        json!({"Status": "SUCCEEDED", "Output": "2"})
+    );
+    assert_eq!(count(&exec, "MapRunSucceeded"), 1);
+
+    let tasks = ScriptedTasks::default().on_resource(put, |_, _| {
+        vec![fail("S3.NoSuchBucketException", "no bucket")]
+    });
+    let exec = run(&writer, json!([{"bucket": "b"}]), &tasks);
     let Status::Succeeded(output) = &exec.status else {
         panic!("{:?}", exec.status)
     };
     assert_eq!(output["Error"], "States.ResultWriterFailed");
-    assert_eq!(count(&exec, "MapIterationStarted"), 0);
+    assert_eq!(output["Cause"], "S3.NoSuchBucketException: no bucket");
+    assert_eq!(count(&exec, "MapRunFailed"), 1);
 }

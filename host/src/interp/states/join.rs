@@ -5,18 +5,22 @@
 use serde_json::Value;
 
 use super::{Flow, StateScope, follow, handle_error};
+use crate::arn::TaskResource;
 use crate::asl::model::State;
 use crate::history::{ErrorDetails, EventDetails, IterationDetails};
 use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Parent, Phase, ThreadId};
 use crate::interp::probe::MockedChildren;
-use crate::interp::program::ScopeId;
+use crate::interp::program::{Node, ScopeId};
+use crate::interp::{Action, TaskRequest};
 
 /// Children of one Parallel or Map state entry.
 #[derive(Debug, Clone)]
 pub struct Join {
     /// Which kind, with what only a Map needs.
     pub kind: JoinKind,
+    /// A Distributed Map's Map Run, whose child executions the children are.
+    pub map_run: Option<MapRun>,
     /// The machine children run (each branch for Parallel: one per index).
     pub scopes: Vec<ScopeId>,
     /// Inputs of children not started yet, by index (taken when started).
@@ -35,6 +39,44 @@ pub struct Join {
     pub failed: usize,
     /// The children that failed, (index, thread): a redrive runs them again.
     pub failed_children: Vec<(usize, ThreadId)>,
+    /// How each child execution of a Map Run ended, by index (DescribeExecution's fields),
+    /// kept only for a ResultWriter that writes them; empty otherwise.
+    pub described: Vec<Option<Value>>,
+}
+
+/// A Distributed Map's Map Run.
+#[derive(Debug, Clone)]
+pub struct MapRun {
+    /// Its ARN.
+    pub arn: String,
+    /// Its children are Express executions (else Standard ones).
+    pub express: bool,
+}
+
+/// A child execution of a Map Run ended as `description` says (the task's result): the
+/// iteration succeeds with its output or fails with its error, and a ResultWriter keeps the
+/// description.
+pub fn child_execution_ended(exec: &mut Execution, t: ThreadId, description: Value) {
+    if let Parent::Iteration { thread, index } = exec.threads[t].parent
+        && let Some(join) = exec.threads[thread].join.as_mut()
+        && let Some(slot) = join.described.get_mut(index)
+    {
+        *slot = Some(description.clone());
+    }
+    let text = |name: &str| description[name].as_str().map(str::to_owned);
+    match description["Status"].as_str() {
+        Some("SUCCEEDED") => {
+            let output = text("Output")
+                .and_then(|o| serde_json::from_str(&o).ok())
+                .unwrap_or(Value::Null);
+            exec.thread_succeeded(t, std::sync::Arc::new(output));
+        }
+        Some("TIMED_OUT") => {
+            let failure = Failure::of(Some(names::TIMEOUT.into()), text("Cause"));
+            exec.thread_failed(t, failure);
+        }
+        _ => exec.thread_failed(t, Failure::of(text("Error"), text("Cause"))),
+    }
 }
 
 /// Parallel or Map.
@@ -155,6 +197,11 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
             }
         };
         let child = exec.spawn(scope, start, input, parent, silent);
+        if exec.child_executions
+            && let Some(map_run) = &join.map_run
+        {
+            delegate_child(exec, map_run, child);
+        }
         join.running.push((index, child));
     }
     let done = join.finished == total;
@@ -163,6 +210,52 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
         exec.threads[t].phase = Phase::Joined;
         exec.runnable.push_back(t);
     }
+}
+
+/// The Resource of the task that runs a Distributed Map iteration as a child execution (and
+/// waits for it, as `.sync` does).
+pub const MAP_CHILD_RESOURCE: &str = "arn:aws:states:::mapRun:startExecution.sync";
+
+static MAP_CHILD: std::sync::LazyLock<std::sync::Arc<TaskResource>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(TaskResource::new(MAP_CHILD_RESOURCE)));
+
+/// Hands iteration `child` of a Distributed Map to the executor: a child execution of the
+/// Map's item processor, named by a UUID from the execution's seed, with the iteration's
+/// input. The thread waits on that task and ends as the child execution ends.
+pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
+    let th = &exec.threads[child];
+    let (scope, input) = (th.scope, th.input.clone());
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&exec.random_u64().to_le_bytes());
+    bytes[8..].copy_from_slice(&exec.random_u64().to_le_bytes());
+    let name = uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string();
+    let task = exec.next_id_for_effect();
+    exec.tasks.insert(task, child);
+    exec.actions.push(Action::InvokeTask(TaskRequest {
+        task,
+        resource: MAP_CHILD.clone(),
+        input: serde_json::json!({
+            "MapRunArn": map_run.arn,
+            "Name": name,
+            "Input": *input,
+            "Scope": scope,
+            "ExecutionType": if map_run.express { "EXPRESS" } else { "STANDARD" },
+        }),
+        context: serde_json::json!({"Execution": {"Id": exec.info.id}}),
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        token: None,
+    }));
+    let th = &mut exec.threads[child];
+    th.delegated = true;
+    th.phase = Phase::Tasking(super::task::Pending {
+        task,
+        timeout_timer: None,
+        heartbeat_timer: None,
+        heartbeat_seconds: None,
+    });
 }
 
 /// TestState's Map or Parallel: the mocked outcome stands for its children, which never run.
@@ -175,6 +268,8 @@ pub fn mocked(exec: &mut Execution, t: ThreadId, mocked: MockedChildren, kind: J
     };
     let n = results.len();
     let join = Join {
+        map_run: None,
+        described: Vec::new(),
         kind,
         scopes: Vec::new(),
         inputs: vec![None; n],
@@ -314,11 +409,20 @@ pub fn child_failed(
     }
 }
 
-/// All children are done: gather results, then ResultSelector, ResultPath, OutputPath.
+/// All children are done: a ResultWriter writes their results first (and
+/// [`results_written`] goes on), else their results are gathered, then ResultSelector,
+/// ResultPath, OutputPath.
 pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
     let program = exec.program.clone();
     let th = &exec.threads[t];
     let node = program.node(th.scope, th.state);
+    if let State::Map(s) = &node.state
+        && exec.probe().is_none()
+        && super::map::writes_to_s3(s)
+    {
+        super::map::write_results(exec, t, node, s);
+        return false;
+    }
     let Some(join) = exec.threads[t].join.take() else {
         return false;
     };
@@ -336,6 +440,19 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
             })
         }
     };
+    finish_with(exec, t, node, results)
+}
+
+/// The ResultWriter wrote the results: what it answered is the Map's result.
+pub fn results_written(exec: &mut Execution, t: ThreadId, answer: Value) -> bool {
+    let program = exec.program.clone();
+    let th = &exec.threads[t];
+    let node = program.node(th.scope, th.state);
+    exec.threads[t].join = None;
+    finish_with(exec, t, node, answer)
+}
+
+fn finish_with(exec: &mut Execution, t: ThreadId, node: &Node, results: Value) -> bool {
     let (selector, result_path, io) = match &node.state {
         State::Parallel(s) => (&s.result_selector, &s.result_path, &s.io),
         State::Map(s) => {

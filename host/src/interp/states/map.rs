@@ -218,17 +218,25 @@ fn reader_request(
     Ok(json!({"Parameters": parameters, "ReaderConfig": reader_config}))
 }
 
-/// Records MapRunStarted: the Map Run's ARN names the state machine, the Map's Label (or
-/// name) and the event the state was entered at.
-fn record_map_run_started(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
-    let map_run_arn = format!(
-        "{}/{}:{}",
+/// The ARN of the Map Run of thread `t`'s Map: `...:mapRun:MACHINE/LABEL:ID`, the Label (or
+/// the state's name) naming its child executions' machine (`...:stateMachine:MACHINE/LABEL`),
+/// the id naming the execution and the event the state was entered at (AWS's is a UUID; this
+/// one also says where the Map Run is recorded).
+pub fn map_run_arn(exec: &Execution, t: ThreadId, node: &Node, s: &Map) -> String {
+    format!(
+        "{}/{}:{}-{}",
         exec.info
             .state_machine_id
             .replace(":stateMachine:", ":mapRun:"),
         s.label.as_deref().unwrap_or(&node.name),
+        exec.info.name,
         exec.threads[t].entered_event_id
-    );
+    )
+}
+
+/// Records MapRunStarted.
+fn record_map_run_started(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
+    let map_run_arn = map_run_arn(exec, t, node, s);
     exec.record(t, EventDetails::MapRunStarted { map_run_arn });
 }
 
@@ -309,7 +317,13 @@ pub fn items_read(exec: &mut Execution, t: ThreadId, items: Value) -> Flow {
 
 /// The ItemReader could not read the items: the Map Run fails with States.ItemReaderFailed.
 pub fn read_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> Flow {
-    let failure = if failure.error.as_deref() == Some(names::ITEM_READER_FAILED) {
+    map_run_failed(exec, t, names::ITEM_READER_FAILED, failure)
+}
+
+/// The Map Run fails with error `name` (the reader's or the writer's): any other failure of
+/// the call is given as that error, its own name and cause in the cause.
+fn map_run_failed(exec: &mut Execution, t: ThreadId, name: &str, failure: Failure) -> Flow {
+    let failure = if failure.error.as_deref() == Some(name) {
         failure
     } else {
         let cause = match (&failure.error, &failure.cause) {
@@ -317,7 +331,7 @@ pub fn read_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> Flow 
             (Some(e), None) => e.clone(),
             (None, c) => c.clone().unwrap_or_default(),
         };
-        Failure::new(names::ITEM_READER_FAILED, cause)
+        Failure::new(name, cause)
     };
     let distributed = {
         let th = &exec.threads[t];
@@ -386,7 +400,16 @@ fn begin(
         (m, c) => m.min(c),
     };
     let n = inputs.len();
+    let map_run = distributed.then(|| join::MapRun {
+        arn: map_run_arn(exec, t, node, s),
+        express: s
+            .processor()
+            .and_then(|p| p.processor_config.as_ref())
+            .and_then(|c| c.execution_type.as_deref())
+            == Some("EXPRESS"),
+    });
     exec.threads[t].join = Some(Join {
+        map_run,
         kind,
         scopes: node.children.clone(),
         inputs: inputs.into_iter().map(Some).collect(),
@@ -397,6 +420,11 @@ fn begin(
         finished: 0,
         failed: 0,
         failed_children: Vec::new(),
+        described: if writes_to_s3(s) {
+            vec![None; n]
+        } else {
+            Vec::new()
+        },
     });
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
@@ -407,11 +435,8 @@ fn begin(
 /// Transformation); an Err for what this host cannot do yet, saying what.
 fn shaping(writer: &ResultWriter) -> Result<Shaping, String> {
     if writer.resource.is_some() {
-        return Err(
-            "This host does not write a Map's results to S3 with a ResultWriter yet; \
-                    leave its Resource and Parameters out to have them as the state's result"
-                .into(),
-        );
+        // The writer shapes what it writes.
+        return Ok(Shaping::Compact);
     }
     let transformation = writer
         .writer_config
@@ -425,6 +450,106 @@ fn shaping(writer: &ResultWriter) -> Result<Shaping, String> {
              child executions' metadata); use COMPACT or FLATTEN"
         )),
     }
+}
+
+/// Whether the Map's ResultWriter writes its results to S3.
+pub fn writes_to_s3(s: &Map) -> bool {
+    s.result_writer
+        .as_ref()
+        .is_some_and(|w| w.resource.is_some())
+}
+
+/// Has the executor write the Map Run's results (a task of the writer's Resource, which
+/// records no Task events): its Parameters (or Arguments) evaluated over the state's input,
+/// its WriterConfig, and how each child ended; [`join::results_written`] or [`write_failed`]
+/// follows.
+pub fn write_results(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
+    let Some(writer) = &s.result_writer else {
+        return;
+    };
+    let request = (|| {
+        let (effective, _, _) = prepare(exec, t, node, s, true)?;
+        let scope = &StateScope::new(exec, t, node);
+        let parameters = if node.query.is_jsonata() {
+            match &node.query.writer_arguments {
+                Some(a) => {
+                    Evaluator::new(scope, States::input(&effective)).field(a, "Arguments")?
+                }
+                None => json!({}),
+            }
+        } else {
+            match &writer.parameters {
+                Some(p) => dataflow::template(p, &effective, scope)?,
+                None => json!({}),
+            }
+        };
+        let config = writer.writer_config.clone().unwrap_or_default();
+        let join = exec.threads[t].join.as_ref();
+        let results: Vec<Value> = join
+            .map(|j| {
+                j.results
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| match j.described.get(i).cloned().flatten() {
+                        Some(described) => described,
+                        // A child that ran in this execution (no host): its result alone.
+                        None => json!({
+                            "Status": "SUCCEEDED",
+                            "Output": r.clone().unwrap_or(Value::Null).to_string()
+                        }),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(json!({
+            "Parameters": parameters,
+            "WriterConfig": {
+                "OutputType": config.output_type.as_deref().unwrap_or("JSON"),
+                "Transformation": config.transformation.as_deref().unwrap_or("NONE"),
+            },
+            "MapRunArn": map_run_arn(exec, t, node, s),
+            "Results": results,
+        }))
+    })();
+    let request = match request {
+        Ok(r) => r,
+        Err(f) => {
+            exec.threads[t].join = None;
+            let flow = map_run_failed(exec, t, names::RESULT_WRITER_FAILED, f);
+            exec.threads[t].phase = Phase::Run;
+            if super::follow(exec, t, node, flow) {
+                exec.runnable.push_back(t);
+            }
+            return;
+        }
+    };
+    let Some(resource) = writer.resource.clone() else {
+        return;
+    };
+    let task = exec.next_id_for_effect();
+    let context = StateScope::new(exec, t, node).context_for_task();
+    exec.tasks.insert(task, t);
+    exec.actions.push(Action::InvokeTask(TaskRequest {
+        task,
+        resource,
+        input: request,
+        context,
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        token: None,
+    }));
+    exec.threads[t].phase = Phase::Tasking(task::Pending {
+        task,
+        timeout_timer: None,
+        heartbeat_timer: None,
+        heartbeat_seconds: None,
+    });
+}
+
+/// The results could not be written: the Map Run fails with States.ResultWriterFailed.
+pub fn write_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> Flow {
+    exec.threads[t].join = None;
+    map_run_failed(exec, t, names::RESULT_WRITER_FAILED, failure)
 }
 
 /// What a ResultWriter's WriterConfig does to the results the state outputs.

@@ -39,6 +39,8 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Parallel) -> Flow
     }
     let n = node.children.len();
     exec.threads[t].join = Some(Join {
+        map_run: None,
+        described: Vec::new(),
         kind: JoinKind::Parallel,
         scopes: node.children.clone(),
         inputs: vec![Some(input); n],

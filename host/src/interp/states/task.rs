@@ -188,14 +188,34 @@ fn resource_of(exec: &Execution, t: ThreadId) -> (Kind, String, String) {
     }
 }
 
-/// Whether thread `t`'s task is a Map's ItemReader, which records no Task events: its end
-/// goes to [`super::map`].
-fn reads_items(exec: &Execution, t: ThreadId) -> bool {
+/// What thread `t`'s task is for.
+#[derive(PartialEq)]
+enum Waiter {
+    /// A Task state.
+    Task,
+    /// A Map's ItemReader, which records no Task events: its end goes to [`super::map`].
+    ItemReader,
+    /// A Map's ResultWriter (its children are done), which records no Task events either.
+    ResultWriter,
+    /// A Distributed Map iteration run as a child execution: its end is the thread's.
+    ChildExecution,
+}
+
+fn waiter(exec: &Execution, t: ThreadId) -> Waiter {
     let th = &exec.threads[t];
-    matches!(
-        exec.program.node(th.scope, th.state).state,
-        crate::asl::model::State::Map(_)
-    )
+    if th.delegated {
+        return Waiter::ChildExecution;
+    }
+    match exec.program.node(th.scope, th.state).state {
+        crate::asl::model::State::Map(_) if th.join.is_some() => Waiter::ResultWriter,
+        crate::asl::model::State::Map(_) => Waiter::ItemReader,
+        _ => Waiter::Task,
+    }
+}
+
+/// Whether thread `t`'s task records no Task events.
+fn reads_items(exec: &Execution, t: ThreadId) -> bool {
+    waiter(exec, t) != Waiter::Task
 }
 
 /// The executor began running `task` (for an activity: scheduled it for workers, which
@@ -305,9 +325,19 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
         return;
     };
     settle(exec, &p, false);
-    if reads_items(exec, t) {
-        let flow = super::map::items_read(exec, t, result);
-        return after_reading(exec, t, flow);
+    match waiter(exec, t) {
+        Waiter::Task => {}
+        Waiter::ItemReader => {
+            let flow = super::map::items_read(exec, t, result);
+            return after_reading(exec, t, flow);
+        }
+        Waiter::ResultWriter => {
+            if super::join::results_written(exec, t, result) {
+                exec.runnable.push_back(t);
+            }
+            return;
+        }
+        Waiter::ChildExecution => return super::join::child_execution_ended(exec, t, result),
     }
     let (kind, resource_type, resource) = resource_of(exec, t);
     let output = result.clone();
@@ -370,9 +400,17 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
         return;
     };
     settle(exec, &p, false);
-    if reads_items(exec, t) {
-        let flow = super::map::read_failed(exec, t, failure);
-        return after_reading(exec, t, flow);
+    match waiter(exec, t) {
+        Waiter::Task => {}
+        Waiter::ItemReader => {
+            let flow = super::map::read_failed(exec, t, failure);
+            return after_reading(exec, t, flow);
+        }
+        Waiter::ResultWriter => {
+            let flow = super::map::write_failed(exec, t, failure);
+            return after_reading(exec, t, flow);
+        }
+        Waiter::ChildExecution => return exec.thread_failed(t, failure),
     }
     let (kind, resource_type, resource) = resource_of(exec, t);
     let error = ErrorDetails {

@@ -1,0 +1,234 @@
+//! Map Runs: DescribeMapRun and ListMapRuns. A Map Run is what a Distributed Map's entry
+//! started: the parent's history records it (MapRunStarted, then MapRunSucceeded, MapRunFailed
+//! or MapRunAborted), its Standard children are listed under it in the store, and its Express
+//! children are counted by the host that ran them. Its settings are the Map state's.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::executions::ExecutionsApi;
+use super::input::{decode_token, encode_token, page_size, parse};
+use super::lookup;
+use crate::asl::model::State;
+use crate::host::executions::{MapRunCounts, child_machine_arn};
+use crate::store::{ExecutionQuery, ExecutionRecord, ExecutionStatus};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeInput {
+    map_run_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    execution_arn: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// One Map Run as its parent's history tells it.
+struct Run {
+    arn: String,
+    start: Value,
+    stop: Option<Value>,
+    /// The event that ended it, if one did.
+    ended: Option<&'static str>,
+}
+
+/// The Map Runs of an execution, in the order they started: each MapRunStarted, and the event
+/// that follows it in its Map's thread (the children record nothing there).
+fn runs(events: &[Value]) -> Vec<Run> {
+    let mut runs = Vec::new();
+    for started in events.iter().filter(|e| e["type"] == "MapRunStarted") {
+        let id = started["id"].as_u64();
+        let end = events
+            .iter()
+            .find(|e| e["previousEventId"].as_u64() == id && e["id"].as_u64() > id);
+        let ended = end.and_then(|e| match e["type"].as_str() {
+            Some("MapRunSucceeded") => Some("SUCCEEDED"),
+            Some("MapRunFailed") => Some("FAILED"),
+            Some("MapRunAborted") | Some("MapStateAborted") => Some("ABORTED"),
+            _ => None,
+        });
+        runs.push(Run {
+            arn: started["mapRunStartedEventDetails"]["mapRunArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            start: started["timestamp"].clone(),
+            stop: ended.and(end.map(|e| e["timestamp"].clone())),
+            ended,
+        });
+    }
+    runs
+}
+
+pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
+    let input: ListInput = parse(input)?;
+    let execution = lookup::execution(&*api.store, &input.execution_arn)?;
+    let size = page_size(input.max_results)?;
+    let list = format!("map runs {}", input.execution_arn);
+    let start = match input.next_token.as_deref() {
+        None => 0,
+        Some(t) => decode_token(&list, t)?
+            .parse::<usize>()
+            .map_err(|_| ApiError::InvalidToken(format!("Invalid Token: '{t}'")))?,
+    };
+    let events = api.store.history(execution.seq)?;
+    let runs = runs(&events);
+    let page: Vec<Value> = runs
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|r| {
+            let mut item = json!({
+                "executionArn": execution.arn,
+                "mapRunArn": r.arn,
+                "stateMachineArn": child_machine_arn(&r.arn),
+                "startDate": r.start,
+            });
+            if let Some(stop) = &r.stop {
+                item["stopDate"] = stop.clone();
+            }
+            item
+        })
+        .collect();
+    let mut out = json!({ "mapRuns": page });
+    if start + size < runs.len() {
+        out["nextToken"] = encode_token(&list, &(start + size).to_string()).into();
+    }
+    Ok(out)
+}
+
+pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
+    let input: DescribeInput = parse(input)?;
+    let arn = &input.map_run_arn;
+    let missing = || ApiError::ResourceNotFound(format!("Map Run Does Not Exist: '{arn}'"));
+    let parent_arn = parent_of(arn).ok_or_else(missing)?;
+    let parent = lookup::execution(&*api.store, &parent_arn).map_err(|_| missing())?;
+    let events = api.store.history(parent.seq)?;
+    let run = runs(&events)
+        .into_iter()
+        .find(|r| &r.arn == arn)
+        .ok_or_else(missing)?;
+    let status = match run.ended {
+        Some(status) => status,
+        None if parent.status == ExecutionStatus::Running => "RUNNING",
+        None => "ABORTED",
+    };
+    let children = api.store.executions(&ExecutionQuery {
+        machine_arn: arn.clone(),
+        status: None,
+        before_seq: None,
+        limit: usize::MAX,
+    })?;
+    // Express children are not stored: the host that ran them counted them.
+    let (mut counts, mut items) = api.executions.express_children(arn);
+    for child in &children {
+        let batch = serde_json::from_str::<Value>(&child.input)
+            .ok()
+            .and_then(|i| i["Items"].as_array().map(Vec::len))
+            .unwrap_or(1) as u64;
+        counts.count(child.status, 1);
+        items.count(child.status, batch);
+    }
+    let settings = settings(api, &parent, arn);
+    let mut out = json!({
+        "executionArn": parent.arn,
+        "mapRunArn": arn,
+        "status": status,
+        "startDate": run.start,
+        "maxConcurrency": settings.0,
+        "toleratedFailureCount": settings.1,
+        "toleratedFailurePercentage": settings.2,
+        "executionCounts": counts_json(&counts, status != "RUNNING"),
+        "itemCounts": counts_json(&items, status != "RUNNING"),
+    });
+    if let Some(stop) = run.stop {
+        out["stopDate"] = stop;
+    }
+    Ok(out)
+}
+
+/// The execution whose Map started `map_run_arn` (`...:mapRun:MACHINE/LABEL:NAME-EVENT`):
+/// execution NAME of MACHINE (for a nested Map, of the child machine `MACHINE/LABEL`).
+fn parent_of(map_run_arn: &str) -> Option<String> {
+    let (prefix, rest) = map_run_arn.split_once(":mapRun:")?;
+    let (machine_and_label, id) = rest.rsplit_once(':')?;
+    let (machine, _label) = machine_and_label.rsplit_once('/')?;
+    let (name, event) = id.rsplit_once('-')?;
+    event.parse::<u64>().ok()?;
+    Some(format!("{prefix}:execution:{machine}:{name}"))
+}
+
+/// The Map state's MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage as
+/// written (0 for one read from a path).
+fn settings(api: &ExecutionsApi, parent: &ExecutionRecord, arn: &str) -> (u64, u64, f64) {
+    let label = arn
+        .rsplit_once(':')
+        .and_then(|(m, _)| m.rsplit_once('/'))
+        .map(|(_, label)| label)
+        .unwrap_or_default();
+    let Ok(program) = api.machines.program_of(parent) else {
+        return (0, 0, 0.0);
+    };
+    for node in program.scopes.iter().flat_map(|s| &s.nodes) {
+        if let State::Map(m) = &node.state
+            && m.label.as_deref().unwrap_or(&node.name) == label
+        {
+            let literal = |e: &Option<crate::asl::query::Evaluable<u64>>| {
+                e.as_ref().and_then(|e| e.literal().copied()).unwrap_or(0)
+            };
+            let percentage = m
+                .tolerated_failure_percentage
+                .as_ref()
+                .and_then(|e| e.literal().copied())
+                .unwrap_or(0.0);
+            return (
+                literal(&m.max_concurrency),
+                literal(&m.tolerated_failure_count),
+                percentage,
+            );
+        }
+    }
+    (0, 0, 0.0)
+}
+
+/// How a Map Run's counts answer: `total` and `resultsWritten` derived.
+fn counts_json(c: &MapRunCounts, ended: bool) -> Value {
+    let done = c.succeeded + c.failed + c.timed_out + c.aborted;
+    json!({
+        "aborted": c.aborted,
+        "failed": c.failed,
+        "pending": 0,
+        "resultsWritten": if ended { done } else { 0 },
+        "running": c.running,
+        "succeeded": c.succeeded,
+        "timedOut": c.timed_out,
+        "total": done + c.running,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_runs_arn_names_its_parent() {
+        assert_eq!(
+            parent_of("arn:aws:states:us-east-1:1:mapRun:orders/Items:run-2024-7").as_deref(),
+            Some("arn:aws:states:us-east-1:1:execution:orders:run-2024")
+        );
+        assert_eq!(
+            parent_of("arn:aws:states:us-east-1:1:mapRun:orders/Outer/Inner:c1-3").as_deref(),
+            Some("arn:aws:states:us-east-1:1:execution:orders/Outer:c1")
+        );
+        assert_eq!(
+            parent_of("arn:aws:states:us-east-1:1:mapRun:orders/Items:x"),
+            None
+        );
+        assert_eq!(parent_of("arn:aws:states:us-east-1:1:execution:a:b"), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! Distributed Maps whose iterations are child executions of their own: Standard children
+//! durable and listed under their Map Run, each with its own history and description, Express
+//! children run in memory; tolerated failures counted over the children.
+
+use aws_sdk_sfn::types::{ExecutionStatus, MapRunStatus};
+use serde_json::{Value, json};
+
+use crate::common::{Host, create_machine, ended, start_execution};
+
+/// A Distributed Map over `items` whose children fail on `{"fail": true}`.
+fn machine(execution_type: &str, extra: Value) -> Value {
+    let mut map = json!({
+        "Type": "Map",
+        "Label": "Items",
+        "MaxConcurrency": 2,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice",
+                          "Choices": [{"Variable": "$.fail", "IsPresent": true, "Next": "Boom"}],
+                          "Default": "Double"},
+                "Boom": {"Type": "Fail", "Error": "Item.Bad", "Cause": "this item fails"},
+                "Double": {"Type": "Pass", "Parameters": {"n.$": "$.n", "twice.$": "States.MathAdd($.n, $.n)",
+                                                          "machine.$": "$$.StateMachine.Name"},
+                           "End": true}
+            }
+        },
+        "End": true
+    });
+    map.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    json!({"StartAt": "Map", "States": {"Map": map}})
+}
+
+async fn history_types(host: &Host, arn: &str) -> Vec<String> {
+    host.sfn
+        .get_execution_history()
+        .execution_arn(arn)
+        .send()
+        .await
+        .unwrap()
+        .events
+        .iter()
+        .map(|e| e.r#type.as_str().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn standard_children_are_executions_of_their_own_listed_under_the_map_run() {
+    let host = Host::in_memory().await;
+    let definition = machine("STANDARD", json!({"ToleratedFailureCount": 1}));
+    let machine_arn = create_machine(&host.sfn, "orders", &definition).await;
+    let items = json!([{"n": 1}, {"n": 2, "fail": true}, {"n": 3}]);
+    let parent = start_execution(&host.sfn, &machine_arn, &items).await;
+    let d = ended(&host.sfn, &parent).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{:?}", d.cause);
+    let output: Value = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        output[0],
+        json!({"n": 1, "twice": 2, "machine": "orders/Items"})
+    );
+    assert_eq!(
+        output[1],
+        json!({"Error": "Item.Bad", "Cause": "this item fails"})
+    );
+    assert_eq!(output[2]["twice"], 6);
+    // The parent's history shows the Map Run, not the iterations.
+    assert_eq!(
+        history_types(&host, &parent).await,
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let history = host
+        .sfn
+        .get_execution_history()
+        .execution_arn(&parent)
+        .send()
+        .await
+        .unwrap();
+    let map_run_arn = history
+        .events
+        .iter()
+        .find_map(|e| e.map_run_started_event_details.as_ref())
+        .and_then(|d| d.map_run_arn.clone())
+        .unwrap();
+    assert!(
+        map_run_arn.contains(":mapRun:orders/Items:"),
+        "{map_run_arn}"
+    );
+
+    // Its children, listed by the Map Run and not with the machine's executions.
+    let children = host
+        .sfn
+        .list_executions()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions;
+    assert_eq!(children.len(), 3);
+    let mut statuses: Vec<&str> = children.iter().map(|c| c.status.as_str()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["FAILED", "SUCCEEDED", "SUCCEEDED"]);
+    for child in &children {
+        assert_eq!(child.map_run_arn.as_deref(), Some(map_run_arn.as_str()));
+        assert!(
+            child
+                .state_machine_arn
+                .ends_with(":stateMachine:orders/Items")
+        );
+    }
+    let listed = host
+        .sfn
+        .list_executions()
+        .state_machine_arn(&machine_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions;
+    assert_eq!(listed.len(), 1, "only the parent is the machine's");
+
+    // Each child has its own description and history.
+    let failed = children
+        .iter()
+        .find(|c| c.status == ExecutionStatus::Failed)
+        .unwrap();
+    let described = host
+        .sfn
+        .describe_execution()
+        .execution_arn(&failed.execution_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.error.as_deref(), Some("Item.Bad"));
+    assert_eq!(described.map_run_arn.as_deref(), Some(map_run_arn.as_str()));
+    let input: Value = serde_json::from_str(described.input.as_deref().unwrap()).unwrap();
+    assert_eq!(input, json!({"n": 2, "fail": true}));
+    assert_eq!(
+        history_types(&host, &failed.execution_arn).await,
+        [
+            "ExecutionStarted",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "FailStateEntered",
+            "ExecutionFailed"
+        ]
+    );
+
+    // The Map Run, as ListMapRuns and DescribeMapRun tell it.
+    let runs = host
+        .sfn
+        .list_map_runs()
+        .execution_arn(&parent)
+        .send()
+        .await
+        .unwrap()
+        .map_runs;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].map_run_arn, map_run_arn);
+    assert_eq!(runs[0].execution_arn, parent);
+    assert!(
+        runs[0]
+            .state_machine_arn
+            .ends_with(":stateMachine:orders/Items")
+    );
+    assert!(runs[0].stop_date.is_some());
+    let run = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.status, MapRunStatus::Succeeded);
+    assert_eq!(run.execution_arn, parent);
+    assert_eq!(run.max_concurrency, 2);
+    assert_eq!(run.tolerated_failure_count, 1);
+    let counts = run.execution_counts.unwrap();
+    assert_eq!(
+        (
+            counts.total,
+            counts.succeeded,
+            counts.failed,
+            counts.running,
+            counts.results_written
+        ),
+        (3, 2, 1, 0, 3)
+    );
+    assert_eq!(run.item_counts.unwrap().total, 3);
+    let missing = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(format!("{map_run_arn}0"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_resource_not_found(), "{missing:?}");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run() {
+    let host = Host::in_memory().await;
+    let definition = machine("EXPRESS", json!({}));
+    let machine_arn = create_machine(&host.sfn, "express-children", &definition).await;
+    let items: Vec<Value> = (1..=20).map(|n| json!({"n": n})).collect();
+    let parent = start_execution(&host.sfn, &machine_arn, &json!(items)).await;
+    let d = ended(&host.sfn, &parent).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{:?}", d.cause);
+    let output: Vec<Value> = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+    let twice: Vec<i64> = output
+        .iter()
+        .map(|o| o["twice"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        twice,
+        (1..=20).map(|n| 2 * n).collect::<Vec<_>>(),
+        "in item order"
+    );
+    // Express children are counted, not listed.
+    let runs = host
+        .sfn
+        .list_map_runs()
+        .execution_arn(&parent)
+        .send()
+        .await
+        .unwrap()
+        .map_runs;
+    let map_run_arn = &runs[0].map_run_arn;
+    let run = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(map_run_arn)
+        .send()
+        .await
+        .unwrap();
+    let counts = run.execution_counts.unwrap();
+    assert_eq!((counts.total, counts.succeeded), (20, 20));
+    let listed = host
+        .sfn
+        .list_executions()
+        .map_run_arn(map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions;
+    assert!(listed.is_empty(), "Express children keep no record");
+
+    // One failure more than tolerated (none): the Map Run fails, and so the execution.
+    let parent = start_execution(&host.sfn, &machine_arn, &json!([{"n": 1}, {"fail": true}])).await;
+    let d = ended(&host.sfn, &parent).await;
+    assert_eq!(d.status, ExecutionStatus::Failed);
+    assert_eq!(
+        d.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    let types = history_types(&host, &parent).await;
+    assert!(types.contains(&"MapRunFailed".to_owned()), "{types:?}");
+    host.stop().await;
+}
