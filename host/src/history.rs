@@ -83,6 +83,11 @@ pub enum EventDetails {
     MapRunSucceeded,
     MapRunFailed(ErrorDetails),
     MapRunAborted(ErrorDetails),
+    /// RedriveExecution redrove the Map Run's failed children.
+    MapRunRedriven {
+        map_run_arn: String,
+        redrive_count: u32,
+    },
     WaitStateAborted,
     TaskStateAborted,
     TaskScheduled {
@@ -195,6 +200,7 @@ impl EventDetails {
             MapRunSucceeded => "MapRunSucceeded",
             MapRunFailed(_) => "MapRunFailed",
             MapRunAborted(_) => "MapRunAborted",
+            MapRunRedriven { .. } => "MapRunRedriven",
             WaitStateAborted => "WaitStateAborted",
             TaskStateAborted => "TaskStateAborted",
             TaskScheduled { .. } => "TaskScheduled",
@@ -341,6 +347,13 @@ impl HistoryEvent {
             ),
             MapRunFailed(e) => ("mapRunFailedEventDetails", Value::Object(error_object(e))),
             MapRunAborted(e) => ("mapRunAbortedEventDetails", Value::Object(error_object(e))),
+            MapRunRedriven {
+                map_run_arn,
+                redrive_count,
+            } => (
+                "mapRunRedrivenEventDetails",
+                serde_json::json!({ "mapRunArn": map_run_arn, "redriveCount": redrive_count }),
+            ),
             TaskScheduled {
                 resource_type,
                 resource: r,

@@ -38,11 +38,21 @@ struct Run {
 }
 
 /// The Map Runs of an execution, in the order they started: each MapRunStarted, and the event
-/// that follows it in its Map's thread (the children record nothing there).
+/// that ended it, the one after it in its Map's thread (the children record nothing there);
+/// after a redrive (MapRunRedriven), the one after that.
 fn runs(events: &[Value]) -> Vec<Run> {
     let mut runs = Vec::new();
     for started in events.iter().filter(|e| e["type"] == "MapRunStarted") {
-        let id = started["id"].as_u64();
+        let arn = started["mapRunStartedEventDetails"]["mapRunArn"]
+            .as_str()
+            .unwrap_or_default();
+        let last_start = events
+            .iter()
+            .rfind(|e| {
+                e["type"] == "MapRunRedriven" && e["mapRunRedrivenEventDetails"]["mapRunArn"] == arn
+            })
+            .unwrap_or(started);
+        let id = last_start["id"].as_u64();
         let end = events
             .iter()
             .find(|e| e["previousEventId"].as_u64() == id && e["id"].as_u64() > id);
@@ -53,10 +63,7 @@ fn runs(events: &[Value]) -> Vec<Run> {
             _ => None,
         });
         runs.push(Run {
-            arn: started["mapRunStartedEventDetails"]["mapRunArn"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            arn: arn.to_owned(),
             start: started["timestamp"].clone(),
             stop: ended.and(end.map(|e| e["timestamp"].clone())),
             ended,

@@ -486,9 +486,7 @@ impl Executions {
             .next()
             .unwrap_or_default()
             .to_owned();
-        let arn = self
-            .identity
-            .states_arn("execution", &format!("{machine_name}:{}", child.name));
+        let arn = self.map_child_arn(&child);
         let start_ms = self.clock.now_ms();
         let input_text = child.input.to_string();
         let record = ExecutionRecord {
@@ -639,6 +637,14 @@ impl Executions {
             .get(map_run)
             .copied()
             .unwrap_or_default()
+    }
+
+    /// The ARN of a Map Run's Standard child.
+    pub fn map_child_arn(&self, child: &MapChild) -> String {
+        let machine = child_machine_arn(&child.map_run_arn);
+        let machine_name = machine.rsplit(':').next().unwrap_or_default();
+        self.identity
+            .states_arn("execution", &format!("{machine_name}:{}", child.name))
     }
 
     /// The record and program of the execution whose Map starts children.

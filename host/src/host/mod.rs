@@ -27,8 +27,8 @@ use serde_json::Value;
 pub use activities::Activities;
 pub use callbacks::{CallbackRefused, Callbacks};
 pub use executions::{
-    Executions, ExpressAborted, ExpressRun, StartExecutionError, StartedExecution, StopError,
-    rand_seed,
+    Executions, ExpressAborted, ExpressRun, RedriveError, StartExecutionError, StartedExecution,
+    StopError, rand_seed,
 };
 pub use functions::{ALLOWED_CALLS_VARIABLE, Functions, function_config};
 pub use machines::{Alias, DefinitionError, Machine, Machines, Route, VersionError};
@@ -277,6 +277,49 @@ impl ChildExecutions for Children {
                 Err(StartExecutionError::AlreadyExists(arn)) => Err(ChildError::AlreadyExists(arn)),
                 Err(StartExecutionError::Store(e)) => Err(ChildError::Host(e.to_string())),
             }
+        })
+    }
+
+    fn redrive_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<String> {
+        let executions = self.executions();
+        Box::pin(async move {
+            let executions = executions?;
+            let child = map_child(child);
+            let arn = executions.map_child_arn(&child);
+            // A child that just ended may still be letting go of its driver: wait for it.
+            for _ in 0..100 {
+                match executions.redrive(&arn).await {
+                    Ok(_) => return Ok(arn),
+                    // It never started (the parent stopped before its start was durable).
+                    Err(RedriveError::DoesNotExist(_)) => {
+                        return match executions.start_map_child(&parent, child).await {
+                            Ok(started) => Ok(started.arn),
+                            Err(StartExecutionError::AlreadyExists(arn)) => Ok(arn),
+                            Err(StartExecutionError::Store(e)) => {
+                                Err(ChildError::Host(e.to_string()))
+                            }
+                        };
+                    }
+                    Err(RedriveError::NotRedrivable(why)) => {
+                        let record = executions
+                            .record(&arn)
+                            .map_err(|e| ChildError::Host(e.to_string()))?;
+                        match record.map(|r| r.status) {
+                            // Redriven already (a restart mid-redrive), or it succeeded:
+                            // nothing to do but wait for it.
+                            Some(ExecutionStatus::Running | ExecutionStatus::Succeeded) => {
+                                return Ok(arn);
+                            }
+                            Some(_) if why.contains("RUNNING") => executions.ended(&arn).await,
+                            _ => return Err(ChildError::Host(why)),
+                        }
+                    }
+                    Err(e) => return Err(ChildError::Host(e.to_string())),
+                }
+            }
+            Err(ChildError::Host(format!(
+                "the child '{arn}' could not be redriven"
+            )))
         })
     }
 

@@ -55,6 +55,14 @@ impl Service for MapRunChildren {
                 return Ok(ended(&record));
             }
             let name = child.name.clone();
+            // A redrive of the parent redrives the child that failed.
+            if child.redrive {
+                let arn = children
+                    .redrive_map_child(parent, child)
+                    .await
+                    .map_err(|e| named(host_failure(e), &name))?;
+                return Ok(json!({"ExecutionArn": arn}));
+            }
             match children.start_map_child(parent, child).await {
                 Ok((arn, start_ms)) => Ok(json!({"ExecutionArn": arn, "StartDate": start_ms})),
                 // Started before a restart, or by a start repeated before its submission was
@@ -113,6 +121,7 @@ fn child_of(parameters: Value) -> Result<MapChildStart, Failure> {
             .as_u64()
             .ok_or_else(|| runtime("a Map Run's child needs Scope"))? as usize,
         express: parameters["ExecutionType"] == "EXPRESS",
+        redrive: parameters["Redrive"] == true,
         input: parameters.get("Input").cloned().unwrap_or(Value::Null),
     })
 }

@@ -68,6 +68,10 @@ pub trait ChildExecutions: Send + Sync {
     /// start time once its start is durable.
     fn start_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<(String, i64)>;
 
+    /// RedriveExecution of a Map Run's Standard child that failed, was stopped or timed out
+    /// (started anew if it never started, left alone if it succeeded); its ARN.
+    fn redrive_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<String>;
+
     /// Runs an Express child execution of a Map Run of execution `parent` to its end.
     fn run_map_child(&self, parent: String, child: MapChildStart) -> ChildFuture<ExecutionRecord>;
 }
@@ -85,6 +89,8 @@ pub struct MapChildStart {
     pub scope: usize,
     /// An Express child (else Standard).
     pub express: bool,
+    /// Handed again by a redrive of the parent: a Standard child that failed is redriven.
+    pub redrive: bool,
 }
 
 /// The Step Functions integration, over the executions of its host.

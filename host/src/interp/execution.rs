@@ -99,9 +99,9 @@ pub struct Thread {
     pub silent: bool,
     /// Events a silent thread would have recorded, held against the history limit.
     pub silent_events: usize,
-    /// A Distributed Map iteration the executor runs as a child execution: the thread only
-    /// waits for it (its task), and stands for it in the Map's join.
-    pub delegated: bool,
+    /// A Distributed Map iteration the executor runs as a child execution, by the child's
+    /// name: the thread only waits for it (its task), and stands for it in the Map's join.
+    pub delegated: Option<String>,
     /// The workflow variables it sees; a branch or iteration starts with an empty scope of
     /// its own inside its parent's.
     pub variables: Arc<VariableScope>,
@@ -312,10 +312,19 @@ impl Execution {
                     }
                     self.revive(child);
                 }
-                // A child execution that failed or was stopped runs again as a new one.
-                if let Some(map_run) = join.map_run.clone() {
+                // A Map Run's children that failed or were stopped are redriven.
+                if let Some(map_run) = join.map_run.clone()
+                    && self.child_executions
+                {
+                    self.record(
+                        t,
+                        EventDetails::MapRunRedriven {
+                            map_run_arn: map_run.arn.clone(),
+                            redrive_count: self.info.redrive_count,
+                        },
+                    );
                     for &(_, child) in &again {
-                        if self.threads[child].delegated {
+                        if self.threads[child].delegated.is_some() {
                             states::join::delegate_child(self, &map_run, child);
                         }
                     }
@@ -446,7 +455,7 @@ impl Execution {
             join: None,
             silent,
             silent_events: 0,
-            delegated: false,
+            delegated: None,
             variables,
             unfinished: None,
         });

@@ -269,3 +269,98 @@ async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run()
     assert!(types.contains(&"MapRunFailed".to_owned()), "{types:?}");
     host.stop().await;
 }
+
+/// RedriveExecution of a parent whose Map Run failed redrives only the child that failed (the
+/// same execution goes on, its redriveCount 1) and starts those that never ran; the parent's
+/// history shows MapRunRedriven, and the Map Run ends SUCCEEDED.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redrive_redrives_the_failed_child_executions_only() {
+    let host = Host::in_memory().await;
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map", "Label": "Flaky", "MaxConcurrency": 1, "End": true,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "FirstTime",
+            // A flaky item matches no rule the first time (States.NoChoiceMatched); a redrive
+            // enters this state again, and then it does.
+            "States": {
+                "FirstTime": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.flaky", "IsPresent": false, "Next": "Done"},
+                    {"Variable": "$$.Execution.RedriveCount", "NumericGreaterThan": 0, "Next": "Done"}]},
+                "Done": {"Type": "Pass", "End": true}
+            }
+        }
+    }}});
+    let machine_arn = create_machine(&host.sfn, "flaky-children", &definition).await;
+    let items = json!([{"n": 1}, {"n": 2, "flaky": true}, {"n": 3}]);
+    let parent = start_execution(&host.sfn, &machine_arn, &items).await;
+    let d = ended(&host.sfn, &parent).await;
+    assert_eq!(d.status, ExecutionStatus::Failed);
+    assert_eq!(
+        d.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+    let map_run_arn = host
+        .sfn
+        .list_map_runs()
+        .execution_arn(&parent)
+        .send()
+        .await
+        .unwrap()
+        .map_runs[0]
+        .map_run_arn
+        .clone();
+    let before = host
+        .sfn
+        .list_executions()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions;
+    assert_eq!(before.len(), 2, "the third item never started");
+
+    host.sfn
+        .redrive_execution()
+        .execution_arn(&parent)
+        .send()
+        .await
+        .unwrap();
+    let d = ended(&host.sfn, &parent).await;
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{:?}", d.cause);
+    let output: Value = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output, items);
+    let types = history_types(&host, &parent).await;
+    assert!(types.contains(&"MapRunRedriven".to_owned()), "{types:?}");
+    assert_eq!(types.last().map(String::as_str), Some("ExecutionSucceeded"));
+
+    let after = host
+        .sfn
+        .list_executions()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions;
+    assert_eq!(after.len(), 3, "one new child: the one that never ran");
+    let flaky = before
+        .iter()
+        .find(|c| c.status == ExecutionStatus::Failed)
+        .unwrap();
+    let redriven = after
+        .iter()
+        .find(|c| c.execution_arn == flaky.execution_arn)
+        .unwrap();
+    assert_eq!(redriven.status, ExecutionStatus::Succeeded);
+    assert_eq!(redriven.redrive_count, Some(1));
+    let run = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.status, MapRunStatus::Succeeded);
+    assert_eq!(run.execution_counts.unwrap().succeeded, 3);
+    host.stop().await;
+}

@@ -57,6 +57,13 @@ impl Validator {
             return;
         };
         let length = label.chars().count();
+        if length == 0 {
+            self.error(
+                codes::INVALID_LABEL_NAME,
+                "A Map 'Label' cannot be empty (it names the Map Run's child executions' machine)",
+                location,
+            );
+        }
         if length > MAX_LABEL_CHARS {
             self.error(
                 codes::INVALID_LABEL_NAME,

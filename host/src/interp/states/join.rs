@@ -221,16 +221,24 @@ static MAP_CHILD: std::sync::LazyLock<std::sync::Arc<TaskResource>> =
 
 /// Hands iteration `child` of a Distributed Map to the executor: a child execution of the
 /// Map's item processor, named by a UUID from the execution's seed, with the iteration's
-/// input. The thread waits on that task and ends as the child execution ends.
+/// input. The thread waits on that task and ends as the child execution ends. Handed again
+/// by a redrive, a Standard child that failed is redriven (the same execution goes on from
+/// where it failed); an Express one, which keeps no record, runs again as a new one.
 pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
     let th = &exec.threads[child];
     let (scope, input) = (th.scope, th.input.clone());
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&exec.random_u64().to_le_bytes());
-    bytes[8..].copy_from_slice(&exec.random_u64().to_le_bytes());
-    let name = uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string();
+    let (name, redrive) = match &th.delegated {
+        Some(name) if !map_run.express => (name.clone(), true),
+        _ => {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&exec.random_u64().to_le_bytes());
+            bytes[8..].copy_from_slice(&exec.random_u64().to_le_bytes());
+            let name = uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string();
+            (name, false)
+        }
+    };
     let task = exec.next_id_for_effect();
     exec.tasks.insert(task, child);
     exec.actions.push(Action::InvokeTask(TaskRequest {
@@ -242,6 +250,7 @@ pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
             "Input": *input,
             "Scope": scope,
             "ExecutionType": if map_run.express { "EXPRESS" } else { "STANDARD" },
+            "Redrive": redrive,
         }),
         context: serde_json::json!({"Execution": {"Id": exec.info.id}}),
         timeout_seconds: None,
@@ -249,7 +258,7 @@ pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
         token: None,
     }));
     let th = &mut exec.threads[child];
-    th.delegated = true;
+    th.delegated = Some(name);
     th.phase = Phase::Tasking(super::task::Pending {
         task,
         timeout_timer: None,

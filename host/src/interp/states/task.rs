@@ -203,7 +203,7 @@ enum Waiter {
 
 fn waiter(exec: &Execution, t: ThreadId) -> Waiter {
     let th = &exec.threads[t];
-    if th.delegated {
+    if th.delegated.is_some() {
         return Waiter::ChildExecution;
     }
     match exec.program.node(th.scope, th.state).state {

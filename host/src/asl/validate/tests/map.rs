@@ -151,6 +151,14 @@ fn map_labels() {
         &[(codes::INVALID_LABEL_NAME, "/States/S/Label", "at most 40")],
     );
     assert_diags(
+        &map(json!({"Label": ""})),
+        &[(
+            codes::INVALID_LABEL_NAME,
+            "/States/S/Label",
+            "cannot be empty",
+        )],
+    );
+    assert_diags(
         &map(json!({"Label": "a b"})),
         &[(
             codes::INVALID_LABEL_NAME,
