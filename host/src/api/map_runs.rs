@@ -1,4 +1,4 @@
-//! Map Runs: DescribeMapRun and ListMapRuns. A Map Run is what a Distributed Map's entry
+//! Map Runs: DescribeMapRun, ListMapRuns and UpdateMapRun. A Map Run is what a Distributed Map's entry
 //! started: the parent's history records it (MapRunStarted, then MapRunSucceeded, MapRunFailed
 //! or MapRunAborted), its Standard children are listed under it in the store, and its Express
 //! children are counted by the host that ran them. Its settings are the Map state's.
@@ -12,12 +12,22 @@ use super::input::{decode_token, encode_token, page_size, parse};
 use super::lookup;
 use crate::asl::model::State;
 use crate::host::executions::{MapRunCounts, child_machine_arn};
+use crate::interp::Event;
 use crate::store::{ExecutionQuery, ExecutionRecord, ExecutionStatus};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DescribeInput {
     map_run_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateInput {
+    map_run_arn: String,
+    max_concurrency: Option<i64>,
+    tolerated_failure_count: Option<i64>,
+    tolerated_failure_percentage: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -141,7 +151,22 @@ pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiEr
         counts.count(child.status, 1);
         items.count(child.status, batch);
     }
-    let settings = settings(api, &parent, arn);
+    let mut settings = settings(api, &parent, arn);
+    // UpdateMapRun's changes are in the parent's steps, the last one standing.
+    for step in api.store.steps(parent.seq)? {
+        if let Ok(Event::MapRunUpdated {
+            map_run_arn,
+            max_concurrency,
+            tolerated_failure_count,
+            tolerated_failure_percentage,
+        }) = serde_json::from_str(&step.event)
+            && &map_run_arn == arn
+        {
+            settings.0 = max_concurrency.unwrap_or(settings.0);
+            settings.1 = tolerated_failure_count.unwrap_or(settings.1);
+            settings.2 = tolerated_failure_percentage.unwrap_or(settings.2);
+        }
+    }
     let mut out = json!({
         "executionArn": parent.arn,
         "mapRunArn": arn,
@@ -157,6 +182,51 @@ pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiEr
         out["stopDate"] = stop;
     }
     Ok(out)
+}
+
+pub(super) async fn update(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
+    let input: UpdateInput = parse(input)?;
+    let arn = &input.map_run_arn;
+    let negative = |field: &str| {
+        ApiError::ValidationException(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have value greater than or equal to 0"
+        ))
+    };
+    if input.max_concurrency.is_some_and(|m| m < 0) {
+        return Err(negative("maxConcurrency"));
+    }
+    if input.tolerated_failure_count.is_some_and(|c| c < 0) {
+        return Err(negative("toleratedFailureCount"));
+    }
+    if input
+        .tolerated_failure_percentage
+        .is_some_and(|p| !(0.0..=100.0).contains(&p))
+    {
+        return Err(ApiError::ValidationException(
+            "1 validation error detected: Value at 'toleratedFailurePercentage' failed to satisfy constraint: Member must have value between 0 and 100".into(),
+        ));
+    }
+    let missing = || ApiError::ResourceNotFound(format!("Map Run Does Not Exist: '{arn}'"));
+    let parent_arn = parent_of(arn).ok_or_else(missing)?;
+    let parent = lookup::execution(&*api.store, &parent_arn).map_err(|_| missing())?;
+    let events = api.store.history(parent.seq)?;
+    let run = runs(&events)
+        .into_iter()
+        .find(|r| &r.arn == arn)
+        .ok_or_else(missing)?;
+    let event = Event::MapRunUpdated {
+        map_run_arn: arn.clone(),
+        max_concurrency: input.max_concurrency.map(|m| m as u64),
+        tolerated_failure_count: input.tolerated_failure_count.map(|c| c as u64),
+        tolerated_failure_percentage: input.tolerated_failure_percentage,
+    };
+    let fed = run.ended.is_none() && api.executions.feed(&parent_arn, event).await?;
+    if !fed {
+        return Err(ApiError::ValidationException(format!(
+            "The Map Run '{arn}' is not running"
+        )));
+    }
+    Ok(json!({}))
 }
 
 /// The execution whose Map started `map_run_arn` (`...:mapRun:MACHINE/LABEL:NAME-EVENT`):

@@ -189,6 +189,7 @@ async fn handle(host: &Host, headers: &HeaderMap, body: Body) -> Result<Value, A
         "GetExecutionHistory" => executions::history(&e(), input),
         "DescribeMapRun" => map_runs::describe(&e(), input),
         "ListMapRuns" => map_runs::list(&e(), input),
+        "UpdateMapRun" => map_runs::update(&e(), input).await,
         "CreateActivity" => activities::create(&a(), input).await,
         "DescribeActivity" => activities::describe(&a(), input),
         "DeleteActivity" => activities::delete(&a(), input).await,

@@ -44,6 +44,13 @@ pub enum Command {
         /// Receives the outcome.
         done: oneshot::Sender<Result<(), CallbackError>>,
     },
+    /// An event from outside the execution (UpdateMapRun's): answered once it is durable.
+    Event {
+        /// The event.
+        event: Event,
+        /// Receives the outcome.
+        done: oneshot::Sender<Result<(), StoreError>>,
+    },
     /// The host shuts down: let go between turns, never during a commit (see
     /// [`Ended::Released`]).
     Release,
@@ -60,6 +67,10 @@ impl Command {
             Command::Callback { done, .. } => {
                 let _ = done.send(Err(CallbackError::NotWaiting));
             }
+            // It changes nothing now: the execution ended.
+            Command::Event { done, .. } => {
+                let _ = done.send(Ok(()));
+            }
             Command::Release => {}
         }
     }
@@ -72,6 +83,9 @@ impl Command {
             }
             Command::Callback { done, .. } => {
                 let _ = done.send(Err(CallbackError::Store(error)));
+            }
+            Command::Event { done, .. } => {
+                let _ = done.send(Err(error));
             }
             Command::Release => {}
         }
@@ -344,6 +358,7 @@ async fn drive_traced(
     let mut callbacks: VecDeque<(TaskId, Callback, CallbackAck)> = VecDeque::new();
     let mut stop_acks: Vec<oneshot::Sender<Result<i64, StoreError>>> = Vec::new();
     let mut callback_acks: Vec<CallbackAck> = Vec::new();
+    let mut event_acks: Vec<oneshot::Sender<Result<(), StoreError>>> = Vec::new();
     let mut next_step = 0;
     // A durable execution starts when its record says; one in memory, now.
     let start_ms = journal
@@ -465,6 +480,9 @@ async fn drive_traced(
                 for ack in callback_acks.drain(..) {
                     let _ = ack.send(result.clone().map_err(CallbackError::Store));
                 }
+                for ack in event_acks.drain(..) {
+                    let _ = ack.send(result.clone());
+                }
                 if let Err(e) = result {
                     // A conflict is a name already taken, which StartExecution reports.
                     if !matches!(e, StoreError::Conflict(_)) {
@@ -479,6 +497,9 @@ async fn drive_traced(
                 let _ = ack.send(Ok(stop_ms));
             }
             for ack in callback_acks.drain(..) {
+                let _ = ack.send(Ok(()));
+            }
+            for ack in event_acks.drain(..) {
                 let _ = ack.send(Ok(()));
             }
         }
@@ -531,6 +552,10 @@ async fn drive_traced(
                 }
                 Command::Callback { task, callback, done } => {
                     callbacks.push_back((task, callback, done));
+                }
+                Command::Event { event, done } => {
+                    event_acks.push(done);
+                    pending.push_back((event, clock.now_ms()));
                 }
                 // Commands come between turns: what this one did is durable already.
                 Command::Release => return Ended::Released,

@@ -75,7 +75,11 @@ impl Outstanding {
                 self.end(*task);
             }
             Event::TimerFired(timer) => self.timers.cancel(*timer),
-            Event::Start | Event::TaskHeartbeat(_) | Event::Stop { .. } | Event::Redrive => {}
+            Event::Start
+            | Event::TaskHeartbeat(_)
+            | Event::Stop { .. }
+            | Event::Redrive
+            | Event::MapRunUpdated { .. } => {}
         }
     }
 

@@ -31,7 +31,9 @@ use crate::executor::{
     Clock, Command, Ended, Heartbeat, Journal, Run, TaskFuture, TaskOutcome, TaskRunner, drive,
 };
 use crate::interp::probe::Probe;
-use crate::interp::{Execution, ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, TaskRequest};
+use crate::interp::{
+    Event, Execution, ExecutionInfo, Failure, MAX_PAYLOAD_BYTES, Program, TaskRequest,
+};
 use crate::mock::TestCase;
 use crate::store::{
     ExecutionRecord, ExecutionStatus, MachineRecord, MapRunChild, StepRecord, Store, StoreError,
@@ -1089,6 +1091,18 @@ impl Executions {
                 Err(StopError::NotHeld(arn.to_owned()))
             }
             Some(record) => Ok(record.stop_ms.unwrap_or(record.start_ms)),
+        }
+    }
+
+    /// Feeds `event` (UpdateMapRun's) to running execution `arn`; false if this host does
+    /// not hold it. Returns once the event is durable.
+    pub async fn feed(self: &Arc<Self>, arn: &str, event: Event) -> Result<bool, StoreError> {
+        let Some(answer) = self.send(arn, |done| Command::Event { event, done }) else {
+            return Ok(false);
+        };
+        match answer.await {
+            Ok(result) => result.map(|()| true),
+            Err(_) => Ok(false),
         }
     }
 

@@ -272,6 +272,18 @@ impl Execution {
             Event::Stop { error, cause } => self.abort(Failure::of(error, cause)),
             // Only an execution that ended can be redriven.
             Event::Redrive => {}
+            Event::MapRunUpdated {
+                map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            } => states::join::update_map_run(
+                self,
+                &map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            ),
         }
         self.run();
         std::mem::take(&mut self.actions)

@@ -76,6 +76,17 @@ pub enum Event {
     /// RedriveExecution: an execution that failed, was aborted or timed out goes on from the
     /// states that did not finish, each entered again with the input it had.
     Redrive,
+    /// UpdateMapRun: the running Map Run goes on with the settings given.
+    MapRunUpdated {
+        /// The Map Run.
+        map_run_arn: String,
+        /// Its new MaxConcurrency (0: no limit).
+        max_concurrency: Option<u64>,
+        /// Its new ToleratedFailureCount.
+        tolerated_failure_count: Option<u64>,
+        /// Its new ToleratedFailurePercentage.
+        tolerated_failure_percentage: Option<f64>,
+    },
     /// StopExecution.
     Stop {
         /// Error given to StopExecution.

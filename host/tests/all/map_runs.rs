@@ -364,3 +364,133 @@ async fn a_redrive_redrives_the_failed_child_executions_only() {
     assert_eq!(run.execution_counts.unwrap().succeeded, 3);
     host.stop().await;
 }
+
+/// UpdateMapRun applies to the running Map Run: with MaxConcurrency raised from 1 to 3, the
+/// items waiting start at once; DescribeMapRun tells the new settings; a Map Run that ended
+/// takes no update.
+#[tokio::test(flavor = "multi_thread")]
+async fn update_map_run_changes_the_running_map_run() {
+    let host = Host::in_memory().await;
+    let activity = host
+        .sfn
+        .create_activity()
+        .name("never-answered")
+        .send()
+        .await
+        .unwrap()
+        .activity_arn;
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map", "Label": "Slow", "MaxConcurrency": 1, "End": true,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Work",
+            "States": {"Work": {"Type": "Task", "Resource": activity, "End": true}}
+        }
+    }}});
+    let machine_arn = create_machine(&host.sfn, "slow-children", &definition).await;
+    let parent = start_execution(&host.sfn, &machine_arn, &json!([1, 2, 3])).await;
+    let map_run_arn = loop {
+        let runs = host
+            .sfn
+            .list_map_runs()
+            .execution_arn(&parent)
+            .send()
+            .await
+            .unwrap()
+            .map_runs;
+        if let Some(run) = runs.first() {
+            break run.map_run_arn.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let children = |host: &Host, arn: String| {
+        let sfn = host.sfn.clone();
+        async move {
+            sfn.list_executions()
+                .map_run_arn(arn)
+                .send()
+                .await
+                .unwrap()
+                .executions
+                .len()
+        }
+    };
+    let mut started = 0;
+    for _ in 0..100 {
+        started = children(&host, map_run_arn.clone()).await;
+        if started > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(started, 1, "one at a time");
+
+    host.sfn
+        .update_map_run()
+        .map_run_arn(&map_run_arn)
+        .max_concurrency(3)
+        .tolerated_failure_count(2)
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        started = children(&host, map_run_arn.clone()).await;
+        if started == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(started, 3, "the waiting items started");
+    let run = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.status, MapRunStatus::Running);
+    assert_eq!((run.max_concurrency, run.tolerated_failure_count), (3, 2));
+    assert_eq!(run.execution_counts.unwrap().running, 3);
+
+    host.sfn
+        .stop_execution()
+        .execution_arn(&parent)
+        .send()
+        .await
+        .unwrap();
+    ended(&host.sfn, &parent).await;
+    // Its children were stopped with it.
+    for child in host
+        .sfn
+        .list_executions()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions
+    {
+        let d = ended(&host.sfn, &child.execution_arn).await;
+        assert_eq!(d.status, ExecutionStatus::Aborted);
+    }
+    let refused = host
+        .sfn
+        .update_map_run()
+        .map_run_arn(&map_run_arn)
+        .max_concurrency(5)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(refused.to_string().contains("not running"), "{refused:?}");
+    let negative = host
+        .sfn
+        .update_map_run()
+        .map_run_arn(&map_run_arn)
+        .max_concurrency(-1)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(negative.is_validation_exception(), "{negative:?}");
+    host.stop().await;
+}

@@ -381,6 +381,61 @@ pub fn child_failed(
         start_children(exec, parent);
         return;
     }
+    fail_join(exec, parent, distributed, failure);
+}
+
+/// UpdateMapRun: the running Map Run `map_run_arn` goes on with these settings (each one
+/// given): more children start if it may run more at once, and it fails if the failures so
+/// far are more than it now tolerates.
+pub fn update_map_run(
+    exec: &mut Execution,
+    map_run_arn: &str,
+    max_concurrency: Option<u64>,
+    tolerated_failure_count: Option<u64>,
+    tolerated_failure_percentage: Option<f64>,
+) {
+    let Some(t) = exec.threads.iter().position(|th| {
+        th.phase == Phase::Joining
+            && th
+                .join
+                .as_ref()
+                .and_then(|j| j.map_run.as_ref())
+                .is_some_and(|m| m.arn == map_run_arn)
+    }) else {
+        return;
+    };
+    let Some(join) = exec.threads[t].join.as_mut() else {
+        return;
+    };
+    if let Some(m) = max_concurrency {
+        join.max_concurrency = m as usize;
+    }
+    if let JoinKind::Map {
+        tolerated_count,
+        tolerated_percentage,
+        ..
+    } = &mut join.kind
+    {
+        if tolerated_failure_count.is_some() {
+            *tolerated_count = tolerated_failure_count;
+        }
+        if tolerated_failure_percentage.is_some() {
+            *tolerated_percentage = tolerated_failure_percentage;
+        }
+    }
+    if join.failed > 0 && join.over_tolerance() {
+        let failure = Failure::new(
+            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            "The specified tolerated failure threshold was exceeded",
+        );
+        return fail_join(exec, t, true, failure);
+    }
+    start_children(exec, t);
+}
+
+/// The Parallel or Map of `parent` fails with `failure` (a Distributed Map's Map Run with
+/// States.ExceedToleratedFailureThreshold).
+fn fail_join(exec: &mut Execution, parent: ThreadId, distributed: bool, failure: Failure) {
     // The state fails: stop the other children first. The join is kept for a redrive, which
     // runs again only the children that failed or were stopped.
     if let Some(join) = exec.threads[parent].join.take() {
