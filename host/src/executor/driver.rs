@@ -523,15 +523,22 @@ async fn drive_traced(
                 pending.push_back((Event::TimerFired(timer), clock.now_ms()));
             }
             Some(joined) = tasks.running.join_next(), if !tasks.running.is_empty() => {
-                // An aborted task reports a JoinError: it was cancelled, nothing to tell.
-                if let Ok((task, outcome)) = joined {
-                    tasks.handles.remove(&task);
-                    // What the task reported before it ended (a `.sync` submission, a worker
-                    // taking it) comes first, whichever branch the select picked.
-                    while let Ok((t, progress)) = beat_rx.try_recv() {
-                        pending.push_back((progress.into_event(t), clock.now_ms()));
+                // Every task that has ended by now goes into the same turn, and so into one
+                // commit: a Map Run whose thousand children end at once commits as they come,
+                // not once per child.
+                let mut next = Some(joined);
+                while let Some(joined) = next {
+                    // An aborted task reports a JoinError: it was cancelled, nothing to tell.
+                    if let Ok((task, outcome)) = joined {
+                        tasks.handles.remove(&task);
+                        // What the task reported before it ended (a `.sync` submission, a
+                        // worker taking it) comes first, whichever branch the select picked.
+                        while let Ok((t, progress)) = beat_rx.try_recv() {
+                            pending.push_back((progress.into_event(t), clock.now_ms()));
+                        }
+                        pending.push_back((outcome.into_event(task), clock.now_ms()));
                     }
-                    pending.push_back((outcome.into_event(task), clock.now_ms()));
+                    next = tasks.running.try_join_next();
                 }
             }
             Some((task, progress)) = beat_rx.recv() => {

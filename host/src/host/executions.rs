@@ -217,6 +217,18 @@ pub struct Executions {
     /// The Express children of each Map Run this host ran (executions, items), which no
     /// store keeps: what DescribeMapRun counts of them. One entry per Map Run.
     express_children: Mutex<HashMap<String, (MapRunCounts, MapRunCounts)>>,
+    /// The parents whose Maps start children, by ARN (at most [`MAP_PARENTS_KEPT`]).
+    map_parents: Mutex<HashMap<String, Arc<MapParent>>>,
+}
+
+/// Parents of Map Runs kept at once; past this the cache starts over.
+const MAP_PARENTS_KEPT: usize = 256;
+
+/// What a Map Run's children take of their parent execution.
+struct MapParent {
+    definition_id: String,
+    role_arn: String,
+    program: Arc<Program>,
 }
 
 impl std::fmt::Debug for Executions {
@@ -335,6 +347,7 @@ impl Executions {
             mocks: Arc::new(Mocks::none()),
             wait_time_scale: 1.0,
             express_children: Mutex::default(),
+            map_parents: Mutex::default(),
         }
     }
 
@@ -389,12 +402,23 @@ impl Executions {
             .states_arn("execution", &format!("{}:{name}", machine.name))
     }
 
-    /// An execution of this host: its tokens signed with the host's key (before any replay,
-    /// which mints them again).
+    /// A Standard execution of this host: its tokens signed with the host's key (before any
+    /// replay, which mints them again), its Distributed Maps' iterations child executions.
     fn new_execution(&self, program: Arc<Program>, info: ExecutionInfo, seed: u64) -> Execution {
-        Execution::new(program, info, seed)
-            .with_token_key(self.token_key.clone())
+        self.new_express_execution(program, info, seed)
             .with_child_executions()
+    }
+
+    /// An Express execution of this host, tokens signed likewise. Its Distributed Maps run
+    /// their iterations within it: a Map Run's children need a stored parent, which an
+    /// Express one never is.
+    fn new_express_execution(
+        &self,
+        program: Arc<Program>,
+        info: ExecutionInfo,
+        seed: u64,
+    ) -> Execution {
+        Execution::new(program, info, seed).with_token_key(self.token_key.clone())
     }
 
     /// How a Standard execution of this host is driven.
@@ -481,7 +505,8 @@ impl Executions {
         if self.is_closing() {
             return Err(StoreError::Closed.into());
         }
-        let (parent, program) = self.map_parent(parent)?;
+        let parent = self.map_parent(parent)?;
+        let program = parent.program.clone();
         let machine_arn = child_machine_arn(&child.map_run_arn);
         let machine_name = machine_arn
             .rsplit(':')
@@ -544,7 +569,8 @@ impl Executions {
         if self.is_closing() {
             return Err(StoreError::Closed.into());
         }
-        let (parent, program) = self.map_parent(parent)?;
+        let parent = self.map_parent(parent)?;
+        let program = parent.program.clone();
         let machine_arn = child_machine_arn(&child.map_run_arn);
         let machine_name = machine_arn
             .rsplit(':')
@@ -570,7 +596,7 @@ impl Executions {
             input: child.input,
         };
         let exec = self
-            .new_execution(program, info, rand_seed())
+            .new_express_execution(program, info, rand_seed())
             .rooted_at(Some(child.scope));
         self.count_express(&child.map_run_arn, items, None);
         let (tx, rx) = oneshot::channel();
@@ -586,8 +612,8 @@ impl Executions {
             arn,
             name: child.name,
             machine_arn,
-            definition_id: parent.definition_id,
-            role_arn: parent.role_arn,
+            definition_id: parent.definition_id.clone(),
+            role_arn: parent.role_arn.clone(),
             seed: 0,
             status: ExecutionStatus::Running,
             input: input_text,
@@ -649,8 +675,14 @@ impl Executions {
             .states_arn("execution", &format!("{machine_name}:{}", child.name))
     }
 
-    /// The record and program of the execution whose Map starts children.
-    fn map_parent(&self, parent: &str) -> Result<(ExecutionRecord, Arc<Program>), StoreError> {
+    /// What a Map Run's children take of the execution whose Map starts them: its definition,
+    /// role and program. Kept for the last few parents, so that the thousands of children of
+    /// one Map Run read the parent's record once.
+    fn map_parent(&self, parent: &str) -> Result<Arc<MapParent>, StoreError> {
+        let mut cached = self.map_parents.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cached.get(parent) {
+            return Ok(p.clone());
+        }
         let record = self
             .store
             .execution(parent)?
@@ -659,7 +691,16 @@ impl Executions {
             .machines
             .program_of(&record)
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok((record, program))
+        let found = Arc::new(MapParent {
+            definition_id: record.definition_id,
+            role_arn: record.role_arn,
+            program,
+        });
+        if cached.len() >= MAP_PARENTS_KEPT {
+            cached.clear();
+        }
+        cached.insert(parent.to_owned(), found.clone());
+        Ok(found)
     }
 
     /// Drives `exec`, the execution of the new `record`, durably; returns once its start is
@@ -1302,7 +1343,7 @@ impl Executions {
         }
         let arn = self.express_arn(&machine.record, name);
         let info = execution_info(&machine.record, &arn, name, input, self.clock.now_ms());
-        Ok(self.new_execution(machine.program.clone(), info, rand_seed()))
+        Ok(self.new_express_execution(machine.program.clone(), info, rand_seed()))
     }
 
     /// Whether the host is shutting down (no new execution starts then).

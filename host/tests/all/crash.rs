@@ -117,3 +117,153 @@ async fn executions_survive_sigkill_and_complete_exactly_once() {
     server.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Distributed Map whose Standard children wait, the server killed with SIGKILL while some
+/// run and others have not started: after the restart the parent waits for the same children
+/// (not new ones), starts the rest, and ends with every item's result; each child ran once,
+/// with a gap-free history of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_runs_children_survive_sigkill_and_run_once() {
+    let dir = std::env::temp_dir().join(format!("stepwise-crash-map-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut server, endpoint) = common::serve(&dir, &[]);
+    let sfn = common::sfn_client(&endpoint);
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map", "Label": "Items", "MaxConcurrency": 3, "End": true,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Park",
+            "States": {
+                "Park": {"Type": "Wait", "Seconds": 2, "Next": "Mark"},
+                "Mark": {"Type": "Pass", "Parameters": {"item.$": "$", "done": true}, "End": true}
+            }
+        }
+    }}});
+    let machine = common::create_machine(&sfn, "parked-map", &definition).await;
+    let items: Vec<Value> = (0..6).map(|i| json!({"i": i})).collect();
+    let parent = common::start_execution(&sfn, &machine, &json!(items)).await;
+    // Wait for the first children to be durable, then kill without warning.
+    let map_run = loop {
+        let runs = sfn
+            .list_map_runs()
+            .execution_arn(&parent)
+            .send()
+            .await
+            .unwrap()
+            .map_runs;
+        if let Some(run) = runs.first() {
+            let children = sfn
+                .list_executions()
+                .map_run_arn(&run.map_run_arn)
+                .send()
+                .await
+                .unwrap()
+                .executions;
+            if children.len() == 3 {
+                break run.map_run_arn.clone();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    server.kill().unwrap();
+    server.wait().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let (mut server, endpoint) = common::serve(&dir, &[]);
+    let sfn = common::sfn_client(&endpoint);
+    // On a timeout, what the parent and its children show says where it stood.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let d = loop {
+        let d = sfn
+            .describe_execution()
+            .execution_arn(&parent)
+            .send()
+            .await
+            .unwrap();
+        if d.status != ExecutionStatus::Running {
+            break d;
+        }
+        if Instant::now() > deadline {
+            let h = sfn
+                .get_execution_history()
+                .execution_arn(&parent)
+                .send()
+                .await
+                .unwrap()
+                .events;
+            eprintln!(
+                "parent: {:?}",
+                h.iter().map(|e| e.r#type.clone()).collect::<Vec<_>>()
+            );
+            for c in sfn
+                .list_executions()
+                .map_run_arn(&map_run)
+                .send()
+                .await
+                .unwrap()
+                .executions
+            {
+                let h = sfn
+                    .get_execution_history()
+                    .execution_arn(&c.execution_arn)
+                    .send()
+                    .await
+                    .unwrap()
+                    .events;
+                eprintln!(
+                    "child {:?}: {:?}",
+                    c.status,
+                    h.iter().map(|e| e.r#type.clone()).collect::<Vec<_>>()
+                );
+            }
+            panic!("the parent did not end");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{:?}", d.cause);
+    let output: Vec<Value> = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+    let expected: Vec<Value> = items
+        .iter()
+        .map(|item| json!({"item": item, "done": true}))
+        .collect();
+    assert_eq!(output, expected);
+    let children = sfn
+        .list_executions()
+        .map_run_arn(&map_run)
+        .send()
+        .await
+        .unwrap()
+        .executions;
+    assert_eq!(children.len(), 6, "one child per item, none twice");
+    let mut inputs = Vec::new();
+    for child in &children {
+        assert_eq!(child.status, ExecutionStatus::Succeeded);
+        let history = sfn
+            .get_execution_history()
+            .execution_arn(&child.execution_arn)
+            .send()
+            .await
+            .unwrap()
+            .events;
+        common::assert_no_gap(&history, &child.execution_arn);
+        assert_eq!(
+            history.len(),
+            6,
+            "{:?}",
+            history.iter().map(|e| e.r#type.clone()).collect::<Vec<_>>()
+        );
+        let d = sfn
+            .describe_execution()
+            .execution_arn(&child.execution_arn)
+            .send()
+            .await
+            .unwrap();
+        inputs.push(d.input.unwrap());
+    }
+    inputs.sort();
+    inputs.dedup();
+    assert_eq!(inputs.len(), 6, "every item ran in its own child");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -69,6 +69,9 @@ pub fn child_execution_ended(exec: &mut Execution, t: ThreadId, description: Val
             let output = text("Output")
                 .and_then(|o| serde_json::from_str(&o).ok())
                 .unwrap_or(Value::Null);
+            // Its input is needed again only if it is redriven, which a child that succeeded
+            // never is: a Map Run of many items keeps only their results.
+            exec.threads[t].input = NO_INPUT.clone();
             exec.thread_succeeded(t, std::sync::Arc::new(output));
         }
         Some("TIMED_OUT") => {
@@ -215,6 +218,10 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
 /// The Resource of the task that runs a Distributed Map iteration as a child execution (and
 /// waits for it, as `.sync` does).
 pub const MAP_CHILD_RESOURCE: &str = "arn:aws:states:::mapRun:startExecution.sync";
+
+/// The input a finished child execution's thread holds instead of its own.
+static NO_INPUT: std::sync::LazyLock<std::sync::Arc<Value>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(Value::Null));
 
 static MAP_CHILD: std::sync::LazyLock<std::sync::Arc<TaskResource>> =
     std::sync::LazyLock::new(|| std::sync::Arc::new(TaskResource::new(MAP_CHILD_RESOURCE)));

@@ -1,0 +1,210 @@
+//! A Distributed Map over a JSON Lines object in S3 (`moto_server` on loopback, as the tests
+//! start it), Express children with one Pass state each, MaxConcurrency 1000: items per
+//! second from StartExecution to the parent's end, and the process's peak memory (VmHWM),
+//! for 10,000 items and then 100,000, so that what grows with the item count shows. The
+//! parent is a Standard execution on SQLite (fsync per group commit), as `serve` runs it.
+//!
+//! `cargo bench -p stepwise --bench distributed_map` (needs `moto[server]`: `.ci/run`
+//! installs it).
+
+mod support;
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_credential_types::provider::SharedCredentialsProvider;
+use serde_json::{Value, json};
+use stepwise::host::{Host, HostConfig};
+use stepwise::integrations::aws::endpoint::Endpoints;
+use stepwise::integrations::aws::{AwsClient, AwsConfig};
+use stepwise::store::sqlite::SqliteStore;
+use support::Conn;
+
+// The allocator `stepwise serve` runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const BUCKET: &str = "bench-items";
+
+/// moto_server on a free loopback port, killed when the bench ends (its stdin closes).
+fn moto() -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "python3 -m moto.server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid"
+        ))
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\n\r\n");
+            let mut first = [0u8; 12];
+            if s.read_exact(&mut first).is_ok() && first.starts_with(b"HTTP/") {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not start: is moto[server] installed?"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+fn aws(endpoint: &str) -> AwsConfig {
+    AwsConfig {
+        region: Some("us-east-1".into()),
+        endpoints: Endpoints {
+            default: Some(endpoint.to_owned()),
+            ..Endpoints::default()
+        },
+        credentials: Some(SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "bench"),
+        )),
+        attempt_timeout: Some(Duration::from_secs(60)),
+        forward: Vec::new(),
+    }
+}
+
+/// kB of the process's memory: `VmHWM` (its peak) or `VmRSS` (now).
+fn memory_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+async fn call(conn: &mut Conn, action: &str, body: Value) -> Value {
+    let (status, answer) = conn.call(action, &body.to_string()).await;
+    let answer: Value = serde_json::from_slice(answer).unwrap_or(Value::Null);
+    assert_eq!(status, 200, "{action}: {answer}");
+    answer
+}
+
+/// Puts an object of `n` JSON lines and runs a Distributed Map over it; the seconds it took.
+async fn run(client: &AwsClient, conn: &mut Conn, n: usize) -> f64 {
+    let s3 = stepwise_aws::service("s3").unwrap().unwrap();
+    let key = format!("items-{n}.jsonl");
+    let body: String = (0..n)
+        .map(|i| format!("{{\"id\":{i},\"sku\":\"item-{i}\"}}\n"))
+        .collect();
+    let put = json!({"Bucket": BUCKET, "Key": key, "Body": body});
+    client
+        .call(&s3, s3.operation("putObject").unwrap(), &put, None, None)
+        .await
+        .expect("put the items");
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map", "Label": "Items", "MaxConcurrency": 1000, "ResultPath": null, "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "JSONL"},
+                       "Parameters": {"Bucket": BUCKET, "Key": key}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "Pass", "States": {"Pass": {"Type": "Pass", "End": true}}}
+    }}});
+    let machine = call(
+        conn,
+        "CreateStateMachine",
+        json!({"name": format!("map-{n}"), "roleArn": "arn:aws:iam::123456789012:role/bench",
+               "definition": definition.to_string()}),
+    )
+    .await["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let began = Instant::now();
+    let execution = call(
+        conn,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "input": "{}"}),
+    )
+    .await["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    loop {
+        let d = call(
+            conn,
+            "DescribeExecution",
+            json!({"executionArn": execution}),
+        )
+        .await;
+        match d["status"].as_str() {
+            Some("RUNNING") => tokio::time::sleep(Duration::from_millis(20)).await,
+            Some("SUCCEEDED") => break,
+            other => panic!("the map ended {other:?}: {d}"),
+        }
+    }
+    began.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let runtime = support::runtime();
+    let (_moto, endpoint) = moto();
+    runtime.block_on(async {
+        let dir = tempdir();
+        let store = Arc::new(SqliteStore::open(&dir.join("stepwise.db")).expect("store"));
+        let server = Host::start(
+            store,
+            HostConfig {
+                aws: aws(&endpoint),
+                ..HostConfig::default()
+            },
+        )
+        .await
+        .expect("server");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api = format!("http://{}/", listener.local_addr().unwrap());
+        let serving = server.clone();
+        tokio::spawn(async move {
+            let _ = stepwise::api::serve(listener, serving, std::future::pending()).await;
+        });
+        let client = AwsClient::new(aws(&endpoint), "us-east-1");
+        let s3 = stepwise_aws::service("s3").unwrap().unwrap();
+        client
+            .call(
+                &s3,
+                s3.operation("createBucket").unwrap(),
+                &json!({"Bucket": BUCKET}),
+                None,
+                None,
+            )
+            .await
+            .expect("the bucket");
+        let mut conn = Conn::open(&api).await;
+        println!("before: rss {} MB", memory_kb("VmRSS:") / 1024);
+        for n in [10_000, 100_000] {
+            let cpu = support::cpu_seconds();
+            let seconds = run(&client, &mut conn, n).await;
+            let cpu = support::cpu_seconds() - cpu;
+            println!(
+                "distributed map, {n} JSONL items, Express children (a Pass each): {seconds:.2} s = {:.0} items/s ({:.0} items per CPU second), peak memory {} MB, rss after {} MB, load {}",
+                n as f64 / seconds,
+                n as f64 / cpu,
+                memory_kb("VmHWM:") / 1024,
+                memory_kb("VmRSS:") / 1024,
+                support::load_average()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("stepwise-bench-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
