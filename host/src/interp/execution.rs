@@ -93,7 +93,7 @@ pub struct Thread {
     /// Retries used by each retrier of the current state.
     pub retries: Vec<u32>,
     /// Work of a Parallel or Map state in progress.
-    pub join: Option<states::join::Join>,
+    pub join: Option<Box<states::join::Join>>,
     /// Events of this thread go to a child execution's history, not this one's (Distributed
     /// Map iterations).
     pub silent: bool,
@@ -342,7 +342,7 @@ impl Execution {
                     }
                 }
                 join.running = again;
-                self.threads[t].join = Some(*join);
+                self.threads[t].join = Some(join);
                 self.threads[t].phase = Phase::Joining;
                 states::join::start_children(self, t);
             }

@@ -310,7 +310,7 @@ pub fn mocked(exec: &mut Execution, t: ThreadId, mocked: MockedChildren, kind: J
             "The specified tolerated failure threshold was exceeded",
         ));
     }
-    exec.threads[t].join = Some(join);
+    exec.threads[t].join = Some(Box::new(join));
     exec.threads[t].phase = Phase::Joined;
     exec.runnable.push_back(t);
     Flow::Wait
@@ -452,7 +452,7 @@ fn fail_join(exec: &mut Execution, parent: ThreadId, distributed: bool, failure:
                 exec.record(parent, event);
             }
         }
-        exec.threads[parent].unfinished = Some(Box::new(join));
+        exec.threads[parent].unfinished = Some(join);
     }
     let failure = if distributed {
         let f = Failure::new(

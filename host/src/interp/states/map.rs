@@ -408,7 +408,7 @@ fn begin(
             .and_then(|c| c.execution_type.as_deref())
             == Some("EXPRESS"),
     });
-    exec.threads[t].join = Some(Join {
+    exec.threads[t].join = Some(Box::new(Join {
         map_run,
         kind,
         scopes: node.children.clone(),
@@ -425,7 +425,7 @@ fn begin(
         } else {
             Vec::new()
         },
-    });
+    }));
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
     Flow::Wait

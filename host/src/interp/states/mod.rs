@@ -494,7 +494,7 @@ pub fn abort_thread(exec: &mut Execution, t: ThreadId, record: bool) {
             }
         }
         // Kept for a redrive of the execution (see `Execution::redrive`).
-        exec.threads[t].unfinished = Some(Box::new(join));
+        exec.threads[t].unfinished = Some(join);
     }
     let program = exec.program.clone();
     let th = &exec.threads[t];

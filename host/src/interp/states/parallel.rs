@@ -38,7 +38,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Parallel) -> Flow
         return join::mocked(exec, t, mocked, JoinKind::Parallel);
     }
     let n = node.children.len();
-    exec.threads[t].join = Some(Join {
+    exec.threads[t].join = Some(Box::new(Join {
         map_run: None,
         described: Vec::new(),
         kind: JoinKind::Parallel,
@@ -51,7 +51,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Parallel) -> Flow
         finished: 0,
         failed: 0,
         failed_children: Vec::new(),
-    });
+    }));
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
     Flow::Wait
