@@ -122,14 +122,7 @@ pub(super) fn list(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError>
 pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiError> {
     let input: DescribeInput = parse(input)?;
     let arn = &input.map_run_arn;
-    let missing = || ApiError::ResourceNotFound(format!("Map Run Does Not Exist: '{arn}'"));
-    let parent_arn = parent_of(arn).ok_or_else(missing)?;
-    let parent = lookup::execution(&*api.store, &parent_arn).map_err(|_| missing())?;
-    let events = api.store.history(parent.seq)?;
-    let run = runs(&events)
-        .into_iter()
-        .find(|r| &r.arn == arn)
-        .ok_or_else(missing)?;
+    let (parent, run) = find(api, arn)?;
     let status = match run.ended {
         Some(status) => status,
         None if parent.status == ExecutionStatus::Running => "RUNNING",
@@ -206,27 +199,33 @@ pub(super) async fn update(api: &ExecutionsApi, input: &[u8]) -> Result<Value, A
             "1 validation error detected: Value at 'toleratedFailurePercentage' failed to satisfy constraint: Member must have value between 0 and 100".into(),
         ));
     }
-    let missing = || ApiError::ResourceNotFound(format!("Map Run Does Not Exist: '{arn}'"));
-    let parent_arn = parent_of(arn).ok_or_else(missing)?;
-    let parent = lookup::execution(&*api.store, &parent_arn).map_err(|_| missing())?;
-    let events = api.store.history(parent.seq)?;
-    let run = runs(&events)
-        .into_iter()
-        .find(|r| &r.arn == arn)
-        .ok_or_else(missing)?;
+    let (parent, run) = find(api, arn)?;
     let event = Event::MapRunUpdated {
         map_run_arn: arn.clone(),
         max_concurrency: input.max_concurrency.map(|m| m as u64),
         tolerated_failure_count: input.tolerated_failure_count.map(|c| c as u64),
         tolerated_failure_percentage: input.tolerated_failure_percentage,
     };
-    let fed = run.ended.is_none() && api.executions.feed(&parent_arn, event).await?;
+    let fed = run.ended.is_none() && api.executions.feed(&parent.arn, event).await?;
     if !fed {
         return Err(ApiError::ValidationException(format!(
             "The Map Run '{arn}' is not running"
         )));
     }
     Ok(json!({}))
+}
+
+/// The execution whose Map started Map Run `arn`, and the run as its history tells it.
+fn find(api: &ExecutionsApi, arn: &str) -> Result<(ExecutionRecord, Run), ApiError> {
+    let missing = || ApiError::ResourceNotFound(format!("Map Run Does Not Exist: '{arn}'"));
+    let parent_arn = parent_of(arn).ok_or_else(missing)?;
+    let parent = lookup::execution(&*api.store, &parent_arn).map_err(|_| missing())?;
+    let events = api.store.history(parent.seq)?;
+    let run = runs(&events)
+        .into_iter()
+        .find(|r| r.arn == arn)
+        .ok_or_else(missing)?;
+    Ok((parent, run))
 }
 
 /// The execution whose Map started `map_run_arn` (`...:mapRun:MACHINE/LABEL:NAME-EVENT`):

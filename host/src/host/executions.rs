@@ -506,54 +506,14 @@ impl Executions {
             return Err(StoreError::Closed.into());
         }
         let parent = self.map_parent(parent)?;
-        let program = parent.program.clone();
-        let machine_arn = child_machine_arn(&child.map_run_arn);
-        let machine_name = machine_arn
-            .rsplit(':')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         let arn = self.map_child_arn(&child);
-        let start_ms = self.clock.now_ms();
-        let input_text = child.input.to_string();
-        let record = ExecutionRecord {
-            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
-            arn: arn.clone(),
-            name: child.name.clone(),
-            machine_arn: machine_arn.clone(),
-            definition_id: parent.definition_id.clone(),
-            role_arn: parent.role_arn.clone(),
-            seed: rand_seed(),
-            status: ExecutionStatus::Running,
-            input: input_text,
-            output: None,
-            error: None,
-            cause: None,
-            start_ms,
-            stop_ms: None,
-            test_case: None,
-            version_arn: None,
-            alias_arn: None,
-            redrive_count: 0,
-            redrive_ms: None,
-            map_run: Some(MapRunChild {
-                arn: child.map_run_arn.clone(),
-                scope: child.scope,
-            }),
-        };
-        let info = ExecutionInfo {
-            redrive_count: 0,
-            id: arn,
-            name: child.name,
-            state_machine_id: machine_arn,
-            state_machine_name: machine_name.clone(),
-            role_arn: parent.role_arn.clone(),
-            start_time_ms: start_ms,
-            input: child.input,
-        };
+        let scope = child.scope;
+        let (mut record, info) = self.map_child_record(&parent, child, arn);
+        record.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        let machine_name = info.state_machine_name.clone();
         let exec = self
-            .new_execution(program, info, record.seed)
-            .rooted_at(Some(child.scope));
+            .new_execution(parent.program.clone(), info, record.seed)
+            .rooted_at(Some(scope));
         let started = self.launch(record, exec).await?;
         crate::metrics::execution_started(&machine_name, "STANDARD");
         Ok(started)
@@ -570,53 +530,63 @@ impl Executions {
             return Err(StoreError::Closed.into());
         }
         let parent = self.map_parent(parent)?;
-        let program = parent.program.clone();
+        let machine_arn = child_machine_arn(&child.map_run_arn);
+        let machine_name = machine_arn.rsplit(':').next().unwrap_or_default();
+        let arn = self.identity.states_arn(
+            "express",
+            &format!("{machine_name}:{}:{}", child.name, child.name),
+        );
+        // A batch is as many items as it holds.
+        let items = child.input["Items"].as_array().map_or(1, Vec::len) as u64;
+        let scope = child.scope;
+        let (record, info) = self.map_child_record(&parent, child, arn);
+        let map_run = record
+            .map_run
+            .as_ref()
+            .map(|m| m.arn.clone())
+            .unwrap_or_default();
+        let exec = self
+            .new_express_execution(parent.program.clone(), info, record.seed)
+            .rooted_at(Some(scope));
+        self.count_express(&map_run, items, None);
+        let (tx, rx) = oneshot::channel();
+        self.track_express(exec, None, move |run| {
+            let _ = tx.send(run);
+        });
+        let Ok(run) = rx.await.unwrap_or(Err(ExpressAborted)) else {
+            self.count_express(&map_run, items, Some(ExecutionStatus::Aborted));
+            return Err(StoreError::Closed.into());
+        };
+        let record = durable::ended(record, &run.exec.status, run.stop_ms);
+        self.count_express(&map_run, items, Some(record.status));
+        Ok(record)
+    }
+
+    /// A new record of a Map Run's child (its `seq` for the caller to give), and the
+    /// information its execution is built with.
+    fn map_child_record(
+        &self,
+        parent: &MapParent,
+        child: MapChild,
+        arn: String,
+    ) -> (ExecutionRecord, ExecutionInfo) {
         let machine_arn = child_machine_arn(&child.map_run_arn);
         let machine_name = machine_arn
             .rsplit(':')
             .next()
             .unwrap_or_default()
             .to_owned();
-        let arn = self.identity.states_arn(
-            "express",
-            &format!("{machine_name}:{}:{}", child.name, child.name),
-        );
         let start_ms = self.clock.now_ms();
-        let input_text = child.input.to_string();
-        // A batch is as many items as it holds.
-        let items = child.input["Items"].as_array().map_or(1, Vec::len) as u64;
-        let info = ExecutionInfo {
-            redrive_count: 0,
-            id: arn.clone(),
-            name: child.name.clone(),
-            state_machine_id: machine_arn.clone(),
-            state_machine_name: machine_name,
-            role_arn: parent.role_arn.clone(),
-            start_time_ms: start_ms,
-            input: child.input,
-        };
-        let exec = self
-            .new_express_execution(program, info, rand_seed())
-            .rooted_at(Some(child.scope));
-        self.count_express(&child.map_run_arn, items, None);
-        let (tx, rx) = oneshot::channel();
-        self.track_express(exec, None, move |run| {
-            let _ = tx.send(run);
-        });
-        let Ok(run) = rx.await.unwrap_or(Err(ExpressAborted)) else {
-            self.count_express(&child.map_run_arn, items, Some(ExecutionStatus::Aborted));
-            return Err(StoreError::Closed.into());
-        };
-        let mut record = ExecutionRecord {
+        let record = ExecutionRecord {
             seq: 0,
-            arn,
-            name: child.name,
-            machine_arn,
+            arn: arn.clone(),
+            name: child.name.clone(),
+            machine_arn: machine_arn.clone(),
             definition_id: parent.definition_id.clone(),
             role_arn: parent.role_arn.clone(),
-            seed: 0,
+            seed: rand_seed(),
             status: ExecutionStatus::Running,
-            input: input_text,
+            input: child.input.to_string(),
             output: None,
             error: None,
             cause: None,
@@ -632,11 +602,17 @@ impl Executions {
                 scope: child.scope,
             }),
         };
-        record = durable::ended(record, &run.exec.status, run.stop_ms);
-        if let Some(map_run) = &record.map_run {
-            self.count_express(&map_run.arn, items, Some(record.status));
-        }
-        Ok(record)
+        let info = ExecutionInfo {
+            redrive_count: 0,
+            id: arn,
+            name: child.name,
+            state_machine_id: machine_arn,
+            state_machine_name: machine_name,
+            role_arn: parent.role_arn.clone(),
+            start_time_ms: start_ms,
+            input: child.input,
+        };
+        (record, info)
     }
 
     /// One more Express child of `map_run` running (`ended` None), or one that ended so.

@@ -2,7 +2,7 @@
 //! durable and listed under their Map Run, each with its own history and description, Express
 //! children run in memory; tolerated failures counted over the children.
 
-use aws_sdk_sfn::types::{ExecutionStatus, MapRunStatus};
+use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus, MapRunListItem, MapRunStatus};
 use serde_json::{Value, json};
 
 use crate::common::{Host, create_machine, ended, start_execution};
@@ -32,6 +32,30 @@ fn machine(execution_type: &str, extra: Value) -> Value {
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
     json!({"StartAt": "Map", "States": {"Map": map}})
+}
+
+/// The child executions listed under Map Run `map_run_arn`.
+async fn children(host: &Host, map_run_arn: &str) -> Vec<ExecutionListItem> {
+    host.sfn
+        .list_executions()
+        .map_run_arn(map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .executions
+}
+
+/// The first Map Run of `parent`.
+async fn first_map_run(host: &Host, parent: &str) -> Option<MapRunListItem> {
+    host.sfn
+        .list_map_runs()
+        .execution_arn(parent)
+        .send()
+        .await
+        .unwrap()
+        .map_runs
+        .into_iter()
+        .next()
 }
 
 async fn history_types(host: &Host, arn: &str) -> Vec<String> {
@@ -99,14 +123,7 @@ async fn standard_children_are_executions_of_their_own_listed_under_the_map_run(
     );
 
     // Its children, listed by the Map Run and not with the machine's executions.
-    let children = host
-        .sfn
-        .list_executions()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap()
-        .executions;
+    let children = children(&host, &map_run_arn).await;
     assert_eq!(children.len(), 3);
     let mut statuses: Vec<&str> = children.iter().map(|c| c.status.as_str()).collect();
     statuses.sort_unstable();
@@ -229,15 +246,7 @@ async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run()
         "in item order"
     );
     // Express children are counted, not listed.
-    let runs = host
-        .sfn
-        .list_map_runs()
-        .execution_arn(&parent)
-        .send()
-        .await
-        .unwrap()
-        .map_runs;
-    let map_run_arn = &runs[0].map_run_arn;
+    let map_run_arn = &first_map_run(&host, &parent).await.unwrap().map_run_arn;
     let run = host
         .sfn
         .describe_map_run()
@@ -247,14 +256,7 @@ async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run()
         .unwrap();
     let counts = run.execution_counts.unwrap();
     assert_eq!((counts.total, counts.succeeded), (20, 20));
-    let listed = host
-        .sfn
-        .list_executions()
-        .map_run_arn(map_run_arn)
-        .send()
-        .await
-        .unwrap()
-        .executions;
+    let listed = children(&host, map_run_arn).await;
     assert!(listed.is_empty(), "Express children keep no record");
 
     // One failure more than tolerated (none): the Map Run fails, and so the execution.
@@ -300,24 +302,8 @@ async fn a_redrive_redrives_the_failed_child_executions_only() {
         d.error.as_deref(),
         Some("States.ExceedToleratedFailureThreshold")
     );
-    let map_run_arn = host
-        .sfn
-        .list_map_runs()
-        .execution_arn(&parent)
-        .send()
-        .await
-        .unwrap()
-        .map_runs[0]
-        .map_run_arn
-        .clone();
-    let before = host
-        .sfn
-        .list_executions()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap()
-        .executions;
+    let map_run_arn = first_map_run(&host, &parent).await.unwrap().map_run_arn;
+    let before = children(&host, &map_run_arn).await;
     assert_eq!(before.len(), 2, "the third item never started");
 
     host.sfn
@@ -334,14 +320,7 @@ async fn a_redrive_redrives_the_failed_child_executions_only() {
     assert!(types.contains(&"MapRunRedriven".to_owned()), "{types:?}");
     assert_eq!(types.last().map(String::as_str), Some("ExecutionSucceeded"));
 
-    let after = host
-        .sfn
-        .list_executions()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap()
-        .executions;
+    let after = children(&host, &map_run_arn).await;
     assert_eq!(after.len(), 3, "one new child: the one that never ran");
     let flaky = before
         .iter()
@@ -390,34 +369,14 @@ async fn update_map_run_changes_the_running_map_run() {
     let machine_arn = create_machine(&host.sfn, "slow-children", &definition).await;
     let parent = start_execution(&host.sfn, &machine_arn, &json!([1, 2, 3])).await;
     let map_run_arn = loop {
-        let runs = host
-            .sfn
-            .list_map_runs()
-            .execution_arn(&parent)
-            .send()
-            .await
-            .unwrap()
-            .map_runs;
-        if let Some(run) = runs.first() {
-            break run.map_run_arn.clone();
+        if let Some(run) = first_map_run(&host, &parent).await {
+            break run.map_run_arn;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
-    let children = |host: &Host, arn: String| {
-        let sfn = host.sfn.clone();
-        async move {
-            sfn.list_executions()
-                .map_run_arn(arn)
-                .send()
-                .await
-                .unwrap()
-                .executions
-                .len()
-        }
-    };
     let mut started = 0;
     for _ in 0..100 {
-        started = children(&host, map_run_arn.clone()).await;
+        started = children(&host, &map_run_arn).await.len();
         if started > 0 {
             break;
         }
@@ -434,7 +393,7 @@ async fn update_map_run_changes_the_running_map_run() {
         .await
         .unwrap();
     for _ in 0..100 {
-        started = children(&host, map_run_arn.clone()).await;
+        started = children(&host, &map_run_arn).await.len();
         if started == 3 {
             break;
         }
@@ -460,15 +419,7 @@ async fn update_map_run_changes_the_running_map_run() {
         .unwrap();
     ended(&host.sfn, &parent).await;
     // Its children were stopped with it.
-    for child in host
-        .sfn
-        .list_executions()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap()
-        .executions
-    {
+    for child in children(&host, &map_run_arn).await {
         let d = ended(&host.sfn, &child.execution_arn).await;
         assert_eq!(d.status, ExecutionStatus::Aborted);
     }

@@ -152,16 +152,7 @@ impl AwsClient {
             region,
             deadline,
             |response| {
-                stepwise_aws::protocol::parse_response(
-                    service,
-                    operation,
-                    HttpResponse {
-                        status: response.status,
-                        headers: &response.headers,
-                        body: &response.body,
-                    },
-                )
-                .map(|result| Reply {
+                parse(service, operation, &response).map(|result| Reply {
                     result,
                     status: response.status,
                     headers: response.headers,
@@ -191,16 +182,7 @@ impl AwsClient {
                 if (200..300).contains(&response.status) {
                     return Ok(response);
                 }
-                let parsed = stepwise_aws::protocol::parse_response(
-                    service,
-                    operation,
-                    HttpResponse {
-                        status: response.status,
-                        headers: &response.headers,
-                        body: &response.body,
-                    },
-                );
-                match parsed {
+                match parse(service, operation, &response) {
                     Err(e) => Err(e),
                     // An error status the protocol reads as a result: still the call's failure.
                     Ok(_) => Err(ServiceError {
@@ -424,6 +406,23 @@ fn backoff(attempt: u32) -> Duration {
 fn rand_below(n: u64) -> u64 {
     // The low bits of a fresh UUID are random enough for jitter.
     (uuid::Uuid::new_v4().as_u128() as u64) % n.max(1)
+}
+
+/// The operation's result, or the error the service answered, from `response`.
+fn parse(
+    service: &Model,
+    operation: &Operation,
+    response: &transport::Response,
+) -> Result<Value, ServiceError> {
+    stepwise_aws::protocol::parse_response(
+        service,
+        operation,
+        HttpResponse {
+            status: response.status,
+            headers: &response.headers,
+            body: &response.body,
+        },
+    )
 }
 
 fn host_of(url: &str) -> String {

@@ -12,7 +12,6 @@ use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Parent, Phase, ThreadId};
 use crate::interp::probe::MockedChildren;
 use crate::interp::program::{Node, ScopeId};
-use crate::interp::{Action, TaskRequest};
 
 /// Children of one Parallel or Map state entry.
 #[derive(Debug, Clone)]
@@ -246,32 +245,17 @@ pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
             (name, false)
         }
     };
-    let task = exec.next_id_for_effect();
-    exec.tasks.insert(task, child);
-    exec.actions.push(Action::InvokeTask(TaskRequest {
-        task,
-        resource: MAP_CHILD.clone(),
-        input: serde_json::json!({
-            "MapRunArn": map_run.arn,
-            "Name": name,
-            "Input": *input,
-            "Scope": scope,
-            "ExecutionType": if map_run.express { "EXPRESS" } else { "STANDARD" },
-            "Redrive": redrive,
-        }),
-        context: serde_json::json!({"Execution": {"Id": exec.info.id}}),
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        token: None,
-    }));
-    let th = &mut exec.threads[child];
-    th.delegated = Some(name);
-    th.phase = Phase::Tasking(super::task::Pending {
-        task,
-        timeout_timer: None,
-        heartbeat_timer: None,
-        heartbeat_seconds: None,
+    let request = serde_json::json!({
+        "MapRunArn": map_run.arn,
+        "Name": name,
+        "Input": *input,
+        "Scope": scope,
+        "ExecutionType": if map_run.express { "EXPRESS" } else { "STANDARD" },
+        "Redrive": redrive,
     });
+    let context = serde_json::json!({"Execution": {"Id": exec.info.id}});
+    super::task::hand_over(exec, child, MAP_CHILD.clone(), request, context);
+    exec.threads[child].delegated = Some(name);
 }
 
 /// TestState's Map or Parallel: the mocked outcome stands for its children, which never run.

@@ -17,7 +17,6 @@ use crate::interp::errors::{Failure, names};
 use crate::interp::execution::{Execution, Phase, ThreadId};
 use crate::interp::jsonata::{Evaluator, States};
 use crate::interp::program::{self, Node};
-use crate::interp::{Action, TaskRequest};
 
 /// Inline Map runs at most this many iterations at once, whatever MaxConcurrency says (AWS).
 pub const INLINE_CONCURRENCY_CAP: usize = 40;
@@ -260,24 +259,8 @@ fn read_items_first(
     let Some(reader) = &s.item_reader else {
         return Flow::Error(Failure::new(names::ITEM_READER_FAILED, "no ItemReader"));
     };
-    let task = exec.next_id_for_effect();
     let context = StateScope::new(exec, t, node).context_for_task();
-    exec.tasks.insert(task, t);
-    exec.actions.push(Action::InvokeTask(TaskRequest {
-        task,
-        resource: reader.resource.clone(),
-        input: request,
-        context,
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        token: None,
-    }));
-    exec.threads[t].phase = Phase::Tasking(task::Pending {
-        task,
-        timeout_timer: None,
-        heartbeat_timer: None,
-        heartbeat_seconds: None,
-    });
+    task::hand_over(exec, t, reader.resource.clone(), request, context);
     Flow::Wait
 }
 
@@ -526,24 +509,8 @@ pub fn write_results(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
     let Some(resource) = writer.resource.clone() else {
         return;
     };
-    let task = exec.next_id_for_effect();
     let context = StateScope::new(exec, t, node).context_for_task();
-    exec.tasks.insert(task, t);
-    exec.actions.push(Action::InvokeTask(TaskRequest {
-        task,
-        resource,
-        input: request,
-        context,
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        token: None,
-    }));
-    exec.threads[t].phase = Phase::Tasking(task::Pending {
-        task,
-        timeout_timer: None,
-        heartbeat_timer: None,
-        heartbeat_seconds: None,
-    });
+    task::hand_over(exec, t, resource, request, context);
 }
 
 /// The results could not be written: the Map Run fails with States.ResultWriterFailed.

@@ -140,6 +140,35 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
     Flow::Wait
 }
 
+/// Has the executor run `resource` with `input` for thread `t`, which waits for it: a Map's
+/// task (its ItemReader's, its ResultWriter's, a child execution's), which records no Task
+/// events and has no timeout of its own.
+pub fn hand_over(
+    exec: &mut Execution,
+    t: ThreadId,
+    resource: std::sync::Arc<crate::arn::TaskResource>,
+    input: Value,
+    context: Value,
+) {
+    let task = exec.next_id_for_effect();
+    exec.tasks.insert(task, t);
+    exec.actions.push(Action::InvokeTask(TaskRequest {
+        task,
+        resource,
+        input,
+        context,
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        token: None,
+    }));
+    exec.threads[t].phase = Phase::Tasking(Pending {
+        task,
+        timeout_timer: None,
+        heartbeat_timer: None,
+        heartbeat_seconds: None,
+    });
+}
+
 /// TimeoutSeconds/HeartbeatSeconds, fixed or read from the input (a positive integer).
 fn seconds(
     fixed: Option<u64>,
