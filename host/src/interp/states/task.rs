@@ -243,7 +243,7 @@ fn waiter(exec: &Execution, t: ThreadId) -> Waiter {
 }
 
 /// Whether thread `t`'s task records no Task events.
-fn reads_items(exec: &Execution, t: ThreadId) -> bool {
+fn records_no_events(exec: &Execution, t: ThreadId) -> bool {
     waiter(exec, t) != Waiter::Task
 }
 
@@ -253,7 +253,7 @@ pub fn started(exec: &mut Execution, task: TaskId) {
     let Some((t, p)) = pending(exec, task) else {
         return;
     };
-    if reads_items(exec, t) {
+    if records_no_events(exec, t) {
         return;
     }
     let (kind, resource_type, resource) = resource_of(exec, t);
@@ -288,7 +288,7 @@ pub fn submitted(exec: &mut Execution, task: TaskId, output: Value) {
     let Some((t, _)) = pending(exec, task) else {
         return;
     };
-    if reads_items(exec, t) {
+    if records_no_events(exec, t) {
         return;
     }
     let (_, resource_type, resource) = resource_of(exec, t);
@@ -358,7 +358,7 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
         Waiter::Task => {}
         Waiter::ItemReader => {
             let flow = super::map::items_read(exec, t, result);
-            return after_reading(exec, t, flow);
+            return map_goes_on(exec, t, flow);
         }
         Waiter::ResultWriter => {
             if super::join::results_written(exec, t, result) {
@@ -433,11 +433,11 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
         Waiter::Task => {}
         Waiter::ItemReader => {
             let flow = super::map::read_failed(exec, t, failure);
-            return after_reading(exec, t, flow);
+            return map_goes_on(exec, t, flow);
         }
         Waiter::ResultWriter => {
             let flow = super::map::write_failed(exec, t, failure);
-            return after_reading(exec, t, flow);
+            return map_goes_on(exec, t, flow);
         }
         Waiter::ChildExecution => return exec.thread_failed(t, failure),
     }
@@ -498,8 +498,9 @@ fn fail_state(exec: &mut Execution, t: ThreadId, failure: Failure) {
     resume(exec, t, node, Flow::Error(failure));
 }
 
-/// A Map whose items were read goes on: it now waits for its children, or it failed.
-fn after_reading(exec: &mut Execution, t: ThreadId, flow: Flow) {
+/// A Map whose reader or writer answered goes on: it waits for its children, it failed, or
+/// it is done.
+fn map_goes_on(exec: &mut Execution, t: ThreadId, flow: Flow) {
     if matches!(flow, Flow::Wait) {
         return;
     }
