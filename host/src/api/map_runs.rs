@@ -143,6 +143,9 @@ pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiEr
             .unwrap_or(1) as u64;
         counts.count(child.status, 1);
         items.count(child.status, batch);
+        if let Some(m) = &child.map_run {
+            counts.total = counts.total.max(m.total as u64);
+        }
     }
     let mut settings = settings(api, &parent, arn);
     // UpdateMapRun's changes are in the parent's steps, the last one standing.
@@ -272,18 +275,21 @@ fn settings(api: &ExecutionsApi, parent: &ExecutionRecord, arn: &str) -> (u64, u
     (0, 0, 0.0)
 }
 
-/// How a Map Run's counts answer: `total` and `resultsWritten` derived.
+/// How a Map Run's counts answer: `pending` (those not started, when the run's size is
+/// known: a run that failed may leave some), `total` and `resultsWritten` derived.
 fn counts_json(c: &MapRunCounts, ended: bool) -> Value {
     let done = c.succeeded + c.failed + c.timed_out + c.aborted;
+    let started = done + c.running;
+    let pending = c.total.saturating_sub(started);
     json!({
         "aborted": c.aborted,
         "failed": c.failed,
-        "pending": 0,
+        "pending": pending,
         "resultsWritten": if ended { done } else { 0 },
         "running": c.running,
         "succeeded": c.succeeded,
         "timedOut": c.timed_out,
-        "total": done + c.running,
+        "total": started + pending,
     })
 }
 

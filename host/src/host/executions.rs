@@ -263,6 +263,8 @@ pub struct MapRunCounts {
     pub timed_out: u64,
     /// Stopped.
     pub aborted: u64,
+    /// How many the Map Run has in all, started or not (0: not known).
+    pub total: u64,
 }
 
 impl MapRunCounts {
@@ -289,6 +291,8 @@ pub struct MapChild {
     pub input: Value,
     /// The Map's item processor: a scope of the parent's program.
     pub scope: usize,
+    /// How many children the Map Run has.
+    pub total: usize,
 }
 
 /// The machine a Map Run's children are executions of: `...:mapRun:MACHINE/LABEL:ID` gives
@@ -538,7 +542,7 @@ impl Executions {
         );
         // A batch is as many items as it holds.
         let items = child.input["Items"].as_array().map_or(1, Vec::len) as u64;
-        let scope = child.scope;
+        let (scope, total) = (child.scope, child.total);
         let (record, info) = self.map_child_record(&parent, child, arn);
         let map_run = record
             .map_run
@@ -548,17 +552,17 @@ impl Executions {
         let exec = self
             .new_express_execution(parent.program.clone(), info, record.seed)
             .rooted_at(Some(scope));
-        self.count_express(&map_run, items, None);
+        self.count_express(&map_run, items, None, total);
         let (tx, rx) = oneshot::channel();
         self.track_express(exec, None, move |run| {
             let _ = tx.send(run);
         });
         let Ok(run) = rx.await.unwrap_or(Err(ExpressAborted)) else {
-            self.count_express(&map_run, items, Some(ExecutionStatus::Aborted));
+            self.count_express(&map_run, items, Some(ExecutionStatus::Aborted), total);
             return Err(StoreError::Closed.into());
         };
         let record = durable::ended(record, &run.exec.status, run.stop_ms);
-        self.count_express(&map_run, items, Some(record.status));
+        self.count_express(&map_run, items, Some(record.status), total);
         Ok(record)
     }
 
@@ -600,6 +604,7 @@ impl Executions {
             map_run: Some(MapRunChild {
                 arn: child.map_run_arn,
                 scope: child.scope,
+                total: child.total,
             }),
         };
         let info = ExecutionInfo {
@@ -616,12 +621,19 @@ impl Executions {
     }
 
     /// One more Express child of `map_run` running (`ended` None), or one that ended so.
-    fn count_express(&self, map_run: &str, items: u64, ended: Option<ExecutionStatus>) {
+    fn count_express(
+        &self,
+        map_run: &str,
+        items: u64,
+        ended: Option<ExecutionStatus>,
+        total: usize,
+    ) {
         let mut all = self
             .express_children
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let (executions, batch) = all.entry(map_run.to_owned()).or_default();
+        executions.total = executions.total.max(total as u64);
         if let Some(status) = ended {
             executions.running -= 1;
             batch.running -= items;

@@ -351,5 +351,6 @@ fn map_child(child: MapChildStart) -> executions::MapChild {
         name: child.name,
         input: child.input,
         scope: child.scope,
+        total: child.total,
     }
 }

@@ -122,6 +122,7 @@ fn child_of(parameters: Value) -> Result<MapChildStart, Failure> {
             .ok_or_else(|| runtime("a Map Run's child needs Scope"))? as usize,
         express: parameters["ExecutionType"] == "EXPRESS",
         redrive: parameters["Redrive"] == true,
+        total: parameters["Total"].as_u64().unwrap_or(0) as usize,
         input: parameters.get("Input").cloned().unwrap_or(Value::Null),
     })
 }

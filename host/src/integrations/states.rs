@@ -91,6 +91,8 @@ pub struct MapChildStart {
     pub express: bool,
     /// Handed again by a redrive of the parent: a Standard child that failed is redriven.
     pub redrive: bool,
+    /// How many children the Map Run has.
+    pub total: usize,
 }
 
 /// The Step Functions integration, over the executions of its host.

@@ -217,6 +217,13 @@ pub struct MapRunChild {
     pub arn: String,
     /// The item processor's scope in the program of `definition_id`.
     pub scope: usize,
+    /// How many children the Map Run has (0 when not known).
+    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    pub total: usize,
+}
+
+fn is_zero_usize(n: &usize) -> bool {
+    *n == 0
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -305,6 +305,24 @@ async fn a_redrive_redrives_the_failed_child_executions_only() {
     let map_run_arn = first_map_run(&host, &parent).await.unwrap().map_run_arn;
     let before = children(&host, &map_run_arn).await;
     assert_eq!(before.len(), 2, "the third item never started");
+    let counts = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .execution_counts
+        .unwrap();
+    assert_eq!(
+        (
+            counts.total,
+            counts.succeeded,
+            counts.failed,
+            counts.pending
+        ),
+        (3, 1, 1, 1)
+    );
 
     host.sfn
         .redrive_execution()
@@ -383,6 +401,20 @@ async fn update_map_run_changes_the_running_map_run() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(started, 1, "one at a time");
+    let counts = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(&map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .execution_counts
+        .unwrap();
+    assert_eq!(
+        (counts.total, counts.running, counts.pending),
+        (3, 1, 2),
+        "two items wait"
+    );
 
     host.sfn
         .update_map_run()

@@ -50,6 +50,8 @@ pub struct MapRun {
     pub arn: String,
     /// Its children are Express executions (else Standard ones).
     pub express: bool,
+    /// How many children it has (items, or batches of them).
+    pub total: usize,
 }
 
 /// A child execution of a Map Run ended as `description` says (the task's result): the
@@ -252,6 +254,7 @@ pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
         "Scope": scope,
         "ExecutionType": if map_run.express { "EXPRESS" } else { "STANDARD" },
         "Redrive": redrive,
+        "Total": map_run.total,
     });
     let context = serde_json::json!({"Execution": {"Id": exec.info.id}});
     super::task::hand_over(exec, child, MAP_CHILD.clone(), request, context);

@@ -390,6 +390,7 @@ fn begin(
             .and_then(|p| p.processor_config.as_ref())
             .and_then(|c| c.execution_type.as_deref())
             == Some("EXPRESS"),
+        total: n,
     });
     exec.threads[t].join = Some(Box::new(Join {
         map_run,
