@@ -7,11 +7,10 @@
 //! `cargo bench -p stepwise --bench distributed_map` (needs `moto[server]`: `.ci/run`
 //! installs it).
 
+#[path = "../tests/all/moto.rs"]
+mod moto;
 mod support;
 
-use std::io::Read;
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,40 +27,6 @@ use support::Conn;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const BUCKET: &str = "bench-items";
-
-/// moto_server on a free loopback port, killed when the bench ends (its stdin closes).
-fn moto() -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "python3 -m moto.server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid"
-        ))
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("sh runs");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::Write;
-            let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\n\r\n");
-            let mut first = [0u8; 12];
-            if s.read_exact(&mut first).is_ok() && first.starts_with(b"HTTP/") {
-                break;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not start: is moto[server] installed?"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (child, format!("http://127.0.0.1:{port}"))
-}
 
 fn aws(endpoint: &str) -> AwsConfig {
     AwsConfig {
@@ -153,14 +118,14 @@ async fn run(client: &AwsClient, conn: &mut Conn, n: usize) -> f64 {
 
 fn main() {
     let runtime = support::runtime();
-    let (_moto, endpoint) = moto();
+    let endpoint = moto::moto();
     runtime.block_on(async {
         let dir = tempdir();
         let store = Arc::new(SqliteStore::open(&dir.join("stepwise.db")).expect("store"));
         let server = Host::start(
             store,
             HostConfig {
-                aws: aws(&endpoint),
+                aws: aws(endpoint),
                 ..HostConfig::default()
             },
         )
@@ -172,7 +137,7 @@ fn main() {
         tokio::spawn(async move {
             let _ = stepwise::api::serve(listener, serving, std::future::pending()).await;
         });
-        let client = AwsClient::new(aws(&endpoint), "us-east-1");
+        let client = AwsClient::new(aws(endpoint), "us-east-1");
         let s3 = stepwise_aws::service("s3").unwrap().unwrap();
         client
             .call(

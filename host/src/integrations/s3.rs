@@ -114,19 +114,13 @@ async fn write(
     let Some(operation) = model.operation("putObject") else {
         return Err(results::failed("S3 has no action 'putObject'"));
     };
+    // S3's failure is given as it is: the Map names it States.ResultWriterFailed.
     for object in written.objects {
         let put = json!({"Bucket": bucket, "Key": object.key, "Body": object.body});
         client
             .call(&model, operation, &put, None, deadline)
             .await
-            .map_err(|e| {
-                let f = aws::failure(&model, operation, e);
-                results::failed(format!(
-                    "{}: {}",
-                    f.error.unwrap_or_default(),
-                    f.cause.unwrap_or_default()
-                ))
-            })?;
+            .map_err(|e| aws::failure(&model, operation, e))?;
     }
     Ok(written.answer)
 }
@@ -152,14 +146,10 @@ impl Reader {
             .ok_or_else(|| failed(format!("S3 has no action '{action}'")))
     }
 
-    /// A failed S3 call is the reader's failure, with S3's error and message in the cause.
+    /// A failed S3 call's failure, as the AWS SDK integration names it: the Map gives it as
+    /// States.ItemReaderFailed, S3's error and message in the cause.
     fn call_failed(&self, operation: &Operation, e: aws::CallError) -> Failure {
-        let f = aws::failure(&self.model, operation, e);
-        failed(format!(
-            "{}: {}",
-            f.error.unwrap_or_default(),
-            f.cause.unwrap_or_default()
-        ))
+        aws::failure(&self.model, operation, e)
     }
 
     /// An object's bytes (GetObject with the reader's parameters: Bucket, Key, VersionId...).

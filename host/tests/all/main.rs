@@ -21,6 +21,7 @@ mod jsonata;
 mod map_runs;
 mod metrics;
 mod mocking;
+mod moto;
 mod otlp;
 mod polyglot;
 mod redrive;

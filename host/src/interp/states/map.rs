@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::join::{self, Join, JoinKind};
 use super::{Flow, StateScope, task};
-use crate::asl::model::{ItemBatcher, ItemReader, Map, ResultWriter, State};
+use crate::asl::model::{ItemBatcher, ItemReader, Map, State};
 use crate::asl::path::ReferencePath;
 use crate::asl::query::Evaluable;
 use crate::history::{ErrorDetails, EventDetails};
@@ -31,11 +31,10 @@ enum Items {
 
 /// Starts (or, after a retry, restarts) a Map state.
 pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
-    // Writing results to S3 is not built yet: fail saying so, rather than return results the
-    // definition says go elsewhere. (TestState mocks a writer's answer.)
+    // A shaping this host cannot do fails saying so, rather than return results shaped
+    // otherwise than the definition says. (TestState mocks a writer's answer.)
     if exec.probe().is_none()
-        && let Some(writer) = &s.result_writer
-        && let Err(cause) = shaping(writer)
+        && let Some(Err(cause)) = shaping(s)
     {
         return Flow::Error(Failure::new(names::RESULT_WRITER_FAILED, cause));
     }
@@ -415,25 +414,23 @@ fn begin(
     Flow::Wait
 }
 
-/// How a ResultWriter without a Resource shapes the results (its WriterConfig's
-/// Transformation); an Err for what this host cannot do yet, saying what.
-fn shaping(writer: &ResultWriter) -> Result<Shaping, String> {
-    if writer.resource.is_some() {
-        // The writer shapes what it writes.
-        return Ok(Shaping::Compact);
-    }
+/// How a ResultWriter without a Resource shapes the results the Map outputs (its
+/// WriterConfig's Transformation); an Err for what this host cannot do yet, saying what. None
+/// without such a writer: one with a Resource shapes what it writes.
+fn shaping(s: &Map) -> Option<Result<Shaping, String>> {
+    let writer = s.result_writer.as_ref().filter(|w| w.resource.is_none())?;
     let transformation = writer
         .writer_config
         .as_ref()
         .and_then(|c| c.transformation.as_deref());
-    match transformation {
+    Some(match transformation {
         None | Some("COMPACT") => Ok(Shaping::Compact),
         Some("FLATTEN") => Ok(Shaping::Flatten),
         Some(other) => Err(format!(
             "This host does not shape results with the Transformation {other} yet (it needs the \
              child executions' metadata); use COMPACT or FLATTEN"
         )),
-    }
+    })
 }
 
 /// Whether the Map's ResultWriter writes its results to S3.
@@ -530,7 +527,7 @@ enum Shaping {
 
 /// The results a Map gives on: its children's, shaped as its ResultWriter says.
 pub fn shaped_results(s: &Map, results: Vec<Value>) -> Vec<Value> {
-    match s.result_writer.as_ref().map(shaping) {
+    match shaping(s) {
         Some(Ok(Shaping::Flatten)) => results
             .into_iter()
             .flat_map(|r| match r {
