@@ -135,6 +135,8 @@ pub struct Execution {
     /// Every event recorded so far.
     pub history: Vec<HistoryEvent>,
     pub(crate) threads: Vec<Thread>,
+    /// Slots of `threads` nothing refers to any more, taken again by [`Execution::spawn`].
+    pub(crate) vacant: Vec<ThreadId>,
     pub(crate) runnable: VecDeque<ThreadId>,
     pub(crate) timers: HashMap<TimerId, TimerPurpose>,
     pub(crate) tasks: HashMap<TaskId, ThreadId>,
@@ -169,6 +171,7 @@ impl Execution {
             status: Status::Running,
             history: Vec::new(),
             threads: Vec::new(),
+            vacant: Vec::new(),
             runnable: VecDeque::new(),
             timers: HashMap::new(),
             tasks: HashMap::new(),
@@ -335,9 +338,10 @@ impl Execution {
                             redrive_count: self.info.redrive_count,
                         },
                     );
+                    let total = join.known();
                     for &(_, child) in &again {
                         if self.threads[child].delegated.is_some() {
-                            states::join::delegate_child(self, &map_run, child);
+                            states::join::delegate_child(self, &map_run, child, total);
                         }
                     }
                 }
@@ -453,8 +457,7 @@ impl Execution {
                 Arc::new(VariableScope::inner(&self.threads[thread].variables))
             }
         };
-        let id = self.threads.len();
-        self.threads.push(Thread {
+        let thread = Thread {
             scope,
             state,
             phase: Phase::Enter,
@@ -470,9 +473,35 @@ impl Execution {
             delegated: None,
             variables,
             unfinished: None,
-        });
+        };
+        let id = match self.vacant.pop() {
+            Some(id) => {
+                self.threads[id] = thread;
+                id
+            }
+            None => {
+                self.threads.push(thread);
+                self.threads.len() - 1
+            }
+        };
         self.runnable.push_back(id);
         id
+    }
+
+    /// Thread `t` ended and nothing refers to it any more (a Map Run's child execution that
+    /// succeeded): what it held is dropped, and its slot goes to the next thread spawned.
+    /// Replaying the same events vacates and reuses the same slots.
+    pub(crate) fn vacate(&mut self, t: ThreadId) {
+        debug_assert!(!self.runnable.contains(&t) && !self.tasks.values().any(|x| *x == t));
+        let th = &mut self.threads[t];
+        th.phase = Phase::Done;
+        th.input = states::join::NO_INPUT.clone();
+        th.retries = Vec::new();
+        th.join = None;
+        th.unfinished = None;
+        th.delegated = None;
+        th.variables = Arc::default();
+        self.vacant.push(t);
     }
 
     /// Records an event on behalf of thread `t`.

@@ -1540,8 +1540,9 @@ fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
               "ItemReader": {"Resource": reader,
                              "ReaderConfig": {"InputType": "JSONL", "MaxItemsPath": "$max"},
                              "Parameters": {"Bucket.$": "$.Bucket", "Key": "items.jsonl"}}}}});
-    let tasks = ScriptedTasks::default()
-        .on_resource(reader, |_, _| vec![succeed(json!([{"n": 1}, {"n": 2}]))]);
+    let tasks = ScriptedTasks::default().on_resource(reader, |_, _| {
+        vec![succeed(json!({"Items": [{"n": 1}, {"n": 2}], "Next": null}))]
+    });
     let exec = run(&definition, json!({"Bucket": "b"}), &tasks);
     assert_eq!(
         exec.status,
@@ -1554,7 +1555,7 @@ fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
     assert_eq!(
         calls[0].request.input,
         json!({"Parameters": {"Bucket": "b", "Key": "items.jsonl"},
-               "ReaderConfig": {"InputType": "JSONL", "MaxItems": 2}})
+               "ReaderConfig": {"InputType": "JSONL", "MaxItems": 2}, "Cursor": null})
     );
     let types = types(&exec);
     assert_eq!(
@@ -1611,6 +1612,92 @@ fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
     };
     assert_eq!(output["Error"], "States.ItemReaderFailed");
     assert_eq!(output["Cause"], "States.Runtime: no endpoint");
+}
+
+/// The reader's items come a page at a time while the children run: each page's call has
+/// the cursor the last one gave and MaxItems lowered to what is left; items are selected with
+/// their index across pages, batched across pages (the last batch waits for the last page),
+/// and the results are in item order. A page that fails fails the Map Run with
+/// States.ItemReaderFailed, stopping the children that run.
+#[test]
+fn a_map_reads_its_items_page_by_page_while_its_children_run() {
+    let reader = "arn:aws:states:::s3:listObjectsV2";
+    let definition = |batcher: Value| {
+        let mut map = json!({"Type": "Map", "End": true, "MaxConcurrency": 2,
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+              "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"},
+              "ItemReader": {"Resource": reader, "ReaderConfig": {"MaxItems": 5},
+                             "Parameters": {"Bucket": "b"}}});
+        if !batcher.is_null() {
+            map["ItemBatcher"] = batcher;
+        }
+        json!({"StartAt": "M", "States": {"M": map}})
+    };
+    // Pages of 2 items; the cursor is the page number.
+    let pages = |request: &stepwise::interp::TaskRequest, _| {
+        let page = request.input["Cursor"].as_u64().unwrap_or(0);
+        let items: Vec<Value> = (page * 2..page * 2 + 2).map(|n| json!(n * 10)).collect();
+        vec![succeed(json!({"Items": items, "Next": page + 1}))]
+    };
+    let tasks = ScriptedTasks::default().on_resource(reader, pages);
+    let exec = run(&definition(Value::Null), json!({}), &tasks);
+    let expected: Vec<Value> = (0..5).map(|i| json!({"i": i, "v": i * 10})).collect();
+    assert_eq!(exec.status, Status::Succeeded(Value::Array(expected)));
+    let calls = tasks.calls();
+    let asked: Vec<(Value, Value)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.request.input["Cursor"].clone(),
+                c.request.input["ReaderConfig"]["MaxItems"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            (Value::Null, json!(5)),
+            (json!(1), json!(3)),
+            (json!(2), json!(1))
+        ],
+        "each page from the last one's cursor, MaxItems lowered"
+    );
+
+    let tasks = ScriptedTasks::default().on_resource(reader, pages);
+    let exec = run(
+        &definition(json!({"MaxItemsPerBatch": 3})),
+        json!({}),
+        &tasks,
+    );
+    let batch = |r: std::ops::Range<i64>| {
+        json!({"Items": r.map(|i| json!({"i": i, "v": i * 10})).collect::<Vec<_>>()})
+    };
+    assert_eq!(
+        exec.status,
+        Status::Succeeded(json!([batch(0..3), batch(3..5)])),
+        "a batch spans pages"
+    );
+
+    // The second page fails: the Map Run fails, and Catch sees States.ItemReaderFailed.
+    let mut caught = definition(Value::Null);
+    caught["States"]["M"]["Catch"] = json!([{"ErrorEquals": ["States.ALL"], "Next": "Done"}]);
+    caught["States"]["M"].as_object_mut().unwrap().remove("End");
+    caught["States"]["M"]["Next"] = json!("Done");
+    caught["States"]["Done"] = json!({"Type": "Pass", "End": true});
+    let tasks = ScriptedTasks::default().on_resource(reader, |request, _| {
+        match request.input["Cursor"].as_u64() {
+            None => vec![succeed(json!({"Items": [1, 2], "Next": 1}))],
+            Some(_) => vec![fail("S3.AccessDenied", "no")],
+        }
+    });
+    let exec = run(&caught, json!({}), &tasks);
+    let Status::Succeeded(output) = &exec.status else {
+        panic!("{:?}", exec.status)
+    };
+    assert_eq!(output["Error"], "States.ItemReaderFailed");
+    assert_eq!(output["Cause"], "S3.AccessDenied: no");
+    assert_eq!(count(&exec, "MapRunFailed"), 1);
 }
 
 /// A ResultWriter's WriterConfig shapes what the Map outputs (FLATTEN splices the arrays its

@@ -2,8 +2,11 @@
 //! order, a concurrency limit, and the failure rules (a branch failure fails the Parallel; a Map
 //! fails once more items failed than it tolerates).
 
+use std::collections::VecDeque;
+
 use serde_json::Value;
 
+use super::feed::{self, Feed};
 use super::{Flow, StateScope, follow, handle_error};
 use crate::arn::TaskResource;
 use crate::asl::model::State;
@@ -22,10 +25,13 @@ pub struct Join {
     pub map_run: Option<MapRun>,
     /// The machine children run (each branch for Parallel: one per index).
     pub scopes: Vec<ScopeId>,
-    /// Inputs of children not started yet, by index (taken when started).
-    pub inputs: Vec<Option<Value>>,
-    /// Results by index.
+    /// Inputs of children not started yet, in order: the first is child `next`'s.
+    pub inputs: VecDeque<Value>,
+    /// Results by index, for the state's output; empty when nothing uses them (a Map whose
+    /// result is discarded, or written to S3 from `described`).
     pub results: Vec<Option<Value>>,
+    /// Whether `results` keeps each child's result.
+    keeps_results: bool,
     /// Running children: (index, thread).
     pub running: Vec<(usize, ThreadId)>,
     /// The next index to start.
@@ -41,6 +47,11 @@ pub struct Join {
     /// How each child execution of a Map Run ended, by index (DescribeExecution's fields),
     /// kept only for a ResultWriter that writes them; empty otherwise.
     pub described: Vec<Option<Value>>,
+    /// Whether `described` keeps each child's description.
+    keeps_described: bool,
+    /// A Distributed Map's items its ItemReader has still to read; None when all are in
+    /// `inputs` from the start.
+    pub feed: Option<Box<Feed>>,
 }
 
 /// A Distributed Map's Map Run.
@@ -50,8 +61,6 @@ pub struct MapRun {
     pub arn: String,
     /// Its children are Express executions (else Standard ones).
     pub express: bool,
-    /// How many children it has (items, or batches of them).
-    pub total: usize,
 }
 
 /// A child execution of a Map Run ended as `description` says (the task's result): the
@@ -100,6 +109,75 @@ pub enum JoinKind {
 }
 
 impl Join {
+    /// Children of `kind` running `scopes` (one per index for a Parallel, the one item
+    /// processor for a Map) over `inputs`, all started at once unless a limit is set.
+    pub fn new(kind: JoinKind, scopes: Vec<ScopeId>, inputs: Vec<Value>) -> Join {
+        let n = inputs.len();
+        Join {
+            kind,
+            map_run: None,
+            scopes,
+            inputs: inputs.into(),
+            results: vec![None; n],
+            keeps_results: true,
+            running: Vec::new(),
+            next: 0,
+            max_concurrency: 0,
+            finished: 0,
+            failed: 0,
+            failed_children: Vec::new(),
+            described: Vec::new(),
+            keeps_described: false,
+            feed: None,
+        }
+    }
+
+    /// The same, keeping each child's result only if `results`, and each child execution's
+    /// description only if `described`.
+    pub fn keeping(mut self, results: bool, described: bool) -> Join {
+        let n = self.inputs.len();
+        self.keeps_results = results;
+        self.results = if results { vec![None; n] } else { Vec::new() };
+        self.keeps_described = described;
+        self.described = if described { vec![None; n] } else { Vec::new() };
+        self
+    }
+
+    /// One more child's input, read after the others started.
+    pub fn push_input(&mut self, input: Value) {
+        self.inputs.push_back(input);
+        if self.keeps_results {
+            self.results.push(None);
+        }
+        if self.keeps_described {
+            self.described.push(None);
+        }
+    }
+
+    /// How many children are known so far: started, or waiting to start.
+    pub fn known(&self) -> usize {
+        self.next + self.inputs.len()
+    }
+
+    /// How many children there are, once no more can be read.
+    pub fn total(&self) -> Option<usize> {
+        match &self.feed {
+            Some(feed) if !feed.done() => None,
+            _ => Some(self.known()),
+        }
+    }
+
+    /// Whether its children are a Distributed Map's.
+    pub fn is_distributed(&self) -> bool {
+        matches!(
+            self.kind,
+            JoinKind::Map {
+                distributed: true,
+                ..
+            }
+        )
+    }
+
     /// Threads still running.
     pub fn running_children(&self) -> Vec<ThreadId> {
         self.running.iter().map(|(_, t)| *t).collect()
@@ -136,8 +214,9 @@ impl Join {
         )
     }
 
-    /// Whether the failures so far are more than the Map tolerates.
-    fn over_tolerance(&self) -> bool {
+    /// Whether the failures so far are more than the Map tolerates. A percentage is of
+    /// every item: while the reader has more to read, only the count can be exceeded.
+    pub fn over_tolerance(&self) -> bool {
         match self.kind {
             JoinKind::Parallel => self.failed > 0,
             JoinKind::Map {
@@ -149,10 +228,11 @@ impl Join {
                     return self.failed > 0;
                 }
                 // When both are set, exceeding either one fails the Map (AWS).
-                let total = self.results.len().max(1) as f64;
                 let by_count = tolerated_count.is_some_and(|c| self.failed as u64 > c);
-                let by_pct =
-                    tolerated_percentage.is_some_and(|p| self.failed as f64 * 100.0 / total > p);
+                let by_pct = match (tolerated_percentage, self.total()) {
+                    (Some(p), Some(total)) => self.failed as f64 * 100.0 / total.max(1) as f64 > p,
+                    _ => false,
+                };
                 by_count || by_pct
             }
         }
@@ -170,13 +250,12 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
     let Some(mut join) = exec.threads[t].join.take() else {
         return;
     };
-    let total = join.inputs.len();
-    while join.next < total
-        && (join.max_concurrency == 0 || join.running.len() < join.max_concurrency)
-    {
+    while join.max_concurrency == 0 || join.running.len() < join.max_concurrency {
+        let Some(input) = join.inputs.pop_front() else {
+            break;
+        };
         let index = join.next;
         join.next += 1;
-        let input = join.inputs[index].take().unwrap_or(Value::Null);
         let scope = join.scopes[index.min(join.scopes.len().saturating_sub(1))];
         let start = exec.program.scopes[scope].start;
         // Threads under a Distributed Map iteration belong to a child execution: whatever
@@ -204,11 +283,12 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
         if exec.child_executions
             && let Some(map_run) = &join.map_run
         {
-            delegate_child(exec, map_run, child);
+            delegate_child(exec, map_run, child, join.known());
         }
         join.running.push((index, child));
     }
-    let done = join.finished == total;
+    feed::read_ahead(exec, t, &mut join);
+    let done = join.total() == Some(join.finished);
     exec.threads[t].join = Some(join);
     if done {
         exec.threads[t].phase = Phase::Joined;
@@ -221,7 +301,7 @@ pub fn start_children(exec: &mut Execution, t: ThreadId) {
 pub const MAP_CHILD_RESOURCE: &str = "arn:aws:states:::mapRun:startExecution.sync";
 
 /// The input a finished child execution's thread holds instead of its own.
-static NO_INPUT: std::sync::LazyLock<std::sync::Arc<Value>> =
+pub(crate) static NO_INPUT: std::sync::LazyLock<std::sync::Arc<Value>> =
     std::sync::LazyLock::new(|| std::sync::Arc::new(Value::Null));
 
 static MAP_CHILD: std::sync::LazyLock<std::sync::Arc<TaskResource>> =
@@ -232,7 +312,8 @@ static MAP_CHILD: std::sync::LazyLock<std::sync::Arc<TaskResource>> =
 /// input. The thread waits on that task and ends as the child execution ends. Handed again
 /// by a redrive, a Standard child that failed is redriven (the same execution goes on from
 /// where it failed); an Express one, which keeps no record, runs again as a new one.
-pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
+/// `total` is how many children the Map Run is known to have so far.
+pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId, total: usize) {
     let th = &exec.threads[child];
     let (scope, input) = (th.scope, th.input.clone());
     let (name, redrive) = match &th.delegated {
@@ -254,7 +335,7 @@ pub fn delegate_child(exec: &mut Execution, map_run: &MapRun, child: ThreadId) {
         "Scope": scope,
         "ExecutionType": if map_run.express { "EXPRESS" } else { "STANDARD" },
         "Redrive": redrive,
-        "Total": map_run.total,
+        "Total": total,
     });
     let context = serde_json::json!({"Execution": {"Id": exec.info.id}});
     super::task::hand_over(exec, child, MAP_CHILD.clone(), request, context);
@@ -270,20 +351,11 @@ pub fn mocked(exec: &mut Execution, t: ThreadId, mocked: MockedChildren, kind: J
         MockedChildren::Written(_) => (Vec::new(), 0),
     };
     let n = results.len();
-    let join = Join {
-        map_run: None,
-        described: Vec::new(),
-        kind,
-        scopes: Vec::new(),
-        inputs: vec![None; n],
-        results: results.into_iter().map(Some).collect(),
-        running: Vec::new(),
-        next: n,
-        max_concurrency: 0,
-        finished: n,
-        failed: failed as usize,
-        failed_children: Vec::new(),
-    };
+    let mut join = Join::new(kind, Vec::new(), Vec::new());
+    join.results = results.into_iter().map(Some).collect();
+    join.next = n;
+    join.finished = n;
+    join.failed = failed as usize;
     // Only a threshold the Map sets can be exceeded: the failures a test gives a Map without
     // one do not fail it (AWS).
     let has_threshold = matches!(
@@ -330,6 +402,11 @@ pub fn child_succeeded(
             }),
         );
     }
+    // Nothing refers to a child execution that succeeded: its thread's slot goes to the next
+    // child, so that a Map Run holds as many threads as run at once, however many items.
+    if exec.threads[child].delegated.is_some() {
+        exec.vacate(child);
+    }
     start_children(exec, parent);
 }
 
@@ -349,13 +426,7 @@ pub fn child_failed(
     join.failed += 1;
     join.failed_children.push((index, child));
     let inline_map = join.is_inline_map();
-    let distributed = matches!(
-        join.kind,
-        JoinKind::Map {
-            distributed: true,
-            ..
-        }
-    );
+    let distributed = join.is_distributed();
     if let Some(slot) = join.results.get_mut(index) {
         *slot = Some(failure.to_catch_output());
     }
@@ -375,7 +446,20 @@ pub fn child_failed(
         start_children(exec, parent);
         return;
     }
-    fail_join(exec, parent, distributed, failure);
+    let failure = if distributed {
+        threshold_exceeded()
+    } else {
+        failure
+    };
+    fail_join(exec, parent, failure, distributed);
+}
+
+/// States.ExceedToleratedFailureThreshold: a Map Run had more failures than it tolerates.
+pub fn threshold_exceeded() -> Failure {
+    Failure::new(
+        names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+        "The specified tolerated failure threshold was exceeded",
+    )
 }
 
 /// UpdateMapRun: the running Map Run `map_run_arn` goes on with these settings (each one
@@ -418,21 +502,19 @@ pub fn update_map_run(
         }
     }
     if join.failed > 0 && join.over_tolerance() {
-        let failure = Failure::new(
-            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-            "The specified tolerated failure threshold was exceeded",
-        );
-        return fail_join(exec, t, true, failure);
+        return fail_join(exec, t, threshold_exceeded(), true);
     }
     start_children(exec, t);
 }
 
-/// The Parallel or Map of `parent` fails with `failure` (a Distributed Map's Map Run with
-/// States.ExceedToleratedFailureThreshold).
-fn fail_join(exec: &mut Execution, parent: ThreadId, distributed: bool, failure: Failure) {
+/// The Parallel or Map of `parent` fails with `failure`; a Distributed Map's Map Run
+/// (`map_run`) records that it failed.
+pub fn fail_join(exec: &mut Execution, parent: ThreadId, failure: Failure, map_run: bool) {
     // The state fails: stop the other children first. The join is kept for a redrive, which
-    // runs again only the children that failed or were stopped.
-    if let Some(join) = exec.threads[parent].join.take() {
+    // runs again only the children that failed or were stopped (and reads on where the
+    // reader stopped).
+    if let Some(mut join) = exec.threads[parent].join.take() {
+        feed::cancel_reading(exec, &mut join);
         for c in join.running_children() {
             super::abort_thread(exec, c, true);
             if let Some(event) = join.child_aborted_event(exec, parent, c) {
@@ -441,22 +523,15 @@ fn fail_join(exec: &mut Execution, parent: ThreadId, distributed: bool, failure:
         }
         exec.threads[parent].unfinished = Some(join);
     }
-    let failure = if distributed {
-        let f = Failure::new(
-            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-            "The specified tolerated failure threshold was exceeded",
-        );
+    if map_run {
         exec.record(
             parent,
             EventDetails::MapRunFailed(ErrorDetails {
-                error: f.error.clone(),
-                cause: f.cause.clone(),
+                error: failure.error.clone(),
+                cause: failure.cause.clone(),
             }),
         );
-        f
-    } else {
-        failure
-    };
+    }
     let program = exec.program.clone();
     let th = &exec.threads[parent];
     let node = program.node(th.scope, th.state);

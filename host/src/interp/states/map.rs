@@ -1,14 +1,15 @@
 //! Map: runs its item processor once per item of an array, at most MaxConcurrency at a time,
 //! and outputs the array of results in item order. Inline iterations record their events in
 //! this history; Distributed ones run as child workflows and show only as a Map Run here.
-//! A Map with an ItemReader has the executor read its items (a task of the reader's Resource,
-//! which records no Task events) before it starts its children.
+//! A Map with an ItemReader has the executor read its items page by page while its children
+//! run ([`super::feed`]).
 
 use serde_json::{Value, json};
 
+use super::feed::{Batcher, Feed};
 use super::join::{self, Join, JoinKind};
-use super::{Flow, StateScope, task};
-use crate::asl::model::{ItemBatcher, ItemReader, Map, State};
+use super::{Flow, StateScope};
+use crate::asl::model::{ItemBatcher, ItemReader, Map, ResultPath, State};
 use crate::asl::path::ReferencePath;
 use crate::asl::query::Evaluable;
 use crate::history::{ErrorDetails, EventDetails};
@@ -20,6 +21,10 @@ use crate::interp::program::{self, Node};
 
 /// Inline Map runs at most this many iterations at once, whatever MaxConcurrency says (AWS).
 pub const INLINE_CONCURRENCY_CAP: usize = 40;
+
+/// A Map Run runs at most this many child executions at once (AWS's limit), which also bounds
+/// the threads and inputs a Map of a million items holds.
+pub const DISTRIBUTED_CONCURRENCY_CAP: usize = 10_000;
 
 /// Where a Map's items come from.
 enum Items {
@@ -46,7 +51,9 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
     scope.inspect(|i| i.max_concurrency = Some(max_concurrency as u64));
     let items = match items {
         Items::Given(items) => items,
-        Items::Read(request) => return read_items_first(exec, t, node, s, &effective, request),
+        Items::Read(request) => {
+            return read_items_first(exec, t, node, s, &effective, request, max_concurrency);
+        }
     };
     exec.record(
         t,
@@ -67,7 +74,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> Flow {
         node,
         s,
         &effective,
-        items,
+        Items::Given(items),
         max_concurrency,
         tolerance,
     )
@@ -238,8 +245,8 @@ fn record_map_run_started(exec: &mut Execution, t: ThreadId, node: &Node, s: &Ma
     exec.record(t, EventDetails::MapRunStarted { map_run_arn });
 }
 
-/// Asks the executor to read the items (MapStateStarted has no length yet, as AWS records
-/// it); [`items_read`] or [`read_failed`] follows.
+/// Starts a Map whose items its ItemReader reads, page by page as its children run
+/// ([`super::feed`]): MapStateStarted has no length yet, as AWS records it.
 fn read_items_first(
     exec: &mut Execution,
     t: ThreadId,
@@ -247,74 +254,46 @@ fn read_items_first(
     s: &Map,
     effective: &Value,
     request: Value,
+    max_concurrency: usize,
 ) -> Flow {
     exec.record(t, EventDetails::MapStateStarted { length: 0 });
-    if let Err(f) = tolerance(exec, t, node, s, effective) {
-        return Flow::Error(f);
-    }
-    if s.is_distributed() {
-        record_map_run_started(exec, t, node, s);
-    }
-    let Some(reader) = &s.item_reader else {
-        return Flow::Error(Failure::new(names::ITEM_READER_FAILED, "no ItemReader"));
-    };
-    let context = StateScope::new(exec, t, node).context_for_task();
-    task::hand_over(exec, t, reader.resource.clone(), request, context);
-    Flow::Wait
-}
-
-/// The ItemReader read these items: the Map goes on as with items from its input.
-pub fn items_read(exec: &mut Execution, t: ThreadId, items: Value) -> Flow {
-    let program = exec.program.clone();
-    let th = &exec.threads[t];
-    let node = program.node(th.scope, th.state);
-    let State::Map(s) = &node.state else {
-        return Flow::Stop;
-    };
-    let Value::Array(items) = items else {
-        return Flow::Error(Failure::new(
-            names::ITEM_READER_FAILED,
-            format!("The ItemReader gave {items}, not a list of items"),
-        ));
-    };
-    let (effective, max_concurrency) = match prepare(exec, t, node, s, true) {
-        Ok((effective, _, max_concurrency)) => (effective, max_concurrency),
-        Err(f) => return Flow::Error(f),
-    };
-    let tolerance = match tolerance(exec, t, node, s, &effective) {
+    let tolerance = match tolerance(exec, t, node, s, effective) {
         Ok(tolerance) => tolerance,
         Err(f) => return Flow::Error(f),
     };
+    if s.is_distributed() {
+        record_map_run_started(exec, t, node, s);
+    }
     begin(
         exec,
         t,
         node,
         s,
-        &effective,
-        items,
+        effective,
+        Items::Read(request),
         max_concurrency,
         tolerance,
     )
 }
 
-/// The ItemReader could not read the items: the Map Run fails with States.ItemReaderFailed.
-pub fn read_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> Flow {
-    map_run_failed(exec, t, names::ITEM_READER_FAILED, failure)
+/// A failure of the Map's reader or writer as the Map gives it: error `name`, with any other
+/// error the call failed with and its cause in the cause.
+pub fn as_map_run_error(name: &str, failure: Failure) -> Failure {
+    if failure.error.as_deref() == Some(name) {
+        return failure;
+    }
+    let cause = match (&failure.error, &failure.cause) {
+        (Some(e), Some(c)) => format!("{e}: {c}"),
+        (Some(e), None) => e.clone(),
+        (None, c) => c.clone().unwrap_or_default(),
+    };
+    Failure::new(name, cause)
 }
 
 /// The Map Run fails with error `name` (the reader's or the writer's): any other failure of
 /// the call is given as that error, its own name and cause in the cause.
 fn map_run_failed(exec: &mut Execution, t: ThreadId, name: &str, failure: Failure) -> Flow {
-    let failure = if failure.error.as_deref() == Some(name) {
-        failure
-    } else {
-        let cause = match (&failure.error, &failure.cause) {
-            (Some(e), Some(c)) => format!("{e}: {c}"),
-            (Some(e), None) => e.clone(),
-            (None, c) => c.clone().unwrap_or_default(),
-        };
-        Failure::new(name, cause)
-    };
+    let failure = as_map_run_error(name, failure);
     let distributed = {
         let th = &exec.threads[t];
         matches!(&exec.program.node(th.scope, th.state).state, State::Map(s) if s.is_distributed())
@@ -331,7 +310,8 @@ fn map_run_failed(exec: &mut Execution, t: ThreadId, name: &str, failure: Failur
     Flow::Error(failure)
 }
 
-/// The Map's items are known: ItemSelector and ItemBatcher, then the children.
+/// The Map's items are known, or its reader is about to read them: ItemSelector and
+/// ItemBatcher, then the children.
 #[allow(clippy::too_many_arguments)]
 fn begin(
     exec: &mut Execution,
@@ -339,29 +319,28 @@ fn begin(
     node: &Node,
     s: &Map,
     effective: &Value,
-    items: Vec<Value>,
+    items: Items,
     max_concurrency: usize,
     (tolerated_count, tolerated_percentage): (Option<u64>, Option<f64>),
 ) -> Flow {
     let distributed = s.is_distributed();
     let scope = &StateScope::new(exec, t, node);
-    let settings = (|| {
-        let mut inputs = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            inputs.push(select_item(s, effective, index, item, exec, t, node)?);
-        }
-        if s.selector().is_some() || node.query.item_selector.is_some() {
-            scope.inspect(|i| i.after_item_selector = Some(Value::Array(inputs.clone())));
-        }
-        if let Some(batcher) = &s.item_batcher {
-            inputs = batch(batcher, inputs, effective, scope)?;
-            scope.inspect(|i| i.after_item_batcher = Some(Value::Array(inputs.clone())));
-        }
-        Ok(inputs)
-    })();
-    let inputs = match settings {
-        Ok(s) => s,
-        Err(f) => return Flow::Error(f),
+    let batcher = match &s.item_batcher {
+        Some(b) => match batcher(b, effective, scope) {
+            Ok(b) => Some(b),
+            Err(f) => return Flow::Error(f),
+        },
+        None => None,
+    };
+    let (inputs, feed) = match items {
+        Items::Given(items) => match given_inputs(exec, t, node, s, effective, &items, batcher) {
+            Ok(inputs) => (inputs, None),
+            Err(f) => return Flow::Error(f),
+        },
+        Items::Read(request) => (
+            Vec::new(),
+            Some(Box::new(Feed::new(request, effective.clone(), batcher))),
+        ),
     };
     let kind = JoinKind::Map {
         distributed,
@@ -372,16 +351,14 @@ fn begin(
         return join::mocked(exec, t, mocked, kind);
     }
     let cap = if distributed {
-        0
+        DISTRIBUTED_CONCURRENCY_CAP
     } else {
         INLINE_CONCURRENCY_CAP
     };
-    let max_concurrency = match (max_concurrency, cap) {
-        (0, c) => c,
-        (m, 0) => m,
-        (m, c) => m.min(c),
+    let max_concurrency = match max_concurrency {
+        0 => cap,
+        m => m.min(cap),
     };
-    let n = inputs.len();
     let map_run = distributed.then(|| join::MapRun {
         arn: map_run_arn(exec, t, node, s),
         express: s
@@ -389,29 +366,55 @@ fn begin(
             .and_then(|p| p.processor_config.as_ref())
             .and_then(|c| c.execution_type.as_deref())
             == Some("EXPRESS"),
-        total: n,
     });
-    exec.threads[t].join = Some(Box::new(Join {
-        map_run,
-        kind,
-        scopes: node.children.clone(),
-        inputs: inputs.into_iter().map(Some).collect(),
-        results: vec![None; n],
-        running: Vec::new(),
-        next: 0,
-        max_concurrency,
-        finished: 0,
-        failed: 0,
-        failed_children: Vec::new(),
-        described: if writes_to_s3(s) {
-            vec![None; n]
-        } else {
-            Vec::new()
-        },
-    }));
+    // What a Map Run's children gave is kept only where something reads it: the state's
+    // output, or a ResultWriter (the child executions' descriptions when there are any).
+    let described = writes_to_s3(s) && exec.child_executions;
+    let results = exec.probe().is_some() || !(discards_result(s, node) || described);
+    let mut join = Join::new(kind, node.children.clone(), inputs).keeping(results, described);
+    join.map_run = map_run;
+    join.max_concurrency = max_concurrency;
+    join.feed = feed;
+    exec.threads[t].join = Some(Box::new(join));
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
     Flow::Wait
+}
+
+/// The inputs of a Map's iterations from its items: ItemSelector, then ItemBatcher.
+fn given_inputs(
+    exec: &Execution,
+    t: ThreadId,
+    node: &Node,
+    s: &Map,
+    effective: &Value,
+    items: &[Value],
+    batcher: Option<Batcher>,
+) -> Result<Vec<Value>, Failure> {
+    let scope = &StateScope::new(exec, t, node);
+    let mut inputs = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        inputs.push(select_item(s, effective, index, item, exec, t, node)?);
+    }
+    if s.selector().is_some() || node.query.item_selector.is_some() {
+        scope.inspect(|i| i.after_item_selector = Some(Value::Array(inputs.clone())));
+    }
+    if let Some(mut batcher) = batcher {
+        let mut batches: Vec<Value> = inputs.into_iter().filter_map(|i| batcher.push(i)).collect();
+        batches.extend(batcher.finish());
+        inputs = batches;
+        scope.inspect(|i| i.after_item_batcher = Some(Value::Array(inputs.clone())));
+    }
+    Ok(inputs)
+}
+
+/// Whether nothing reads the Map's result: `"ResultPath": null` with no ResultSelector or
+/// Assign (JSONPath), so that a Map Run of many items keeps none of its children's outputs.
+fn discards_result(s: &Map, node: &Node) -> bool {
+    !node.query.is_jsonata()
+        && matches!(s.result_path, Some(ResultPath::Discard))
+        && s.result_selector.is_none()
+        && node.query.assign.is_none()
 }
 
 /// How a ResultWriter without a Resource shapes the results the Map outputs (its
@@ -468,15 +471,14 @@ pub fn write_results(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
         let join = exec.threads[t].join.as_ref();
         let results: Vec<Value> = join
             .map(|j| {
-                j.results
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| match j.described.get(i).cloned().flatten() {
+                (0..j.known())
+                    .map(|i| match j.described.get(i).cloned().flatten() {
                         Some(described) => described,
                         // A child that ran in this execution (no host): its result alone.
                         None => json!({
                             "Status": "SUCCEEDED",
-                            "Output": r.clone().unwrap_or(Value::Null).to_string()
+                            "Output": j.results.get(i).cloned().flatten()
+                                .unwrap_or(Value::Null).to_string()
                         }),
                     })
                     .collect()
@@ -508,7 +510,7 @@ pub fn write_results(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
         return;
     };
     let context = StateScope::new(exec, t, node).context_for_task();
-    task::hand_over(exec, t, resource, request, context);
+    super::task::hand_over(exec, t, resource, request, context);
 }
 
 /// The results could not be written: the Map Run fails with States.ResultWriterFailed.
@@ -550,7 +552,7 @@ fn read_items(s: &Map, items: Value, scope: &StateScope<'_>) -> Value {
 
 /// The input of one iteration: ItemSelector (or legacy Parameters) with `$$.Map.Item` set, or
 /// the item itself.
-fn select_item(
+pub fn select_item(
     s: &Map,
     effective: &Value,
     index: usize,
@@ -624,13 +626,8 @@ fn jsonata_tolerance(
     Ok((count, percentage))
 }
 
-/// Groups iteration inputs into `{"Items": [...], "BatchInput": ...}` objects.
-fn batch(
-    b: &ItemBatcher,
-    inputs: Vec<Value>,
-    effective: &Value,
-    scope: &StateScope<'_>,
-) -> Result<Vec<Value>, Failure> {
+/// The ItemBatcher's settings, read from the Map's effective input.
+fn batcher(b: &ItemBatcher, effective: &Value, scope: &StateScope<'_>) -> Result<Batcher, Failure> {
     let max_items = match &b.max_items_per_batch_path {
         Some(p) => Some(read_count(p, "MaxItemsPerBatchPath", effective, scope)?),
         None => b.max_items_per_batch,
@@ -648,34 +645,7 @@ fn batch(
         Some(t) => Some(dataflow::template(t, effective, scope)?),
         None => None,
     };
-    // AWS caps a batch at 256 KiB whatever MaxInputBytesPerBatch says.
-    let max_bytes = max_bytes
-        .map(|m| m as usize)
-        .unwrap_or(crate::interp::MAX_PAYLOAD_BYTES)
-        .min(crate::interp::MAX_PAYLOAD_BYTES);
-    let max_items = max_items.filter(|m| *m > 0).unwrap_or(u64::MAX) as usize;
-    let mut batches = Vec::new();
-    let mut current: Vec<Value> = Vec::new();
-    let mut bytes = 0usize;
-    for item in inputs {
-        let size = item.to_string().len();
-        if !current.is_empty() && (current.len() >= max_items || bytes + size > max_bytes) {
-            batches.push(std::mem::take(&mut current));
-            bytes = 0;
-        }
-        bytes += size;
-        current.push(item);
-    }
-    if !current.is_empty() {
-        batches.push(current);
-    }
-    Ok(batches
-        .into_iter()
-        .map(|items| match &batch_input {
-            Some(bi) => json!({"BatchInput": bi, "Items": items}),
-            None => json!({ "Items": items }),
-        })
-        .collect())
+    Ok(Batcher::new(max_items, max_bytes, batch_input))
 }
 
 /// The text AWS shows for a value in "refers to value ..." messages: strings bare, the rest

@@ -3,6 +3,7 @@
 
 pub mod choice;
 pub mod fail;
+pub mod feed;
 pub mod join;
 pub mod map;
 pub mod parallel;
@@ -486,7 +487,8 @@ pub fn abort_thread(exec: &mut Execution, t: ThreadId, record: bool) {
     if exec.threads[t].phase == Phase::Done {
         return;
     }
-    if let Some(join) = exec.threads[t].join.take() {
+    if let Some(mut join) = exec.threads[t].join.take() {
+        feed::cancel_reading(exec, &mut join);
         for child in join.running_children() {
             abort_thread(exec, child, record);
             if record && let Some(event) = join.child_aborted_event(exec, t, child) {

@@ -38,20 +38,11 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Parallel) -> Flow
         return join::mocked(exec, t, mocked, JoinKind::Parallel);
     }
     let n = node.children.len();
-    exec.threads[t].join = Some(Box::new(Join {
-        map_run: None,
-        described: Vec::new(),
-        kind: JoinKind::Parallel,
-        scopes: node.children.clone(),
-        inputs: vec![Some(input); n],
-        results: vec![None; n],
-        running: Vec::new(),
-        next: 0,
-        max_concurrency: 0,
-        finished: 0,
-        failed: 0,
-        failed_children: Vec::new(),
-    }));
+    exec.threads[t].join = Some(Box::new(Join::new(
+        JoinKind::Parallel,
+        node.children.clone(),
+        vec![input; n],
+    )));
     exec.threads[t].phase = Phase::Joining;
     join::start_children(exec, t);
     Flow::Wait

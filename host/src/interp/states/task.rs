@@ -141,7 +141,7 @@ pub fn run(exec: &mut Execution, t: ThreadId, node: &Node, s: &Task) -> Flow {
 }
 
 /// Has the executor run `resource` with `input` for thread `t`, which waits for it: a Map's
-/// task (its ItemReader's, its ResultWriter's, a child execution's), which records no Task
+/// task (its ResultWriter's, a child execution's), which records no Task
 /// events and has no timeout of its own.
 pub fn hand_over(
     exec: &mut Execution,
@@ -150,6 +150,25 @@ pub fn hand_over(
     input: Value,
     context: Value,
 ) {
+    let task = hand_over_beside(exec, t, resource, input, context);
+    exec.threads[t].phase = Phase::Tasking(Pending {
+        task,
+        timeout_timer: None,
+        heartbeat_timer: None,
+        heartbeat_seconds: None,
+    });
+}
+
+/// The same, for a thread that goes on waiting for something else (a Map reading its next
+/// page while its children run): the task's end is routed by its id, not by the thread's
+/// phase.
+pub fn hand_over_beside(
+    exec: &mut Execution,
+    t: ThreadId,
+    resource: std::sync::Arc<crate::arn::TaskResource>,
+    input: Value,
+    context: Value,
+) -> TaskId {
     let task = exec.next_id_for_effect();
     exec.tasks.insert(task, t);
     exec.actions.push(Action::InvokeTask(TaskRequest {
@@ -161,12 +180,7 @@ pub fn hand_over(
         heartbeat_seconds: None,
         token: None,
     }));
-    exec.threads[t].phase = Phase::Tasking(Pending {
-        task,
-        timeout_timer: None,
-        heartbeat_timer: None,
-        heartbeat_seconds: None,
-    });
+    task
 }
 
 /// TimeoutSeconds/HeartbeatSeconds, fixed or read from the input (a positive integer).
@@ -222,8 +236,6 @@ fn resource_of(exec: &Execution, t: ThreadId) -> (Kind, String, String) {
 enum Waiter {
     /// A Task state.
     Task,
-    /// A Map's ItemReader, which records no Task events: its end goes to [`super::map`].
-    ItemReader,
     /// A Map's ResultWriter (its children are done), which records no Task events either.
     ResultWriter,
     /// A Distributed Map iteration run as a child execution: its end is the thread's.
@@ -236,8 +248,7 @@ fn waiter(exec: &Execution, t: ThreadId) -> Waiter {
         return Waiter::ChildExecution;
     }
     match exec.program.node(th.scope, th.state).state {
-        crate::asl::model::State::Map(_) if th.join.is_some() => Waiter::ResultWriter,
-        crate::asl::model::State::Map(_) => Waiter::ItemReader,
+        crate::asl::model::State::Map(_) => Waiter::ResultWriter,
         _ => Waiter::Task,
     }
 }
@@ -350,16 +361,15 @@ pub fn cancel(exec: &mut Execution, p: &Pending) {
 
 /// The task finished: ResultSelector, ResultPath, OutputPath.
 pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
+    if let Some(t) = super::feed::reader_of(exec, task) {
+        return super::feed::page_read(exec, t, task, result);
+    }
     let Some((t, p)) = pending(exec, task) else {
         return;
     };
     settle(exec, &p, false);
     match waiter(exec, t) {
         Waiter::Task => {}
-        Waiter::ItemReader => {
-            let flow = super::map::items_read(exec, t, result);
-            return map_goes_on(exec, t, flow);
-        }
         Waiter::ResultWriter => {
             if super::join::results_written(exec, t, result) {
                 exec.runnable.push_back(t);
@@ -425,16 +435,15 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
 
 /// The task failed.
 pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
+    if let Some(t) = super::feed::reader_of(exec, task) {
+        return super::feed::page_failed(exec, t, task, failure);
+    }
     let Some((t, p)) = pending(exec, task) else {
         return;
     };
     settle(exec, &p, false);
     match waiter(exec, t) {
         Waiter::Task => {}
-        Waiter::ItemReader => {
-            let flow = super::map::read_failed(exec, t, failure);
-            return map_goes_on(exec, t, flow);
-        }
         Waiter::ResultWriter => {
             let flow = super::map::write_failed(exec, t, failure);
             return map_goes_on(exec, t, flow);

@@ -112,14 +112,10 @@ fn an_inventory_manifest_lists_its_csv_files_with_their_columns() {
         ]
     );
     assert_eq!(columns, ["Bucket", "Key", "Size"]);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, b"\"source\",\"a.txt\",\"3\"\n").unwrap();
-    let bytes = gz.finish().unwrap();
-    let mut sink = Sink::new(None);
-    read_inventory_file("inv/data/1.csv.gz", &bytes, &columns, &mut sink).unwrap();
-    read_inventory_file("inv/data/2.csv", b"source,b.txt,4\n", &columns, &mut sink).unwrap();
+    let format = inventory_format(&columns);
+    assert!(is_gzip("inv/data/1.csv.gz") && !is_gzip("inv/data/2.csv"));
     assert_eq!(
-        sink.into_items(),
+        items(&format, "\"source\",\"a.txt\",\"3\"\nsource,b.txt,4\n", None).unwrap(),
         vec![
             json!({"Bucket": "source", "Key": "a.txt", "Size": "3"}),
             json!({"Bucket": "source", "Key": "b.txt", "Size": "4"}),
@@ -138,4 +134,66 @@ fn a_listed_object_is_shaped_as_aws_hands_it_to_the_map() {
         json!({"Etag": "\"05704fbd\"", "Key": "a/b.jpg", "LastModified": 1668699881,
                "Size": 34910, "StorageClass": "STANDARD"})
     );
+}
+
+/// Reads `text` as a page reader does: `chunk` bytes at a time, each read ending with the
+/// whole records it holds, the rest read again with the next bytes. Every item once, in order.
+fn chunked(format: &Format, text: &str, chunk: usize) -> Result<Vec<Value>, Failure> {
+    let bytes = text.as_bytes();
+    let mut pos = Position::default();
+    let mut all = Vec::new();
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut fetched = 0;
+    loop {
+        let end = (fetched + chunk).min(bytes.len());
+        buffer.extend_from_slice(&bytes[fetched..end]);
+        fetched = end;
+        let last = fetched == bytes.len();
+        let before = pos.offset;
+        // Each page starts from its cursor: what the position says, nothing else.
+        let resumed: Position =
+            serde_json::from_value(serde_json::to_value(&pos).unwrap()).unwrap();
+        pos = resumed;
+        let mut sink = Sink::new(None);
+        let ended = read_records(format, &buffer, last, &mut pos, &mut sink)?;
+        all.extend(sink.into_items());
+        if ended {
+            return Ok(all);
+        }
+        buffer.drain(..(pos.offset - before) as usize);
+        assert!(!last || buffer.is_empty(), "the end of the object was read whole");
+        if last {
+            return Ok(all);
+        }
+    }
+}
+
+#[test]
+fn an_object_read_in_chunks_gives_the_same_items_as_read_whole_wherever_it_is_cut() {
+    let cases = [
+        (Format::Json, r#" [ {"a": [1, 2, {"b": "x,]"}]}, 12345, "s\"t", true, null, -0.5e3 ] "#),
+        (Format::Json, "[]"),
+        (Format::JsonLines, "{\"n\":1}\r\n\n[2, 3]\n12345\n\"x\""),
+        (csv(None, b','), "a,b\n1,\"q,\nr\"\n22,33\n\n4,5"),
+        (csv(Some(&["k"]), b'|'), "1\n22\n333\n"),
+    ];
+    for (format, text) in cases {
+        let whole = items(&format, text, None).unwrap();
+        assert!(!whole.is_empty() || text == "[]", "{text}");
+        for chunk in 1..=text.len() {
+            assert_eq!(
+                chunked(&format, text, chunk).unwrap(),
+                whole,
+                "{format:?} in chunks of {chunk}"
+            );
+        }
+    }
+    // What is wrong is found wherever the object is cut.
+    for chunk in [1, 3, 100] {
+        assert!(chunked(&Format::Json, "[1, 2", chunk).is_err());
+        assert!(chunked(&Format::Json, "[1,]", chunk).is_err());
+        assert!(chunked(&Format::Json, "{\"a\": 1}", chunk).is_err());
+        let e = chunked(&Format::JsonLines, "1\n2\n{\n", chunk).unwrap_err();
+        assert!(e.cause.unwrap().contains("Line 3"), "names the line");
+    }
 }
