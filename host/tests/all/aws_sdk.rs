@@ -271,6 +271,86 @@ async fn distributed_maps_read_their_items_from_s3_objects_and_listings() {
     host.stop().await;
 }
 
+/// A Distributed Map reads objects many times larger than one ranged read (256 KiB) a page
+/// at a time: every JSON Lines line, JSON element and CSV row (quoted, with the delimiter and
+/// newlines inside) once and in order, whatever record a read cuts, and MaxItems stops the
+/// reading in the middle of a page.
+#[tokio::test(flavor = "multi_thread")]
+async fn distributed_maps_read_large_objects_a_page_at_a_time() {
+    const N: usize = 5_000;
+    let endpoint = moto();
+    let host = host_calling(endpoint).await;
+    let client = stepwise::integrations::aws::AwsClient::new(
+        AwsConfig {
+            region: Some("us-east-1".into()),
+            endpoints: Endpoints {
+                default: Some(endpoint.to_owned()),
+                ..Endpoints::default()
+            },
+            credentials: Some(credentials()),
+            attempt_timeout: Some(Duration::from_secs(30)),
+            forward: Vec::new(),
+        },
+        "us-east-1",
+    );
+    let s3 = stepwise_aws::service("s3").unwrap().unwrap();
+    let call = |operation: &'static str, parameters: Value| {
+        let (client, s3) = (&client, s3.clone());
+        async move {
+            client
+                .call(&s3, s3.operation(operation).unwrap(), &parameters, None, None)
+                .await
+                .unwrap_or_else(|e| panic!("{operation}: {e:?}"))
+        }
+    };
+    let bucket = "large-items";
+    call("createBucket", json!({"Bucket": bucket})).await;
+    let pad = "x".repeat(300);
+    let lines: String = (0..N)
+        .map(|n| format!("{{\"n\":{n},\"pad\":\"{pad}\"}}\n"))
+        .collect();
+    let elements: Vec<String> = (0..N)
+        .map(|n| format!("{{\"pad\": [\"{pad}\", {{\"b\": \"],\"}}], \"n\": {n}}}"))
+        .collect();
+    let array = format!("[\n{}\n]", elements.join(",\n"));
+    let rows: String = std::iter::once("n,pad\n".to_owned())
+        .chain((0..N).map(|n| format!("{n},\"{pad}, and\n\"\"more\"\"\"\r\n")))
+        .collect();
+    for (key, body) in [("items.jsonl", &lines), ("items.json", &array), ("items.csv", &rows)] {
+        assert!(body.len() > 5 * 256 * 1024, "{key} spans many reads");
+        call("putObject", json!({"Bucket": bucket, "Key": key, "Body": body})).await;
+    }
+    let map = |key: &str, config: Value, next: &str| {
+        let child = format!("N of {key}");
+        json!({
+            "Type": "Map", "MaxConcurrency": 500,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": child,
+                "States": {child.clone(): {"Type": "Pass", "OutputPath": "$.n", "End": true}}
+            },
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config,
+                           "Parameters": {"Bucket": bucket, "Key": key}},
+            "ResultPath": format!("$.{}", key.replace('.', "_")),
+            "Next": next
+        })
+    };
+    let definition = json!({"StartAt": "Lines", "States": {
+        "Lines": map("items.jsonl", json!({"InputType": "JSONL"}), "Array"),
+        "Array": map("items.json", json!({"InputType": "JSON", "MaxItems": N - 123}), "Rows"),
+        "Rows": map("items.csv", json!({"InputType": "CSV"}), "Done"),
+        "Done": {"Type": "Succeed"}
+    }});
+    let (status, out) = run(&host, "large-items", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    let numbers: Vec<Value> = (0..N).map(|n| json!(n)).collect();
+    assert_eq!(out["items_jsonl"], Value::Array(numbers.clone()));
+    assert_eq!(out["items_json"], Value::Array(numbers[..N - 123].to_vec()));
+    let texts: Vec<Value> = (0..N).map(|n| json!(n.to_string())).collect();
+    assert_eq!(out["items_csv"], Value::Array(texts));
+    host.stop().await;
+}
+
 /// The body of object `key` in `bucket`, read by a machine of `reader` (S3 wants signed
 /// requests: the host's AWS SDK integration signs them).
 async fn object(host: &Host, reader: &str, bucket: &str, key: &str) -> String {
