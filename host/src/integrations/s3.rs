@@ -94,17 +94,19 @@ impl Service for S3Items {
     }
 }
 
-/// Writes a Map Run's results and its manifest; where the manifest is.
+/// Writes result files of a Map Run (`{"Files": [{"Status", "Index", "Results"}]}`), and,
+/// when the call has `Written` (the files written before), the manifest naming them all:
+/// `{"Files": [{"Status", "Key", "Size"}]}`, or where the manifest is.
 async fn write(
     client: Arc<AwsClient>,
     request: &Value,
     deadline: Option<Instant>,
 ) -> Result<Value, Failure> {
-    let (Some(parameters), Some(config), Some(map_run), Some(children)) = (
+    let (Some(parameters), Some(config), Some(map_run), Some(files)) = (
         request.get("Parameters"),
         request.get("WriterConfig"),
         request["MapRunArn"].as_str(),
-        request["Results"].as_array(),
+        request["Files"].as_array(),
     ) else {
         return Err(Failure::new(
             names::RUNTIME,
@@ -119,20 +121,40 @@ async fn write(
     };
     let prefix = parameters["Prefix"].as_str().unwrap_or_default();
     let layout = results::Layout::of(config)?;
-    let written = results::files(bucket, prefix, map_run, layout, children);
+    let base = results::base(prefix, map_run);
     let model = s3_model().map_err(|f| results::failed(f.cause.unwrap_or_default()))?;
     let Some(operation) = model.operation("putObject") else {
         return Err(results::failed("S3 has no action 'putObject'"));
     };
     // S3's failure is given as it is: the Map names it States.ResultWriterFailed.
-    for object in written.objects {
-        let put = json!({"Bucket": bucket, "Key": object.key, "Body": object.body});
-        client
-            .call(&model, operation, &put, None, deadline)
-            .await
-            .map_err(|e| aws::failure(&model, operation, e))?;
+    let put = |object: results::Object| {
+        let (client, model) = (&client, &model);
+        async move {
+            let call = json!({"Bucket": bucket, "Key": object.key, "Body": object.body});
+            client
+                .call(model, operation, &call, None, deadline)
+                .await
+                .map_err(|e| aws::failure(model, operation, e))
+        }
+    };
+    let mut written = Vec::new();
+    for file in files {
+        let status = file["Status"].as_str().unwrap_or("SUCCEEDED");
+        let index = file["Index"].as_u64().unwrap_or(0);
+        let children = file["Results"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(object) = results::result_file(&base, status, index, layout, children) {
+            written.push(json!({"Status": status, "Key": object.key, "Size": object.body.len()}));
+            put(object).await?;
+        }
     }
-    Ok(written.answer)
+    let Some(before) = request["Written"].as_array() else {
+        return Ok(json!({ "Files": written }));
+    };
+    let mut all = before.clone();
+    all.extend(written);
+    let (manifest, answer) = results::manifest(bucket, map_run, &base, &all);
+    put(manifest).await?;
+    Ok(answer)
 }
 
 fn s3_model() -> Result<Arc<Model>, Failure> {
@@ -299,9 +321,9 @@ impl Reader {
             match gunzip.as_mut() {
                 Some(decoder) => {
                     use std::io::Write;
-                    let inflated = decoder.write_all(&chunk).and_then(|()| {
-                        if last { decoder.try_finish() } else { Ok(()) }
-                    });
+                    let inflated = decoder
+                        .write_all(&chunk)
+                        .and_then(|()| if last { decoder.try_finish() } else { Ok(()) });
                     inflated.map_err(|e| {
                         failed(format!("The inventory file {key} is not gzip'd text: {e}"))
                     })?;

@@ -298,7 +298,13 @@ async fn distributed_maps_read_large_objects_a_page_at_a_time() {
         let (client, s3) = (&client, s3.clone());
         async move {
             client
-                .call(&s3, s3.operation(operation).unwrap(), &parameters, None, None)
+                .call(
+                    &s3,
+                    s3.operation(operation).unwrap(),
+                    &parameters,
+                    None,
+                    None,
+                )
                 .await
                 .unwrap_or_else(|e| panic!("{operation}: {e:?}"))
         }
@@ -316,9 +322,17 @@ async fn distributed_maps_read_large_objects_a_page_at_a_time() {
     let rows: String = std::iter::once("n,pad\n".to_owned())
         .chain((0..N).map(|n| format!("{n},\"{pad}, and\n\"\"more\"\"\"\r\n")))
         .collect();
-    for (key, body) in [("items.jsonl", &lines), ("items.json", &array), ("items.csv", &rows)] {
+    for (key, body) in [
+        ("items.jsonl", &lines),
+        ("items.json", &array),
+        ("items.csv", &rows),
+    ] {
         assert!(body.len() > 5 * 256 * 1024, "{key} spans many reads");
-        call("putObject", json!({"Bucket": bucket, "Key": key, "Body": body})).await;
+        call(
+            "putObject",
+            json!({"Bucket": bucket, "Key": key, "Body": body}),
+        )
+        .await;
     }
     let map = |key: &str, config: Value, next: &str| {
         let child = format!("N of {key}");

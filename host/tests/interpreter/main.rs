@@ -1541,7 +1541,9 @@ fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
                              "ReaderConfig": {"InputType": "JSONL", "MaxItemsPath": "$max"},
                              "Parameters": {"Bucket.$": "$.Bucket", "Key": "items.jsonl"}}}}});
     let tasks = ScriptedTasks::default().on_resource(reader, |_, _| {
-        vec![succeed(json!({"Items": [{"n": 1}, {"n": 2}], "Next": null}))]
+        vec![succeed(
+            json!({"Items": [{"n": 1}, {"n": 2}], "Next": null}),
+        )]
     });
     let exec = run(&definition, json!({"Bucket": "b"}), &tasks);
     assert_eq!(
@@ -1614,6 +1616,73 @@ fn a_map_with_an_item_reader_runs_over_the_items_the_executor_read() {
     assert_eq!(output["Cause"], "States.Runtime: no endpoint");
 }
 
+/// A ResultWriter writes a file of results once it holds 5 MiB of them, while the children
+/// run, and the last files with the manifest at the end, naming every file written before:
+/// a Map Run of any size holds at most a file's worth per outcome.
+#[test]
+fn a_result_writer_writes_files_as_they_fill_and_the_manifest_at_the_end() {
+    let put = "arn:aws:states:::s3:putObject";
+    let definition = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": true, "MaxConcurrency": 4,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": put, "Parameters": {"Bucket": "b"}}}}});
+    // 60 results of 200 kB: a file holds 5 MiB of them, so two fill up before the end.
+    let item = "x".repeat(200_000);
+    let input = Value::Array((0..60).map(|_| json!(item)).collect());
+    let tasks = ScriptedTasks::default().on_resource(put, |request, n| {
+        let files: Vec<Value> = request.input["Files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| json!({"Status": f["Status"], "Key": format!("call-{n}"), "Size": 1}))
+            .collect();
+        match request.input.get("Written") {
+            None => vec![succeed(json!({ "Files": files }))],
+            Some(_) => vec![succeed(
+                json!({"MapRunArn": "run", "ResultWriterDetails": {}}),
+            )],
+        }
+    });
+    let exec = run(&definition, input, &tasks);
+    assert!(
+        matches!(exec.status, Status::Succeeded(_)),
+        "{:?}",
+        exec.status
+    );
+    // Pass children all end at once: the second file fills while the first is written,
+    // and goes with the last.
+    let calls = tasks.calls();
+    let files: Vec<Vec<(u64, usize)>> = calls
+        .iter()
+        .map(|c| {
+            let files = c.request.input["Files"].as_array().unwrap();
+            files
+                .iter()
+                .map(|f| {
+                    (
+                        f["Index"].as_u64().unwrap(),
+                        f["Results"].as_array().unwrap().len(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let per_file = 5 * 1024 * 1024 / 200_038 + 1;
+    assert_eq!(
+        files,
+        [
+            vec![(0, per_file)],
+            vec![(1, per_file), (2, 60 - 2 * per_file)]
+        ]
+    );
+    assert!(calls[0].request.input.get("Written").is_none());
+    assert_eq!(
+        calls[1].request.input["Written"],
+        json!([{"Status": "SUCCEEDED", "Key": "call-0", "Size": 1}])
+    );
+}
+
 /// The reader's items come a page at a time while the children run: each page's call has
 /// the cursor the last one gave and MaxItems lowered to what is left; items are selected with
 /// their index across pages, batched across pages (the last batch waits for the last page),
@@ -1670,9 +1739,7 @@ fn a_map_reads_its_items_page_by_page_while_its_children_run() {
         json!({}),
         &tasks,
     );
-    let batch = |r: std::ops::Range<i64>| {
-        json!({"Items": r.map(|i| json!({"i": i, "v": i * 10})).collect::<Vec<_>>()})
-    };
+    let batch = |r: std::ops::Range<i64>| json!({"Items": r.map(|i| json!({"i": i, "v": i * 10})).collect::<Vec<_>>()});
     assert_eq!(
         exec.status,
         Status::Succeeded(json!([batch(0..3), batch(3..5)])),
@@ -1755,9 +1822,12 @@ fn a_result_writer_shapes_the_results_or_has_the_executor_write_them() {
             .contains(":mapRun:machine/L:exec-1-")
     );
     assert_eq!(
-        request["Results"][1],
-        json!({"Status": "SUCCEEDED", "Output": "2"})
+        request["Files"],
+        json!([{"Status": "SUCCEEDED", "Index": 0, "Results": [
+            {"Status": "SUCCEEDED", "Output": "{\"bucket\":\"b\"}"},
+            {"Status": "SUCCEEDED", "Output": "2"}]}])
     );
+    assert_eq!(request["Written"], json!([]), "no file was full before");
     assert_eq!(count(&exec, "MapRunSucceeded"), 1);
 
     let tasks = ScriptedTasks::default().on_resource(put, |_, _| {

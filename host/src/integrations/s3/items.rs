@@ -186,7 +186,14 @@ pub fn read_records(
 
 /// Reads the items of one whole object's text into `sink`.
 pub fn read(format: &Format, text: &str, sink: &mut Sink) -> Result<(), Failure> {
-    read_records(format, text.as_bytes(), true, &mut Position::default(), sink).map(|_| ())
+    read_records(
+        format,
+        text.as_bytes(),
+        true,
+        &mut Position::default(),
+        sink,
+    )
+    .map(|_| ())
 }
 
 /// JSON Lines: (bytes consumed, whether the object ended).
@@ -261,7 +268,11 @@ fn read_json(
     while !sink.full() {
         let i = skip_space(consumed);
         if i == bytes.len() {
-            return if last { Err(unfinished()) } else { Ok((consumed, false)) };
+            return if last {
+                Err(unfinished())
+            } else {
+                Ok((consumed, false))
+            };
         }
         // `[ ]`, its bracket read with the previous bytes (`line` counts the elements).
         if bytes[i] == b']' && pos.line == 0 {

@@ -80,7 +80,92 @@ pub struct Written {
     pub answer: Value,
 }
 
-/// The objects of a Map Run's results, in `bucket` under `prefix`.
+/// Where a Map Run's files go: `PREFIX/MAP_RUN_ID/`.
+pub fn base(prefix: &str, map_run_arn: &str) -> String {
+    let id = map_run_arn.rsplit(':').next().unwrap_or(map_run_arn);
+    match prefix {
+        "" => format!("{id}/"),
+        p if p.ends_with('/') => format!("{p}{id}/"),
+        p => format!("{p}/{id}/"),
+    }
+}
+
+/// Result file `index` of outcome `status` (SUCCEEDED, FAILED or PENDING) under `base`,
+/// holding `children`; None if they give no entry (a FLATTEN of empty arrays).
+pub fn result_file(
+    base: &str,
+    status: &str,
+    index: u64,
+    layout: Layout,
+    children: &[Value],
+) -> Option<Object> {
+    let entries: Vec<Value> = if status == "SUCCEEDED" {
+        children
+            .iter()
+            .flat_map(|c| entries(c, layout.transformation))
+            .collect()
+    } else {
+        children.iter().map(described).collect()
+    };
+    if entries.is_empty() {
+        return None;
+    }
+    let key = format!("{base}{status}_{index}.{}", layout.extension());
+    let body = if layout.json_array {
+        Value::Array(entries).to_string()
+    } else {
+        let mut lines = String::new();
+        for entry in entries {
+            lines.push_str(&entry.to_string());
+            lines.push('\n');
+        }
+        lines
+    };
+    Some(Object { key, body })
+}
+
+/// The outcome a child's file is of.
+pub fn outcome(child: &Value) -> &'static str {
+    match child["Status"].as_str() {
+        Some("SUCCEEDED") => "SUCCEEDED",
+        Some("RUNNING") | None => "PENDING",
+        _ => "FAILED",
+    }
+}
+
+/// The manifest of a Map Run whose files are `files` (`{"Status", "Key", "Size"}`), and what
+/// the Map outputs: `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`.
+pub fn manifest(bucket: &str, map_run_arn: &str, base: &str, files: &[Value]) -> (Object, Value) {
+    let mut listed = Map::new();
+    for kind in ["FAILED", "PENDING", "SUCCEEDED"] {
+        let of_kind: Vec<Value> = files
+            .iter()
+            .filter(|f| f["Status"] == kind)
+            .map(|f| json!({"Key": f["Key"], "Size": f["Size"]}))
+            .collect();
+        listed.insert(kind.to_owned(), Value::Array(of_kind));
+    }
+    let key = format!("{base}manifest.json");
+    let manifest = json!({
+        "DestinationBucket": bucket,
+        "MapRunArn": map_run_arn,
+        "ResultFiles": listed,
+    });
+    let answer = json!({
+        "MapRunArn": map_run_arn,
+        "ResultWriterDetails": {"Bucket": bucket, "Key": key},
+    });
+    (
+        Object {
+            key,
+            body: manifest.to_string(),
+        },
+        answer,
+    )
+}
+
+/// Every object of a Map Run's results at once, in `bucket` under `prefix`: one file per
+/// outcome, then the manifest.
 pub fn files(
     bucket: &str,
     prefix: &str,
@@ -88,64 +173,23 @@ pub fn files(
     layout: Layout,
     children: &[Value],
 ) -> Written {
-    let id = map_run_arn.rsplit(':').next().unwrap_or(map_run_arn);
-    let base = match prefix {
-        "" => format!("{id}/"),
-        p if p.ends_with('/') => format!("{p}{id}/"),
-        p => format!("{p}/{id}/"),
-    };
-    let mut succeeded = Vec::new();
-    let mut failed = Vec::new();
-    let mut pending = Vec::new();
-    for child in children {
-        match child["Status"].as_str() {
-            Some("SUCCEEDED") => succeeded.extend(entries(child, layout.transformation)),
-            Some("RUNNING") | None => pending.push(described(child)),
-            _ => failed.push(described(child)),
-        }
-    }
+    let base = base(prefix, map_run_arn);
     let mut objects = Vec::new();
-    let mut listed = Map::new();
-    for (kind, entries) in [
-        ("FAILED", failed),
-        ("PENDING", pending),
-        ("SUCCEEDED", succeeded),
-    ] {
-        let mut files = Vec::new();
-        if !entries.is_empty() {
-            let key = format!("{base}{kind}_0.{}", layout.extension());
-            let body = if layout.json_array {
-                Value::Array(entries).to_string()
-            } else {
-                let mut lines = String::new();
-                for entry in entries {
-                    lines.push_str(&entry.to_string());
-                    lines.push('\n');
-                }
-                lines
-            };
-            files.push(json!({"Key": key, "Size": body.len()}));
-            objects.push(Object { key, body });
+    let mut listed = Vec::new();
+    for kind in ["FAILED", "PENDING", "SUCCEEDED"] {
+        let of_kind: Vec<Value> = children
+            .iter()
+            .filter(|c| outcome(c) == kind)
+            .cloned()
+            .collect();
+        if let Some(object) = result_file(&base, kind, 0, layout, &of_kind) {
+            listed.push(json!({"Status": kind, "Key": object.key, "Size": object.body.len()}));
+            objects.push(object);
         }
-        listed.insert(kind.to_owned(), Value::Array(files));
     }
-    let manifest_key = format!("{base}manifest.json");
-    let manifest = json!({
-        "DestinationBucket": bucket,
-        "MapRunArn": map_run_arn,
-        "ResultFiles": listed,
-    });
-    objects.push(Object {
-        key: manifest_key.clone(),
-        body: manifest.to_string(),
-    });
-    Written {
-        objects,
-        answer: json!({
-            "MapRunArn": map_run_arn,
-            "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key},
-        }),
-    }
+    let (manifest, answer) = manifest(bucket, map_run_arn, &base, &listed);
+    objects.push(manifest);
+    Written { objects, answer }
 }
 
 /// A succeeded child's entries.

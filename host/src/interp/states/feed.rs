@@ -193,7 +193,8 @@ pub fn page_read(exec: &mut Execution, t: ThreadId, task: TaskId, answer: Value)
         return;
     };
     let taken = take_page(exec, t, &mut join, answer);
-    let over = join.feed.as_ref().is_some_and(|f| f.done) && join.failed > 0 && join.over_tolerance();
+    let over =
+        join.feed.as_ref().is_some_and(|f| f.done) && join.failed > 0 && join.over_tolerance();
     exec.threads[t].join = Some(join);
     match taken {
         Err(failure) => join::fail_join(exec, t, failure, true),

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use serde_json::Value;
 
 use super::feed::{self, Feed};
+use super::writer::{self, Writer};
 use super::{Flow, StateScope, follow, handle_error};
 use crate::arn::TaskResource;
 use crate::asl::model::State;
@@ -28,7 +29,7 @@ pub struct Join {
     /// Inputs of children not started yet, in order: the first is child `next`'s.
     pub inputs: VecDeque<Value>,
     /// Results by index, for the state's output; empty when nothing uses them (a Map whose
-    /// result is discarded, or written to S3 from `described`).
+    /// result is discarded, or written to S3 by `writer`).
     pub results: Vec<Option<Value>>,
     /// Whether `results` keeps each child's result.
     keeps_results: bool,
@@ -44,11 +45,8 @@ pub struct Join {
     pub failed: usize,
     /// The children that failed, (index, thread): a redrive runs them again.
     pub failed_children: Vec<(usize, ThreadId)>,
-    /// How each child execution of a Map Run ended, by index (DescribeExecution's fields),
-    /// kept only for a ResultWriter that writes them; empty otherwise.
-    pub described: Vec<Option<Value>>,
-    /// Whether `described` keeps each child's description.
-    keeps_described: bool,
+    /// A Map Run's ResultWriter that writes to S3: how each child ended, until written.
+    pub writer: Option<Box<Writer>>,
     /// A Distributed Map's items its ItemReader has still to read; None when all are in
     /// `inputs` from the start.
     pub feed: Option<Box<Feed>>,
@@ -64,14 +62,11 @@ pub struct MapRun {
 }
 
 /// A child execution of a Map Run ended as `description` says (the task's result): the
-/// iteration succeeds with its output or fails with its error, and a ResultWriter keeps the
+/// iteration succeeds with its output or fails with its error, and a ResultWriter holds the
 /// description.
 pub fn child_execution_ended(exec: &mut Execution, t: ThreadId, description: Value) {
-    if let Parent::Iteration { thread, index } = exec.threads[t].parent
-        && let Some(join) = exec.threads[thread].join.as_mut()
-        && let Some(slot) = join.described.get_mut(index)
-    {
-        *slot = Some(description.clone());
+    if let Parent::Iteration { thread, .. } = exec.threads[t].parent {
+        writer::hold(exec, thread, description.clone());
     }
     let text = |name: &str| description[name].as_str().map(str::to_owned);
     match description["Status"].as_str() {
@@ -90,6 +85,24 @@ pub fn child_execution_ended(exec: &mut Execution, t: ThreadId, description: Val
         }
         _ => exec.thread_failed(t, Failure::of(text("Error"), text("Cause"))),
     }
+}
+
+/// A child execution of a Map Run could not be run (its task failed): the iteration fails,
+/// and a ResultWriter holds the failure.
+pub fn child_execution_failed(exec: &mut Execution, t: ThreadId, failure: Failure) {
+    if let Parent::Iteration { thread, .. } = exec.threads[t].parent {
+        let described =
+            serde_json::json!({"Status": "FAILED", "Error": failure.error, "Cause": failure.cause});
+        writer::hold(exec, thread, described);
+    }
+    exec.thread_failed(t, failure);
+}
+
+/// Withdraws what a Map does beside its children (the page being read, the file being
+/// written): it stopped or failed.
+pub fn cancel_side_tasks(exec: &mut Execution, join: &mut Join) {
+    feed::cancel_reading(exec, join);
+    writer::cancel_writing(exec, join);
 }
 
 /// Parallel or Map.
@@ -126,20 +139,16 @@ impl Join {
             finished: 0,
             failed: 0,
             failed_children: Vec::new(),
-            described: Vec::new(),
-            keeps_described: false,
+            writer: None,
             feed: None,
         }
     }
 
-    /// The same, keeping each child's result only if `results`, and each child execution's
-    /// description only if `described`.
-    pub fn keeping(mut self, results: bool, described: bool) -> Join {
+    /// The same, keeping each child's result only if `results`.
+    pub fn keeping(mut self, results: bool) -> Join {
         let n = self.inputs.len();
         self.keeps_results = results;
         self.results = if results { vec![None; n] } else { Vec::new() };
-        self.keeps_described = described;
-        self.described = if described { vec![None; n] } else { Vec::new() };
         self
     }
 
@@ -148,9 +157,6 @@ impl Join {
         self.inputs.push_back(input);
         if self.keeps_results {
             self.results.push(None);
-        }
-        if self.keeps_described {
-            self.described.push(None);
         }
     }
 
@@ -383,11 +389,20 @@ pub fn child_succeeded(
     child: ThreadId,
     output: Value,
 ) {
+    let delegated = exec.threads[child].delegated.is_some();
     let Some(join) = exec.threads[parent].join.as_mut() else {
         return;
     };
     join.running.retain(|(_, t)| *t != child);
     join.finished += 1;
+    if join.writer.is_some() && !delegated {
+        // An iteration run in this execution: its output is what is written.
+        let described = serde_json::json!({"Status": "SUCCEEDED", "Output": output.to_string()});
+        writer::hold(exec, parent, described);
+    }
+    let Some(join) = exec.threads[parent].join.as_mut() else {
+        return;
+    };
     if let Some(slot) = join.results.get_mut(index) {
         *slot = Some(output);
     }
@@ -404,7 +419,7 @@ pub fn child_succeeded(
     }
     // Nothing refers to a child execution that succeeded: its thread's slot goes to the next
     // child, so that a Map Run holds as many threads as run at once, however many items.
-    if exec.threads[child].delegated.is_some() {
+    if delegated {
         exec.vacate(child);
     }
     start_children(exec, parent);
@@ -418,6 +433,7 @@ pub fn child_failed(
     child: ThreadId,
     failure: Failure,
 ) {
+    let delegated = exec.threads[child].delegated.is_some();
     let Some(join) = exec.threads[parent].join.as_mut() else {
         return;
     };
@@ -425,6 +441,14 @@ pub fn child_failed(
     join.finished += 1;
     join.failed += 1;
     join.failed_children.push((index, child));
+    if join.writer.is_some() && !delegated {
+        let described =
+            serde_json::json!({"Status": "FAILED", "Error": failure.error, "Cause": failure.cause});
+        writer::hold(exec, parent, described);
+    }
+    let Some(join) = exec.threads[parent].join.as_mut() else {
+        return;
+    };
     let inline_map = join.is_inline_map();
     let distributed = join.is_distributed();
     if let Some(slot) = join.results.get_mut(index) {
@@ -514,7 +538,7 @@ pub fn fail_join(exec: &mut Execution, parent: ThreadId, failure: Failure, map_r
     // runs again only the children that failed or were stopped (and reads on where the
     // reader stopped).
     if let Some(mut join) = exec.threads[parent].join.take() {
-        feed::cancel_reading(exec, &mut join);
+        cancel_side_tasks(exec, &mut join);
         for c in join.running_children() {
             super::abort_thread(exec, c, true);
             if let Some(event) = join.child_aborted_event(exec, parent, c) {
@@ -553,8 +577,7 @@ pub fn finish(exec: &mut Execution, t: ThreadId) -> bool {
         && exec.probe().is_none()
         && super::map::writes_to_s3(s)
     {
-        super::map::write_results(exec, t, node, s);
-        return false;
+        return writer::write_last(exec, t, node, s);
     }
     let Some(join) = exec.threads[t].join.take() else {
         return false;

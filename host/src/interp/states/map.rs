@@ -367,11 +367,12 @@ fn begin(
             .and_then(|c| c.execution_type.as_deref())
             == Some("EXPRESS"),
     });
-    // What a Map Run's children gave is kept only where something reads it: the state's
-    // output, or a ResultWriter (the child executions' descriptions when there are any).
-    let described = writes_to_s3(s) && exec.child_executions;
-    let results = exec.probe().is_some() || !(discards_result(s, node) || described);
-    let mut join = Join::new(kind, node.children.clone(), inputs).keeping(results, described);
+    // What the children gave is kept only where something reads it: the state's output, or
+    // a ResultWriter, which writes it to S3 as they end.
+    let writer = writes_to_s3(s) && exec.probe().is_none();
+    let results = exec.probe().is_some() || !(discards_result(s, node) || writer);
+    let mut join = Join::new(kind, node.children.clone(), inputs).keeping(results);
+    join.writer = writer.then(Box::default);
     join.map_run = map_run;
     join.max_concurrency = max_concurrency;
     join.feed = feed;
@@ -443,74 +444,15 @@ pub fn writes_to_s3(s: &Map) -> bool {
         .is_some_and(|w| w.resource.is_some())
 }
 
-/// Has the executor write the Map Run's results (a task of the writer's Resource, which
-/// records no Task events): its Parameters (or Arguments) evaluated over the state's input,
-/// its WriterConfig, and how each child ended; [`join::results_written`] or [`write_failed`]
-/// follows.
-pub fn write_results(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) {
-    let Some(writer) = &s.result_writer else {
-        return;
-    };
-    let request = (|| {
-        let (effective, _, _) = prepare(exec, t, node, s, true)?;
-        let scope = &StateScope::new(exec, t, node);
-        let parameters = if node.query.is_jsonata() {
-            match &node.query.writer_arguments {
-                Some(a) => {
-                    Evaluator::new(scope, States::input(&effective)).field(a, "Arguments")?
-                }
-                None => json!({}),
-            }
-        } else {
-            match &writer.parameters {
-                Some(p) => dataflow::template(p, &effective, scope)?,
-                None => json!({}),
-            }
-        };
-        let config = writer.writer_config.clone().unwrap_or_default();
-        let join = exec.threads[t].join.as_ref();
-        let results: Vec<Value> = join
-            .map(|j| {
-                (0..j.known())
-                    .map(|i| match j.described.get(i).cloned().flatten() {
-                        Some(described) => described,
-                        // A child that ran in this execution (no host): its result alone.
-                        None => json!({
-                            "Status": "SUCCEEDED",
-                            "Output": j.results.get(i).cloned().flatten()
-                                .unwrap_or(Value::Null).to_string()
-                        }),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(json!({
-            "Parameters": parameters,
-            "WriterConfig": {
-                "OutputType": config.output_type.as_deref().unwrap_or("JSON"),
-                "Transformation": config.transformation.as_deref().unwrap_or("NONE"),
-            },
-            "MapRunArn": map_run_arn(exec, t, node, s),
-            "Results": results,
-        }))
-    })();
-    let request = match request {
-        Ok(r) => r,
-        Err(f) => {
-            exec.threads[t].join = None;
-            let flow = map_run_failed(exec, t, names::RESULT_WRITER_FAILED, f);
-            exec.threads[t].phase = Phase::Run;
-            if super::follow(exec, t, node, flow) {
-                exec.runnable.push_back(t);
-            }
-            return;
-        }
-    };
-    let Some(resource) = writer.resource.clone() else {
-        return;
-    };
-    let context = StateScope::new(exec, t, node).context_for_task();
-    super::task::hand_over(exec, t, resource, request, context);
+/// The Map's effective input (as computed before MapStateStarted: the writer's Parameters
+/// read it).
+pub fn effective_input(
+    exec: &Execution,
+    t: ThreadId,
+    node: &Node,
+    s: &Map,
+) -> Result<Value, Failure> {
+    prepare(exec, t, node, s, true).map(|(effective, _, _)| effective)
 }
 
 /// The results could not be written: the Map Run fails with States.ResultWriterFailed.

@@ -11,6 +11,7 @@ pub mod pass;
 pub mod succeed;
 pub mod task;
 pub mod wait;
+pub mod writer;
 
 use std::sync::Arc;
 
@@ -488,7 +489,7 @@ pub fn abort_thread(exec: &mut Execution, t: ThreadId, record: bool) {
         return;
     }
     if let Some(mut join) = exec.threads[t].join.take() {
-        feed::cancel_reading(exec, &mut join);
+        join::cancel_side_tasks(exec, &mut join);
         for child in join.running_children() {
             abort_thread(exec, child, record);
             if record && let Some(event) = join.child_aborted_event(exec, t, child) {

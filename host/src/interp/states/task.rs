@@ -364,6 +364,9 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
     if let Some(t) = super::feed::reader_of(exec, task) {
         return super::feed::page_read(exec, t, task, result);
     }
+    if let Some(t) = super::writer::writer_of(exec, task) {
+        return super::writer::file_written(exec, t, task, result);
+    }
     let Some((t, p)) = pending(exec, task) else {
         return;
     };
@@ -438,6 +441,9 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
     if let Some(t) = super::feed::reader_of(exec, task) {
         return super::feed::page_failed(exec, t, task, failure);
     }
+    if let Some(t) = super::writer::writer_of(exec, task) {
+        return super::writer::file_failed(exec, t, task, failure);
+    }
     let Some((t, p)) = pending(exec, task) else {
         return;
     };
@@ -448,7 +454,7 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
             let flow = super::map::write_failed(exec, t, failure);
             return map_goes_on(exec, t, flow);
         }
-        Waiter::ChildExecution => return exec.thread_failed(t, failure),
+        Waiter::ChildExecution => return super::join::child_execution_failed(exec, t, failure),
     }
     let (kind, resource_type, resource) = resource_of(exec, t);
     let error = ErrorDetails {

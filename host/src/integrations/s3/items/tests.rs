@@ -115,7 +115,12 @@ fn an_inventory_manifest_lists_its_csv_files_with_their_columns() {
     let format = inventory_format(&columns);
     assert!(is_gzip("inv/data/1.csv.gz") && !is_gzip("inv/data/2.csv"));
     assert_eq!(
-        items(&format, "\"source\",\"a.txt\",\"3\"\nsource,b.txt,4\n", None).unwrap(),
+        items(
+            &format,
+            "\"source\",\"a.txt\",\"3\"\nsource,b.txt,4\n",
+            None
+        )
+        .unwrap(),
         vec![
             json!({"Bucket": "source", "Key": "a.txt", "Size": "3"}),
             json!({"Bucket": "source", "Key": "b.txt", "Size": "4"}),
@@ -161,7 +166,10 @@ fn chunked(format: &Format, text: &str, chunk: usize) -> Result<Vec<Value>, Fail
             return Ok(all);
         }
         buffer.drain(..(pos.offset - before) as usize);
-        assert!(!last || buffer.is_empty(), "the end of the object was read whole");
+        assert!(
+            !last || buffer.is_empty(),
+            "the end of the object was read whole"
+        );
         if last {
             return Ok(all);
         }
@@ -171,7 +179,10 @@ fn chunked(format: &Format, text: &str, chunk: usize) -> Result<Vec<Value>, Fail
 #[test]
 fn an_object_read_in_chunks_gives_the_same_items_as_read_whole_wherever_it_is_cut() {
     let cases = [
-        (Format::Json, r#" [ {"a": [1, 2, {"b": "x,]"}]}, 12345, "s\"t", true, null, -0.5e3 ] "#),
+        (
+            Format::Json,
+            r#" [ {"a": [1, 2, {"b": "x,]"}]}, 12345, "s\"t", true, null, -0.5e3 ] "#,
+        ),
         (Format::Json, "[]"),
         (Format::JsonLines, "{\"n\":1}\r\n\n[2, 3]\n12345\n\"x\""),
         (csv(None, b','), "a,b\n1,\"q,\nr\"\n22,33\n\n4,5"),

@@ -1,0 +1,260 @@
+//! A Distributed Map's ResultWriter: how each child ended is written to S3 as the children
+//! end, in files of about [`RESULT_FILE_BYTES`] (`SUCCEEDED_0.json`, `SUCCEEDED_1.json`, ...,
+//! `FAILED_0.json`, ...), and the manifest that names them all once the Map Run is over, so
+//! that a Map Run of any size holds at most a file's worth of results per outcome.
+//!
+//! Each write is a task of the writer's Resource (which records no Task events): a file while
+//! the children run is handed over beside them, the last files and the manifest when they
+//! are done, with the thread waiting for it. The call is `{"Parameters", "WriterConfig",
+//! "MapRunArn", "Files": [{"Status", "Index", "Results"}]}`, answered `{"Files": [{"Status",
+//! "Key", "Size"}]}`; the last one also has `"Written"` (the files so far), and its answer,
+//! `{"MapRunArn", "ResultWriterDetails"}`, is the Map's result.
+
+use serde_json::{Value, json};
+
+use super::join::{self, Join};
+use super::{StateScope, task};
+use crate::asl::model::{Map, State};
+use crate::interp::TaskId;
+use crate::interp::dataflow;
+use crate::interp::errors::{Failure, names};
+use crate::interp::execution::{Execution, Phase, ThreadId};
+use crate::interp::jsonata::{Evaluator, States};
+use crate::interp::program::Node;
+
+/// Results of one outcome are written once they are this many bytes (as JSON).
+pub const RESULT_FILE_BYTES: usize = 5 * 1024 * 1024;
+
+/// The outcomes results are held by, in the order files are written.
+const OUTCOMES: [&str; 2] = ["SUCCEEDED", "FAILED"];
+
+/// What a Map Run's ResultWriter holds: results not yet written, and the files written.
+#[derive(Debug, Clone, Default)]
+pub struct Writer {
+    /// Results not yet written, with their bytes, by outcome ([`OUTCOMES`]).
+    held: [std::collections::VecDeque<(Value, usize)>; 2],
+    /// Their bytes.
+    bytes: [usize; 2],
+    /// Files written so far, by outcome.
+    files: [usize; 2],
+    /// The files written: `{"Status", "Key", "Size"}`.
+    written: Vec<Value>,
+    /// The file being written.
+    writing: Option<TaskId>,
+}
+
+impl Writer {
+    /// An outcome whose results fill a file, if one does.
+    fn full(&self) -> Option<usize> {
+        (0..OUTCOMES.len()).find(|o| self.bytes[*o] >= RESULT_FILE_BYTES)
+    }
+
+    /// The next file of `outcome`: its oldest held results, a file's worth at most.
+    fn take_file(&mut self, outcome: usize) -> Value {
+        let mut results = Vec::new();
+        let mut bytes = 0;
+        while let Some((result, size)) = self.held[outcome].pop_front() {
+            results.push(result);
+            bytes += size;
+            if bytes >= RESULT_FILE_BYTES {
+                break;
+            }
+        }
+        self.bytes[outcome] -= bytes;
+        let index = self.files[outcome];
+        self.files[outcome] += 1;
+        json!({"Status": OUTCOMES[outcome], "Index": index, "Results": results})
+    }
+}
+
+/// A child of thread `t`'s Map Run ended as `described` (DescribeExecution's fields, or
+/// `{"Status", "Output"}` / `{"Status", "Error", "Cause"}` for one run in this execution):
+/// the writer holds it, and writes a file once one is full.
+pub fn hold(exec: &mut Execution, t: ThreadId, described: Value) {
+    let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    else {
+        return;
+    };
+    let outcome = usize::from(described["Status"].as_str() != Some("SUCCEEDED"));
+    let size = described.to_string().len();
+    writer.bytes[outcome] += size;
+    writer.held[outcome].push_back((described, size));
+    write_ahead(exec, t);
+}
+
+/// Writes a full file of thread `t`'s Map Run, if one is full and none is being written.
+fn write_ahead(exec: &mut Execution, t: ThreadId) {
+    let program = exec.program.clone();
+    let th = &exec.threads[t];
+    let node = program.node(th.scope, th.state);
+    let State::Map(s) = &node.state else {
+        return;
+    };
+    let Some(resource) = s.result_writer.as_ref().and_then(|w| w.resource.clone()) else {
+        return;
+    };
+    let ready = th
+        .join
+        .as_ref()
+        .and_then(|j| j.writer.as_ref())
+        .is_some_and(|w| w.writing.is_none() && w.full().is_some());
+    if !ready {
+        return;
+    }
+    // Parameters that cannot be evaluated fail the last write, which says why.
+    let Ok(mut request) = request(exec, t, node, s) else {
+        return;
+    };
+    let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    else {
+        return;
+    };
+    let Some(outcome) = writer.full() else {
+        return;
+    };
+    request["Files"] = json!([writer.take_file(outcome)]);
+    let context = StateScope::new(exec, t, node).context_for_task();
+    let task = task::hand_over_beside(exec, t, resource, request, context);
+    if let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    {
+        writer.writing = Some(task);
+    }
+}
+
+/// The thread whose Map Run is writing `task`'s file, if one is.
+pub fn writer_of(exec: &Execution, task: TaskId) -> Option<ThreadId> {
+    let t = *exec.tasks.get(&task)?;
+    let writer = exec.threads[t].join.as_ref()?.writer.as_ref()?;
+    (writer.writing == Some(task)).then_some(t)
+}
+
+/// Withdraws the file being written, if any (the Map stopped or failed).
+pub fn cancel_writing(exec: &mut Execution, join: &mut Join) {
+    if let Some(task) = join.writer.as_mut().and_then(|w| w.writing.take())
+        && exec.tasks.remove(&task).is_some()
+    {
+        exec.actions.push(crate::interp::Action::CancelTask(task));
+    }
+}
+
+/// A file was written: the next full one is written, or, the children being done, the last.
+pub fn file_written(exec: &mut Execution, t: ThreadId, task: TaskId, answer: Value) {
+    exec.tasks.remove(&task);
+    let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    else {
+        return;
+    };
+    writer.writing = None;
+    if let Some(Value::Array(files)) = answer.get("Files") {
+        writer.written.extend(files.iter().cloned());
+    }
+    if exec.threads[t].phase == Phase::Joined {
+        exec.runnable.push_back(t);
+    } else {
+        write_ahead(exec, t);
+    }
+}
+
+/// A file could not be written: the Map Run fails with States.ResultWriterFailed.
+pub fn file_failed(exec: &mut Execution, t: ThreadId, task: TaskId, failure: Failure) {
+    exec.tasks.remove(&task);
+    if let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    {
+        writer.writing = None;
+    }
+    let failure = super::map::as_map_run_error(names::RESULT_WRITER_FAILED, failure);
+    join::fail_join(exec, t, failure, true);
+}
+
+/// The children are done: the last files and the manifest are written (a task the thread
+/// waits for; [`join::results_written`] or [`super::map::write_failed`] follows). False
+/// while a file is still being written, whose end runs the thread again.
+pub fn write_last(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> bool {
+    let Some(writer) = exec.threads[t]
+        .join
+        .as_ref()
+        .and_then(|j| j.writer.as_ref())
+    else {
+        return false;
+    };
+    if writer.writing.is_some() {
+        return false;
+    }
+    let mut request = match request(exec, t, node, s) {
+        Ok(r) => r,
+        Err(f) => {
+            let flow = super::map::write_failed(exec, t, f);
+            exec.threads[t].phase = Phase::Run;
+            if super::follow(exec, t, node, flow) {
+                exec.runnable.push_back(t);
+            }
+            return false;
+        }
+    };
+    let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    else {
+        return false;
+    };
+    let mut files = Vec::new();
+    for outcome in 0..OUTCOMES.len() {
+        while !writer.held[outcome].is_empty() {
+            files.push(writer.take_file(outcome));
+        }
+    }
+    request["Files"] = Value::Array(files);
+    request["Written"] = Value::Array(std::mem::take(&mut writer.written));
+    let Some(resource) = s.result_writer.as_ref().and_then(|w| w.resource.clone()) else {
+        return false;
+    };
+    let context = StateScope::new(exec, t, node).context_for_task();
+    task::hand_over(exec, t, resource, request, context);
+    false
+}
+
+/// What every write of the Map Run says: the writer's Parameters (or Arguments) evaluated
+/// over the state's input, its WriterConfig and the Map Run.
+fn request(exec: &Execution, t: ThreadId, node: &Node, s: &Map) -> Result<Value, Failure> {
+    let Some(writer) = &s.result_writer else {
+        return Err(Failure::new(names::RESULT_WRITER_FAILED, "no ResultWriter"));
+    };
+    let effective = super::map::effective_input(exec, t, node, s)?;
+    let scope = &StateScope::new(exec, t, node);
+    let parameters = if node.query.is_jsonata() {
+        match &node.query.writer_arguments {
+            Some(a) => Evaluator::new(scope, States::input(&effective)).field(a, "Arguments")?,
+            None => json!({}),
+        }
+    } else {
+        match &writer.parameters {
+            Some(p) => dataflow::template(p, &effective, scope)?,
+            None => json!({}),
+        }
+    };
+    let config = writer.writer_config.clone().unwrap_or_default();
+    Ok(json!({
+        "Parameters": parameters,
+        "WriterConfig": {
+            "OutputType": config.output_type.as_deref().unwrap_or("JSON"),
+            "Transformation": config.transformation.as_deref().unwrap_or("NONE"),
+        },
+        "MapRunArn": super::map::map_run_arn(exec, t, node, s),
+    }))
+}
