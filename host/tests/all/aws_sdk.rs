@@ -271,6 +271,114 @@ async fn distributed_maps_read_their_items_from_s3_objects_and_listings() {
     host.stop().await;
 }
 
+/// S3 (moto's) called directly, through the host's own AWS client, to put and get what the
+/// machines read and write.
+struct S3 {
+    client: stepwise::integrations::aws::AwsClient,
+    model: std::sync::Arc<stepwise_aws::Service>,
+}
+
+impl S3 {
+    fn new(endpoint: &str) -> S3 {
+        let config = AwsConfig {
+            region: Some("us-east-1".into()),
+            endpoints: Endpoints {
+                default: Some(endpoint.to_owned()),
+                ..Endpoints::default()
+            },
+            credentials: Some(credentials()),
+            attempt_timeout: Some(Duration::from_secs(30)),
+            forward: Vec::new(),
+        };
+        S3 {
+            client: stepwise::integrations::aws::AwsClient::new(config, "us-east-1"),
+            model: stepwise_aws::service("s3").unwrap().unwrap(),
+        }
+    }
+
+    async fn call(&self, operation: &str, parameters: Value) -> Value {
+        let op = self.model.operation(operation).unwrap();
+        self.client
+            .call(&self.model, op, &parameters, None, None)
+            .await
+            .unwrap_or_else(|e| panic!("{operation}: {e:?}"))
+    }
+
+    /// The text of an object.
+    async fn text(&self, bucket: &str, key: &str) -> String {
+        let op = self.model.operation("getObject").unwrap();
+        let got = self
+            .client
+            .fetch(
+                &self.model,
+                op,
+                &json!({"Bucket": bucket, "Key": key}),
+                None,
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        String::from_utf8(got.body.to_vec()).unwrap()
+    }
+}
+
+/// A ResultWriter writes a file of results each time 5 MiB of them are held, while the
+/// children run, and the manifest names every file: each child's result is in exactly one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_writer_writes_a_large_map_run_in_several_files() {
+    const N: usize = 400;
+    let endpoint = moto();
+    let host = host_calling(endpoint).await;
+    let s3 = S3::new(endpoint);
+    let bucket = "many-results";
+    s3.call("createBucket", json!({"Bucket": bucket})).await;
+    let pad = "r".repeat(30_000);
+    let lines: String = (0..N)
+        .map(|n| format!("{{\"n\":{n},\"pad\":\"{pad}\"}}\n"))
+        .collect();
+    s3.call(
+        "putObject",
+        json!({"Bucket": bucket, "Key": "in.jsonl", "Body": lines}),
+    )
+    .await;
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map", "End": true, "MaxConcurrency": 50,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}},
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "JSONL"},
+                       "Parameters": {"Bucket": bucket, "Key": "in.jsonl"}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                         "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"},
+                         "Parameters": {"Bucket": bucket, "Prefix": "out"}}}}});
+    let (status, out) = run(&host, "many-results", definition, json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{out:#}");
+    let key = out["ResultWriterDetails"]["Key"].as_str().unwrap();
+    let manifest: Value = serde_json::from_str(&s3.text(bucket, key).await).unwrap();
+    let files = manifest["ResultFiles"]["SUCCEEDED"].as_array().unwrap();
+    // About 12 MB of outputs (24 MB held, each child's input and output): several files,
+    // none larger than 5 MiB and one result, named in the order written.
+    assert!(files.len() > 2, "{manifest:#}");
+    let mut seen = vec![0; N];
+    for (index, file) in files.iter().enumerate() {
+        let key = file["Key"].as_str().unwrap();
+        assert!(key.ends_with(&format!("/SUCCEEDED_{index}.jsonl")), "{key}");
+        let text = s3.text(bucket, key).await;
+        assert_eq!(file["Size"], text.len(), "{key}");
+        assert!(text.len() < 5 * 1024 * 1024 + 40_000, "{key}: {}", text.len());
+        for line in text.lines() {
+            let output: Value = serde_json::from_str(line).unwrap();
+            seen[output["n"].as_u64().unwrap() as usize] += 1;
+        }
+    }
+    assert!(
+        seen.iter().all(|n| *n == 1),
+        "each result in exactly one file"
+    );
+    assert_eq!(manifest["ResultFiles"]["FAILED"], json!([]));
+    host.stop().await;
+}
+
 /// A Distributed Map reads objects many times larger than one ranged read (256 KiB) a page
 /// at a time: every JSON Lines line, JSON element and CSV row (quoted, with the delimiter and
 /// newlines inside) once and in order, whatever record a read cuts, and MaxItems stops the
@@ -280,35 +388,8 @@ async fn distributed_maps_read_large_objects_a_page_at_a_time() {
     const N: usize = 5_000;
     let endpoint = moto();
     let host = host_calling(endpoint).await;
-    let client = stepwise::integrations::aws::AwsClient::new(
-        AwsConfig {
-            region: Some("us-east-1".into()),
-            endpoints: Endpoints {
-                default: Some(endpoint.to_owned()),
-                ..Endpoints::default()
-            },
-            credentials: Some(credentials()),
-            attempt_timeout: Some(Duration::from_secs(30)),
-            forward: Vec::new(),
-        },
-        "us-east-1",
-    );
-    let s3 = stepwise_aws::service("s3").unwrap().unwrap();
-    let call = |operation: &'static str, parameters: Value| {
-        let (client, s3) = (&client, s3.clone());
-        async move {
-            client
-                .call(
-                    &s3,
-                    s3.operation(operation).unwrap(),
-                    &parameters,
-                    None,
-                    None,
-                )
-                .await
-                .unwrap_or_else(|e| panic!("{operation}: {e:?}"))
-        }
-    };
+    let s3 = S3::new(endpoint);
+    let call = |operation, parameters| s3.call(operation, parameters);
     let bucket = "large-items";
     call("createBucket", json!({"Bucket": bucket})).await;
     let pad = "x".repeat(300);
