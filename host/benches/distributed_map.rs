@@ -1,8 +1,10 @@
 //! A Distributed Map over a JSON Lines object in S3 (`moto_server` on loopback, as the tests
 //! start it), Express children with one Pass state each, MaxConcurrency 1000: items per
-//! second from StartExecution to the parent's end, and the process's peak memory (VmHWM),
-//! for 10,000 items and then 100,000, so that what grows with the item count shows. The
-//! parent is a Standard execution on SQLite (fsync per group commit), as `serve` runs it.
+//! second from StartExecution to the parent's end, and the process's peak memory (VmHWM,
+//! reset once the object is put, so that it is the Map Run's), for 10,000, 100,000 and
+//! 1,000,000 items, so that what grows with the item count shows; then 100,000 again with a
+//! ResultWriter (JSON Lines, COMPACT) writing the results to S3. The parent is a Standard
+//! execution on SQLite (fsync per group commit), as `serve` runs it.
 //!
 //! `cargo bench -p stepwise --bench distributed_map` (needs `moto[server]`: `.ci/run`
 //! installs it).
@@ -60,19 +62,12 @@ async fn call(conn: &mut Conn, action: &str, body: Value) -> Value {
     answer
 }
 
-/// Puts an object of `n` JSON lines and runs a Distributed Map over it; the seconds it took.
-async fn run(client: &AwsClient, conn: &mut Conn, n: usize) -> f64 {
-    let s3 = stepwise_aws::service("s3").unwrap().unwrap();
+/// Puts an object of `n` JSON lines and runs a Distributed Map over it (its results written
+/// to S3 if `write`); the seconds it took.
+async fn run(endpoint: &str, conn: &mut Conn, n: usize, write: bool) -> f64 {
     let key = format!("items-{n}.jsonl");
-    let body: String = (0..n)
-        .map(|i| format!("{{\"id\":{i},\"sku\":\"item-{i}\"}}\n"))
-        .collect();
-    let put = json!({"Bucket": BUCKET, "Key": key, "Body": body});
-    client
-        .call(&s3, s3.operation("putObject").unwrap(), &put, None, None)
-        .await
-        .expect("put the items");
-    let definition = json!({"StartAt": "Map", "States": {"Map": {
+    put_items(endpoint, &key, n);
+    let mut definition = json!({"StartAt": "Map", "States": {"Map": {
         "Type": "Map", "Label": "Items", "MaxConcurrency": 1000, "ResultPath": null, "End": true,
         "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
                        "ReaderConfig": {"InputType": "JSONL"},
@@ -80,16 +75,24 @@ async fn run(client: &AwsClient, conn: &mut Conn, n: usize) -> f64 {
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
                           "StartAt": "Pass", "States": {"Pass": {"Type": "Pass", "End": true}}}
     }}});
+    if write {
+        definition["States"]["Map"]["ResultWriter"] = json!({
+            "Resource": "arn:aws:states:::s3:putObject",
+            "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"},
+            "Parameters": {"Bucket": BUCKET, "Prefix": "results"}});
+    }
     let machine = call(
         conn,
         "CreateStateMachine",
-        json!({"name": format!("map-{n}"), "roleArn": "arn:aws:iam::123456789012:role/bench",
+        json!({"name": format!("map-{n}-{write}"), "roleArn": "arn:aws:iam::123456789012:role/bench",
                "definition": definition.to_string()}),
     )
     .await["stateMachineArn"]
         .as_str()
         .unwrap()
         .to_owned();
+    // The peak from here on is the Map Run's, not the object's put.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let began = Instant::now();
     let execution = call(
         conn,
@@ -151,12 +154,18 @@ fn main() {
             .expect("the bucket");
         let mut conn = Conn::open(&api).await;
         println!("before: rss {} MB", memory_kb("VmRSS:") / 1024);
-        for n in [10_000, 100_000] {
+        for (n, write) in [
+            (10_000, false),
+            (100_000, false),
+            (1_000_000, false),
+            (100_000, true),
+        ] {
             let cpu = support::cpu_seconds();
-            let seconds = run(&client, &mut conn, n).await;
+            let seconds = run(endpoint, &mut conn, n, write).await;
             let cpu = support::cpu_seconds() - cpu;
+            let writer = if write { ", ResultWriter" } else { "" };
             println!(
-                "distributed map, {n} JSONL items, Express children (a Pass each): {seconds:.2} s = {:.0} items/s ({:.0} items per CPU second), peak memory {} MB, rss after {} MB, load {}",
+                "distributed map, {n} JSONL items, Express children (a Pass each){writer}: {seconds:.2} s = {:.0} items/s ({:.0} items per CPU second), peak memory {} MB, rss after {} MB, load {}",
                 n as f64 / seconds,
                 n as f64 / cpu,
                 memory_kb("VmHWM:") / 1024,
@@ -166,6 +175,23 @@ fn main() {
         }
         let _ = std::fs::remove_dir_all(&dir);
     });
+}
+
+/// Puts an object of `n` JSON lines from another process (boto3, which `moto[server]`
+/// brings), so that this one's peak memory is the Map Run's, not the object's.
+fn put_items(endpoint: &str, key: &str, n: usize) {
+    let script = format!(
+        "import boto3\n\
+         s3 = boto3.client('s3', endpoint_url='{endpoint}', region_name='us-east-1',\n\
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         body = ''.join('{{\"id\":%d,\"sku\":\"item-%d\"}}\\n' % (i, i) for i in range({n}))\n\
+         s3.put_object(Bucket='{BUCKET}', Key='{key}', Body=body.encode())\n"
+    );
+    let status = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .expect("python3");
+    assert!(status.success(), "put the items");
 }
 
 fn tempdir() -> std::path::PathBuf {

@@ -151,9 +151,11 @@ async fn write(
         return Ok(json!({ "Files": written }));
     };
     let mut all = before.clone();
-    all.extend(written);
-    let (manifest, answer) = results::manifest(bucket, map_run, &base, &all);
+    all.extend(written.iter().cloned());
+    let (manifest, mut answer) = results::manifest(bucket, map_run, &base, &all);
     put(manifest).await?;
+    // The files this call wrote, which the Map keeps for a redrive's manifest.
+    answer["Files"] = Value::Array(written);
     Ok(answer)
 }
 

@@ -1683,6 +1683,63 @@ fn a_result_writer_writes_files_as_they_fill_and_the_manifest_at_the_end() {
     );
 }
 
+/// A Map Run that fails still has its ResultWriter write what it came to: the results so
+/// far, and a PENDING file of the inputs it did not run, before the state fails as it would
+/// have (here into its Catch). A failed write says how the Map Run had failed too.
+#[test]
+fn a_failed_map_run_writes_its_results_and_pending_inputs_then_fails() {
+    let put = "arn:aws:states:::s3:putObject";
+    let definition = json!({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "Next": "Done", "MaxConcurrency": 1, "ToleratedFailureCount": 0,
+              "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                                "StartAt": "Check", "States": {
+                  "Check": {"Type": "Choice", "Default": "Ok",
+                            "Choices": [{"Variable": "$", "StringEquals": "bad", "Next": "Bad"}]},
+                  "Ok": {"Type": "Pass", "End": true},
+                  "Bad": {"Type": "Fail", "Error": "Bad", "Cause": "bad item"}}},
+              "ResultWriter": {"Resource": put, "Parameters": {"Bucket": "b"}},
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}]},
+        "Done": {"Type": "Pass", "End": true}}});
+    let input = json!(["good", "bad", "later", "last"]);
+    let tasks = ScriptedTasks::default().on_resource(put, |_, _| {
+        vec![succeed(
+            json!({"MapRunArn": "run", "ResultWriterDetails": {}, "Files": []}),
+        )]
+    });
+    let exec = run(&definition, input.clone(), &tasks);
+    let Status::Succeeded(output) = &exec.status else {
+        panic!("{:?}", exec.status)
+    };
+    assert_eq!(output["Error"], "States.ExceedToleratedFailureThreshold");
+    let calls = tasks.calls();
+    assert_eq!(calls.len(), 1);
+    let files = &calls[0].request.input["Files"];
+    assert_eq!(
+        files,
+        &json!([
+            {"Status": "SUCCEEDED", "Index": 0, "Results": [{"Status": "SUCCEEDED", "Output": "\"good\""}]},
+            {"Status": "FAILED", "Index": 0, "Results": [{"Status": "FAILED", "Error": "Bad", "Cause": "bad item"}]},
+            {"Status": "PENDING", "Index": 0, "Results": [
+                {"Status": "PENDING", "Input": "\"later\""}, {"Status": "PENDING", "Input": "\"last\""}]}
+        ])
+    );
+    assert_eq!(count(&exec, "MapRunFailed"), 1);
+
+    let tasks = ScriptedTasks::default().on_resource(put, |_, _| {
+        vec![fail("S3.NoSuchBucketException", "no bucket")]
+    });
+    let exec = run(&definition, input, &tasks);
+    let Status::Succeeded(output) = &exec.status else {
+        panic!("{:?}", exec.status)
+    };
+    assert_eq!(output["Error"], "States.ResultWriterFailed");
+    assert_eq!(
+        output["Cause"],
+        "S3.NoSuchBucketException: no bucket (the Map Run had failed: \
+         States.ExceedToleratedFailureThreshold)"
+    );
+}
+
 /// The reader's items come a page at a time while the children run: each page's call has
 /// the cursor the last one gave and MaxItems lowered to what is left; items are selected with
 /// their index across pages, batched across pages (the last batch waits for the last page),

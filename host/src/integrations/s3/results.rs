@@ -1,7 +1,7 @@
 //! What a Distributed Map's ResultWriter writes to S3, as AWS writes it: under
-//! `PREFIX/MAP_RUN_ID/`, one file per outcome (`SUCCEEDED_0.json`, `FAILED_0.json`,
-//! `PENDING_0.json`, each a JSON array, or `.jsonl` with one entry per line), and
-//! `manifest.json` naming them with their sizes. An entry is the child execution as
+//! `PREFIX/MAP_RUN_ID/`, result files of each outcome (`SUCCEEDED_0.json`, `SUCCEEDED_1.json`,
+//! `FAILED_0.json`, `PENDING_0.json`, each a JSON array, or `.jsonl` with one entry per line),
+//! and `manifest.json` naming them with their sizes. An entry is the child execution as
 //! DescribeExecution tells it (Transformation NONE), or its output alone (COMPACT), arrays
 //! spliced in (FLATTEN); a failed child is always written whole.
 //!
@@ -128,7 +128,7 @@ pub fn result_file(
 pub fn outcome(child: &Value) -> &'static str {
     match child["Status"].as_str() {
         Some("SUCCEEDED") => "SUCCEEDED",
-        Some("RUNNING") | None => "PENDING",
+        Some("RUNNING" | "PENDING") | None => "PENDING",
         _ => "FAILED",
     }
 }
@@ -214,6 +214,13 @@ fn entries(child: &Value, transformation: Transformation) -> Vec<Value> {
 /// ISO 8601, input and output as JSON text.
 fn described(child: &Value) -> Value {
     let mut out = Map::new();
+    // An input the Map Run did not run: only it.
+    if child["Status"] == "PENDING" {
+        out.insert("Input".into(), child["Input"].clone());
+        out.insert("InputDetails".into(), json!({"Included": true}));
+        out.insert("Status".into(), "PENDING".into());
+        return Value::Object(out);
+    }
     for name in ["ExecutionArn", "Name", "StateMachineArn", "Status"] {
         if let Some(v) = child.get(name).filter(|v| !v.is_null()) {
             out.insert(name.to_owned(), v.clone());

@@ -537,15 +537,23 @@ pub fn fail_join(exec: &mut Execution, parent: ThreadId, failure: Failure, map_r
     // The state fails: stop the other children first. The join is kept for a redrive, which
     // runs again only the children that failed or were stopped (and reads on where the
     // reader stopped).
+    let mut pending = Vec::new();
     if let Some(mut join) = exec.threads[parent].join.take() {
         cancel_side_tasks(exec, &mut join);
         for c in join.running_children() {
+            if join.writer.is_some() && exec.threads[c].delegated.is_some() {
+                pending.push((*exec.threads[c].input).clone());
+            }
             super::abort_thread(exec, c, true);
             if let Some(event) = join.child_aborted_event(exec, parent, c) {
                 exec.record(parent, event);
             }
         }
-        exec.threads[parent].unfinished = Some(join);
+        if join.writer.is_some() {
+            pending.extend(join.inputs.iter().cloned());
+        }
+        // Its ResultWriter writes what the Map Run came to before the state fails.
+        exec.threads[parent].join = Some(join);
     }
     if map_run {
         exec.record(
@@ -555,6 +563,18 @@ pub fn fail_join(exec: &mut Execution, parent: ThreadId, failure: Failure, map_r
                 cause: failure.cause.clone(),
             }),
         );
+        if writer::fails_after_writing(exec, parent, &failure, pending) {
+            return;
+        }
+    }
+    failed_after_writing(exec, parent, failure);
+}
+
+/// The Parallel or Map of `parent` fails with `failure`, its children stopped (and its
+/// results written): Retry and Catch decide what follows.
+pub fn failed_after_writing(exec: &mut Execution, parent: ThreadId, failure: Failure) {
+    if let Some(join) = exec.threads[parent].join.take() {
+        exec.threads[parent].unfinished = Some(join);
     }
     let program = exec.program.clone();
     let th = &exec.threads[parent];

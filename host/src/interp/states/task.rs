@@ -374,7 +374,7 @@ pub fn succeeded(exec: &mut Execution, task: TaskId, result: Value) {
     match waiter(exec, t) {
         Waiter::Task => {}
         Waiter::ResultWriter => {
-            if super::join::results_written(exec, t, result) {
+            if super::writer::last_written(exec, t, result) {
                 exec.runnable.push_back(t);
             }
             return;
@@ -451,7 +451,7 @@ pub fn failed(exec: &mut Execution, task: TaskId, failure: Failure) {
     match waiter(exec, t) {
         Waiter::Task => {}
         Waiter::ResultWriter => {
-            let flow = super::map::write_failed(exec, t, failure);
+            let flow = super::writer::last_failed(exec, t, failure);
             return map_goes_on(exec, t, flow);
         }
         Waiter::ChildExecution => return super::join::child_execution_failed(exec, t, failure),

@@ -5,7 +5,9 @@
 //!
 //! Each write is a task of the writer's Resource (which records no Task events): a file while
 //! the children run is handed over beside them, the last files and the manifest when they
-//! are done, with the thread waiting for it. The call is `{"Parameters", "WriterConfig",
+//! are done, with the thread waiting for it. A Map Run that fails writes too: what its
+//! children gave so far, and a PENDING file of the inputs it had not run (those read and not
+//! started, and the children it stopped), before the state fails. The call is `{"Parameters", "WriterConfig",
 //! "MapRunArn", "Files": [{"Status", "Index", "Results"}]}`, answered `{"Files": [{"Status",
 //! "Key", "Size"}]}`; the last one also has `"Written"` (the files so far), and its answer,
 //! `{"MapRunArn", "ResultWriterDetails"}`, is the Map's result.
@@ -41,6 +43,13 @@ pub struct Writer {
     written: Vec<Value>,
     /// The file being written.
     writing: Option<TaskId>,
+    /// The files of the write in flight, sent again by the next write if it fails (a
+    /// redrive's).
+    sent: Vec<Value>,
+    /// The Map Run failed so: the last write is its, and then the state fails.
+    failure: Option<Failure>,
+    /// The inputs a failed Map Run had not run, for its PENDING file.
+    pending: Vec<Value>,
 }
 
 impl Writer {
@@ -63,8 +72,46 @@ impl Writer {
         self.bytes[outcome] -= bytes;
         let index = self.files[outcome];
         self.files[outcome] += 1;
-        json!({"Status": OUTCOMES[outcome], "Index": index, "Results": results})
+        let file = json!({"Status": OUTCOMES[outcome], "Index": index, "Results": results});
+        self.sent.push(file.clone());
+        file
     }
+
+    /// The files a failed (or withdrawn) write sent, to send again with the next.
+    fn resend(&self) -> Vec<Value> {
+        self.sent.clone()
+    }
+}
+
+/// The Map Run of thread `t` failed with `failure`, `pending` (the inputs it had not run)
+/// left: whether its ResultWriter writes what it came to first, and so the state fails
+/// once that is written ([`last_written`]).
+pub fn fails_after_writing(
+    exec: &mut Execution,
+    t: ThreadId,
+    failure: &Failure,
+    pending: Vec<Value>,
+) -> bool {
+    let Some(writer) = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+    else {
+        return false;
+    };
+    writer.failure = Some(failure.clone());
+    writer.pending = pending
+        .iter()
+        .map(|input| json!({"Status": "PENDING", "Input": input.to_string()}))
+        .collect();
+    let program = exec.program.clone();
+    let th = &exec.threads[t];
+    let node = program.node(th.scope, th.state);
+    let State::Map(s) = &node.state else {
+        return false;
+    };
+    write_last(exec, t, node, s);
+    true
 }
 
 /// A child of thread `t`'s Map Run ended as `described` (DescribeExecution's fields, or
@@ -118,7 +165,9 @@ fn write_ahead(exec: &mut Execution, t: ThreadId) {
     let Some(outcome) = writer.full() else {
         return;
     };
-    request["Files"] = json!([writer.take_file(outcome)]);
+    let mut files = writer.resend();
+    files.push(writer.take_file(outcome));
+    request["Files"] = Value::Array(files);
     let context = StateScope::new(exec, t, node).context_for_task();
     let task = task::hand_over_beside(exec, t, resource, request, context);
     if let Some(writer) = exec.threads[t]
@@ -157,6 +206,7 @@ pub fn file_written(exec: &mut Execution, t: ThreadId, task: TaskId, answer: Val
         return;
     };
     writer.writing = None;
+    writer.sent.clear();
     if let Some(Value::Array(files)) = answer.get("Files") {
         writer.written.extend(files.iter().cloned());
     }
@@ -213,14 +263,18 @@ pub fn write_last(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> bo
     else {
         return false;
     };
-    let mut files = Vec::new();
+    let mut files = writer.resend();
     for outcome in 0..OUTCOMES.len() {
         while !writer.held[outcome].is_empty() {
             files.push(writer.take_file(outcome));
         }
     }
+    if !writer.pending.is_empty() {
+        let pending = std::mem::take(&mut writer.pending);
+        files.push(json!({"Status": "PENDING", "Index": 0, "Results": pending}));
+    }
     request["Files"] = Value::Array(files);
-    request["Written"] = Value::Array(std::mem::take(&mut writer.written));
+    request["Written"] = Value::Array(writer.written.clone());
     let Some(resource) = s.result_writer.as_ref().and_then(|w| w.resource.clone()) else {
         return false;
     };
@@ -257,4 +311,56 @@ fn request(exec: &Execution, t: ThreadId, node: &Node, s: &Map) -> Result<Value,
         },
         "MapRunArn": super::map::map_run_arn(exec, t, node, s),
     }))
+}
+
+/// The last write is done (`answer`: the Map's result, with the files it wrote): the Map
+/// goes on with it, or, if its Map Run had failed, fails as it did. Whether the thread can
+/// run on.
+pub fn last_written(exec: &mut Execution, t: ThreadId, mut answer: Value) -> bool {
+    let files = match answer.as_object_mut().and_then(|a| a.remove("Files")) {
+        Some(Value::Array(files)) => files,
+        _ => Vec::new(),
+    };
+    let failure = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+        .and_then(|w| {
+            w.sent.clear();
+            // A redrive's last write names the results written so far that stand.
+            w.written
+                .extend(files.into_iter().filter(|f| f["Status"] == "SUCCEEDED"));
+            w.failure.take()
+        });
+    let Some(failure) = failure else {
+        return join::results_written(exec, t, answer);
+    };
+    join::failed_after_writing(exec, t, failure);
+    false
+}
+
+/// The last write failed: the Map Run fails with States.ResultWriterFailed (saying how it had
+/// failed before, if it had). Its results stay held for a redrive to write.
+pub fn last_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> super::Flow {
+    let before = exec.threads[t]
+        .join
+        .as_mut()
+        .and_then(|j| j.writer.as_deref_mut())
+        .and_then(|w| w.failure.take());
+    let mut failure = super::map::as_map_run_error(names::RESULT_WRITER_FAILED, failure);
+    if let Some(before) = before {
+        let cause = failure.cause.take().unwrap_or_default();
+        failure.cause = Some(format!(
+            "{cause} (the Map Run had failed: {})",
+            before.error.unwrap_or_default()
+        ));
+        if let Some(join) = exec.threads[t].join.take() {
+            exec.threads[t].unfinished = Some(join);
+        }
+        return super::Flow::Error(failure);
+    }
+    if let Some(join) = exec.threads[t].join.take() {
+        exec.threads[t].unfinished = Some(join);
+    }
+    super::map::write_failed(exec, t, failure)
 }
