@@ -148,20 +148,48 @@ pub(super) fn describe(api: &ExecutionsApi, input: &[u8]) -> Result<Value, ApiEr
         }
     }
     let mut settings = settings(api, &parent, arn);
+    // Express children no host here counted (it restarted since, or another ran them) are
+    // counted from the parent's steps, where each one's end is recorded.
+    let counted_here = counts != MapRunCounts::default();
+    let mut ended_express = (MapRunCounts::default(), MapRunCounts::default());
     // UpdateMapRun's changes are in the parent's steps, the last one standing.
     for step in api.store.steps(parent.seq)? {
-        if let Ok(Event::MapRunUpdated {
-            map_run_arn,
-            max_concurrency,
-            tolerated_failure_count,
-            tolerated_failure_percentage,
-        }) = serde_json::from_str(&step.event)
-            && &map_run_arn == arn
-        {
-            settings.0 = max_concurrency.unwrap_or(settings.0);
-            settings.1 = tolerated_failure_count.unwrap_or(settings.1);
-            settings.2 = tolerated_failure_percentage.unwrap_or(settings.2);
+        match serde_json::from_str(&step.event) {
+            Ok(Event::MapRunUpdated {
+                map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            }) if &map_run_arn == arn => {
+                settings.0 = max_concurrency.unwrap_or(settings.0);
+                settings.1 = tolerated_failure_count.unwrap_or(settings.1);
+                settings.2 = tolerated_failure_percentage.unwrap_or(settings.2);
+            }
+            Ok(Event::TaskSucceeded { output, .. })
+                if !counted_here
+                    && output["MapRunArn"] == arn.as_str()
+                    && output["ExecutionArn"]
+                        .as_str()
+                        .is_some_and(|a| a.contains(":express:")) =>
+            {
+                let status = output["Status"]
+                    .as_str()
+                    .and_then(ExecutionStatus::parse)
+                    .unwrap_or(ExecutionStatus::Failed);
+                let batch = output["Input"]
+                    .as_str()
+                    .and_then(|i| serde_json::from_str::<Value>(i).ok())
+                    .and_then(|i| i["Items"].as_array().map(Vec::len))
+                    .unwrap_or(1) as u64;
+                ended_express.0.count(status, 1);
+                ended_express.1.count(status, batch);
+            }
+            _ => {}
         }
+    }
+    if !counted_here {
+        add(&mut counts, &ended_express.0);
+        add(&mut items, &ended_express.1);
     }
     let mut out = json!({
         "executionArn": parent.arn,
@@ -277,6 +305,15 @@ fn settings(api: &ExecutionsApi, parent: &ExecutionRecord, arn: &str) -> (u64, u
 
 /// How a Map Run's counts answer: `pending` (those not started, when the run's size is
 /// known: a run that failed may leave some), `total` and `resultsWritten` derived.
+/// Adds `more` to `to`.
+fn add(to: &mut MapRunCounts, more: &MapRunCounts) {
+    to.running += more.running;
+    to.succeeded += more.succeeded;
+    to.failed += more.failed;
+    to.timed_out += more.timed_out;
+    to.aborted += more.aborted;
+}
+
 fn counts_json(c: &MapRunCounts, ended: bool) -> Value {
     let done = c.succeeded + c.failed + c.timed_out + c.aborted;
     let started = done + c.running;

@@ -221,6 +221,9 @@ pub struct Executions {
     map_parents: Mutex<HashMap<String, Arc<MapParent>>>,
 }
 
+/// Map Runs whose Express children's counts are kept in memory at once.
+const EXPRESS_MAP_RUNS_KEPT: usize = 1024;
+
 /// Parents of Map Runs kept at once; past this the cache starts over.
 const MAP_PARENTS_KEPT: usize = 256;
 
@@ -632,6 +635,11 @@ impl Executions {
             .express_children
             .lock()
             .unwrap_or_else(|e| e.into_inner());
+        // Map Runs whose children all ended are forgotten past this many: DescribeMapRun
+        // counts them from their parents' steps then.
+        if all.len() >= EXPRESS_MAP_RUNS_KEPT && !all.contains_key(map_run) {
+            all.retain(|_, (executions, _)| executions.running > 0);
+        }
         let (executions, batch) = all.entry(map_run.to_owned()).or_default();
         executions.total = executions.total.max(total as u64);
         if let Some(status) = ended {

@@ -152,6 +152,11 @@ fn ended(record: &ExecutionRecord) -> Value {
     if let Some(cause) = &record.cause {
         out["Cause"] = cause.clone().into();
     }
+    // Recorded in the parent's steps, it says whose child this was: DescribeMapRun counts an
+    // Express Map Run's children from them where no host counted them (after a restart).
+    if let Some(map_run) = &record.map_run {
+        out["MapRunArn"] = map_run.arn.clone().into();
+    }
     out
 }
 

@@ -228,7 +228,9 @@ async fn standard_children_are_executions_of_their_own_listed_under_the_map_run(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run() {
-    let host = Host::in_memory().await;
+    let store: std::sync::Arc<dyn stepwise::store::Store> =
+        std::sync::Arc::new(stepwise::store::memory::MemoryStore::new());
+    let host = Host::start(store.clone(), None).await;
     let definition = machine("EXPRESS", json!({}));
     let machine_arn = create_machine(&host.sfn, "express-children", &definition).await;
     let items: Vec<Value> = (1..=20).map(|n| json!({"n": n})).collect();
@@ -258,6 +260,23 @@ async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run()
     assert_eq!((counts.total, counts.succeeded), (20, 20));
     let listed = children(&host, map_run_arn).await;
     assert!(listed.is_empty(), "Express children keep no record");
+    // Another host over the same store (this one restarted) counts them from the parent's
+    // steps.
+    host.stop().await;
+    let host = Host::start(store, None).await;
+    let run = host
+        .sfn
+        .describe_map_run()
+        .map_run_arn(map_run_arn)
+        .send()
+        .await
+        .unwrap();
+    let counts = run.execution_counts.unwrap();
+    assert_eq!(
+        (counts.total, counts.succeeded, counts.running),
+        (20, 20, 0)
+    );
+    assert_eq!(run.item_counts.unwrap().succeeded, 20);
 
     // One failure more than tolerated (none): the Map Run fails, and so the execution.
     let parent = start_execution(&host.sfn, &machine_arn, &json!([{"n": 1}, {"fail": true}])).await;
