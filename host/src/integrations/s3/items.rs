@@ -268,10 +268,12 @@ fn read_json(
     while !sink.full() {
         let i = skip_space(consumed);
         if i == bytes.len() {
+            // The space is read too: an object of endless space ends in an error, not in an
+            // ever longer read.
             return if last {
                 Err(unfinished())
             } else {
-                Ok((consumed, false))
+                Ok((i, false))
             };
         }
         // `[ ]`, its bracket read with the previous bytes (`line` counts the elements).
