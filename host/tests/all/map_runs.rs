@@ -58,6 +58,19 @@ async fn first_map_run(host: &Host, parent: &str) -> Option<MapRunListItem> {
         .next()
 }
 
+/// DescribeMapRun of `map_run_arn`.
+async fn describe(
+    host: &Host,
+    map_run_arn: &str,
+) -> aws_sdk_sfn::operation::describe_map_run::DescribeMapRunOutput {
+    host.sfn
+        .describe_map_run()
+        .map_run_arn(map_run_arn)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn history_types(host: &Host, arn: &str) -> Vec<String> {
     host.sfn
         .get_execution_history()
@@ -191,13 +204,7 @@ async fn standard_children_are_executions_of_their_own_listed_under_the_map_run(
             .ends_with(":stateMachine:orders/Items")
     );
     assert!(runs[0].stop_date.is_some());
-    let run = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap();
+    let run = describe(&host, &map_run_arn).await;
     assert_eq!(run.status, MapRunStatus::Succeeded);
     assert_eq!(run.execution_arn, parent);
     assert_eq!(run.max_concurrency, 2);
@@ -249,13 +256,7 @@ async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run()
     );
     // Express children are counted, not listed.
     let map_run_arn = &first_map_run(&host, &parent).await.unwrap().map_run_arn;
-    let run = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(map_run_arn)
-        .send()
-        .await
-        .unwrap();
+    let run = describe(&host, map_run_arn).await;
     let counts = run.execution_counts.unwrap();
     assert_eq!((counts.total, counts.succeeded), (20, 20));
     let listed = children(&host, map_run_arn).await;
@@ -264,13 +265,7 @@ async fn express_children_run_in_memory_and_too_many_failures_fail_the_map_run()
     // steps.
     host.stop().await;
     let host = Host::start(store, None).await;
-    let run = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(map_run_arn)
-        .send()
-        .await
-        .unwrap();
+    let run = describe(&host, map_run_arn).await;
     let counts = run.execution_counts.unwrap();
     assert_eq!(
         (counts.total, counts.succeeded, counts.running),
@@ -324,13 +319,8 @@ async fn a_redrive_redrives_the_failed_child_executions_only() {
     let map_run_arn = first_map_run(&host, &parent).await.unwrap().map_run_arn;
     let before = children(&host, &map_run_arn).await;
     assert_eq!(before.len(), 2, "the third item never started");
-    let counts = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(&map_run_arn)
-        .send()
+    let counts = describe(&host, &map_run_arn)
         .await
-        .unwrap()
         .execution_counts
         .unwrap();
     assert_eq!(
@@ -369,13 +359,7 @@ async fn a_redrive_redrives_the_failed_child_executions_only() {
         .unwrap();
     assert_eq!(redriven.status, ExecutionStatus::Succeeded);
     assert_eq!(redriven.redrive_count, Some(1));
-    let run = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap();
+    let run = describe(&host, &map_run_arn).await;
     assert_eq!(run.status, MapRunStatus::Succeeded);
     assert_eq!(run.execution_counts.unwrap().succeeded, 3);
     host.stop().await;
@@ -420,13 +404,8 @@ async fn update_map_run_changes_the_running_map_run() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(started, 1, "one at a time");
-    let counts = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(&map_run_arn)
-        .send()
+    let counts = describe(&host, &map_run_arn)
         .await
-        .unwrap()
         .execution_counts
         .unwrap();
     assert_eq!(
@@ -451,13 +430,7 @@ async fn update_map_run_changes_the_running_map_run() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(started, 3, "the waiting items started");
-    let run = host
-        .sfn
-        .describe_map_run()
-        .map_run_arn(&map_run_arn)
-        .send()
-        .await
-        .unwrap();
+    let run = describe(&host, &map_run_arn).await;
     assert_eq!(run.status, MapRunStatus::Running);
     assert_eq!((run.max_concurrency, run.tolerated_failure_count), (3, 2));
     assert_eq!(run.execution_counts.unwrap().running, 3);

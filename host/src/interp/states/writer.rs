@@ -92,11 +92,7 @@ pub fn fails_after_writing(
     failure: &Failure,
     pending: Vec<Value>,
 ) -> bool {
-    let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    else {
+    let Some(writer) = writer_mut(exec, t) else {
         return false;
     };
     writer.failure = Some(failure.clone());
@@ -118,11 +114,7 @@ pub fn fails_after_writing(
 /// `{"Status", "Output"}` / `{"Status", "Error", "Cause"}` for one run in this execution):
 /// the writer holds it, and writes a file once one is full.
 pub fn hold(exec: &mut Execution, t: ThreadId, described: Value) {
-    let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    else {
+    let Some(writer) = writer_mut(exec, t) else {
         return;
     };
     let outcome = usize::from(described["Status"].as_str() != Some("SUCCEEDED"));
@@ -155,11 +147,7 @@ fn write_ahead(exec: &mut Execution, t: ThreadId) {
     let Ok(mut request) = request(exec, t, node, s) else {
         return;
     };
-    let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    else {
+    let Some(writer) = writer_mut(exec, t) else {
         return;
     };
     let Some(outcome) = writer.full() else {
@@ -170,13 +158,14 @@ fn write_ahead(exec: &mut Execution, t: ThreadId) {
     request["Files"] = Value::Array(files);
     let context = StateScope::new(exec, t, node).context_for_task();
     let task = task::hand_over_beside(exec, t, resource, request, context);
-    if let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    {
+    if let Some(writer) = writer_mut(exec, t) {
         writer.writing = Some(task);
     }
+}
+
+/// The writer of thread `t`'s Map Run, if it has one.
+fn writer_mut(exec: &mut Execution, t: ThreadId) -> Option<&mut Writer> {
+    exec.threads[t].join.as_mut()?.writer.as_deref_mut()
 }
 
 /// The thread whose Map Run is writing `task`'s file, if one is.
@@ -198,11 +187,7 @@ pub fn cancel_writing(exec: &mut Execution, join: &mut Join) {
 /// A file was written: the next full one is written, or, the children being done, the last.
 pub fn file_written(exec: &mut Execution, t: ThreadId, task: TaskId, answer: Value) {
     exec.tasks.remove(&task);
-    let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    else {
+    let Some(writer) = writer_mut(exec, t) else {
         return;
     };
     writer.writing = None;
@@ -220,11 +205,7 @@ pub fn file_written(exec: &mut Execution, t: ThreadId, task: TaskId, answer: Val
 /// A file could not be written: the Map Run fails with States.ResultWriterFailed.
 pub fn file_failed(exec: &mut Execution, t: ThreadId, task: TaskId, failure: Failure) {
     exec.tasks.remove(&task);
-    if let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    {
+    if let Some(writer) = writer_mut(exec, t) {
         writer.writing = None;
     }
     let failure = super::map::as_map_run_error(names::RESULT_WRITER_FAILED, failure);
@@ -256,11 +237,7 @@ pub fn write_last(exec: &mut Execution, t: ThreadId, node: &Node, s: &Map) -> bo
             return false;
         }
     };
-    let Some(writer) = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-    else {
+    let Some(writer) = writer_mut(exec, t) else {
         return false;
     };
     let mut files = writer.resend();
@@ -321,17 +298,13 @@ pub fn last_written(exec: &mut Execution, t: ThreadId, mut answer: Value) -> boo
         Some(Value::Array(files)) => files,
         _ => Vec::new(),
     };
-    let failure = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-        .and_then(|w| {
-            w.sent.clear();
-            // A redrive's last write names the results written so far that stand.
-            w.written
-                .extend(files.into_iter().filter(|f| f["Status"] == "SUCCEEDED"));
-            w.failure.take()
-        });
+    let failure = writer_mut(exec, t).and_then(|w| {
+        w.sent.clear();
+        // A redrive's last write names the results written so far that stand.
+        w.written
+            .extend(files.into_iter().filter(|f| f["Status"] == "SUCCEEDED"));
+        w.failure.take()
+    });
     let Some(failure) = failure else {
         return join::results_written(exec, t, answer);
     };
@@ -342,11 +315,7 @@ pub fn last_written(exec: &mut Execution, t: ThreadId, mut answer: Value) -> boo
 /// The last write failed: the Map Run fails with States.ResultWriterFailed (saying how it had
 /// failed before, if it had). Its results stay held for a redrive to write.
 pub fn last_failed(exec: &mut Execution, t: ThreadId, failure: Failure) -> super::Flow {
-    let before = exec.threads[t]
-        .join
-        .as_mut()
-        .and_then(|j| j.writer.as_deref_mut())
-        .and_then(|w| w.failure.take());
+    let before = writer_mut(exec, t).and_then(|w| w.failure.take());
     let mut failure = super::map::as_map_run_error(names::RESULT_WRITER_FAILED, failure);
     if let Some(before) = before {
         let cause = failure.cause.take().unwrap_or_default();
