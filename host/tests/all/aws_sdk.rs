@@ -23,6 +23,20 @@ fn credentials() -> SharedCredentialsProvider {
     ))
 }
 
+/// AWS calls to `endpoint`, in us-east-1, with moto's test credentials.
+fn aws_config(endpoint: &str) -> AwsConfig {
+    AwsConfig {
+        region: Some("us-east-1".into()),
+        endpoints: Endpoints {
+            default: Some(endpoint.to_owned()),
+            ..Endpoints::default()
+        },
+        credentials: Some(credentials()),
+        attempt_timeout: Some(Duration::from_secs(10)),
+        forward: Vec::new(),
+    }
+}
+
 /// A host whose AWS SDK calls go to `endpoint`.
 async fn host_calling(endpoint: &str) -> Host {
     host_forwarding(endpoint, &[]).await
@@ -32,14 +46,8 @@ async fn host_calling(endpoint: &str) -> Host {
 async fn host_forwarding(endpoint: &str, forward: &[&str]) -> Host {
     let config = HostConfig {
         aws: AwsConfig {
-            region: Some("us-east-1".into()),
-            endpoints: Endpoints {
-                default: Some(endpoint.to_owned()),
-                ..Endpoints::default()
-            },
-            credentials: Some(credentials()),
-            attempt_timeout: Some(Duration::from_secs(10)),
             forward: forward.iter().map(|f| f.to_string()).collect(),
+            ..aws_config(endpoint)
         },
         ..HostConfig::default()
     };
@@ -280,18 +288,8 @@ struct S3 {
 
 impl S3 {
     fn new(endpoint: &str) -> S3 {
-        let config = AwsConfig {
-            region: Some("us-east-1".into()),
-            endpoints: Endpoints {
-                default: Some(endpoint.to_owned()),
-                ..Endpoints::default()
-            },
-            credentials: Some(credentials()),
-            attempt_timeout: Some(Duration::from_secs(30)),
-            forward: Vec::new(),
-        };
         S3 {
-            client: stepwise::integrations::aws::AwsClient::new(config, "us-east-1"),
+            client: stepwise::integrations::aws::AwsClient::new(aws_config(endpoint), "us-east-1"),
             model: stepwise_aws::service("s3").unwrap().unwrap(),
         }
     }
