@@ -281,20 +281,20 @@ async fn distributed_maps_read_their_items_from_s3_objects_and_listings() {
 
 /// S3 (moto's) called directly, through the host's own AWS client, to put and get what the
 /// machines read and write.
-struct S3 {
+pub struct S3 {
     client: stepwise::integrations::aws::AwsClient,
     model: std::sync::Arc<stepwise_aws::Service>,
 }
 
 impl S3 {
-    fn new(endpoint: &str) -> S3 {
+    pub fn new(endpoint: &str) -> S3 {
         S3 {
             client: stepwise::integrations::aws::AwsClient::new(aws_config(endpoint), "us-east-1"),
             model: stepwise_aws::service("s3").unwrap().unwrap(),
         }
     }
 
-    async fn call(&self, operation: &str, parameters: Value) -> Value {
+    pub async fn call(&self, operation: &str, parameters: Value) -> Value {
         let op = self.model.operation(operation).unwrap();
         self.client
             .call(&self.model, op, &parameters, None, None)
@@ -303,7 +303,8 @@ impl S3 {
     }
 
     /// The text of an object.
-    async fn text(&self, bucket: &str, key: &str) -> String {
+    #[allow(dead_code)]
+    pub async fn text(&self, bucket: &str, key: &str) -> String {
         let op = self.model.operation("getObject").unwrap();
         let got = self
             .client

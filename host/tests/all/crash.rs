@@ -267,3 +267,111 @@ async fn a_map_runs_children_survive_sigkill_and_run_once() {
     server.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Distributed Map reading a JSON Lines object of several pages (ranged reads of S3, moto's),
+/// the server killed with SIGKILL while pages are being read and children run: after the
+/// restart the parent replays the pages it read, reads on from where it stood, and ends with
+/// every item's result once, in order, its history without a gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_reading_pages_survives_sigkill_and_gives_each_item_once() {
+    const N: usize = 2_000;
+    let moto = crate::moto::moto();
+    let s3 = crate::aws_sdk::S3::new(moto);
+    let bucket = "crash-pages";
+    s3.call("createBucket", json!({"Bucket": bucket})).await;
+    let pad = "p".repeat(600);
+    let lines: String = (0..N)
+        .map(|n| format!("{{\"n\":{n},\"pad\":\"{pad}\"}}\n"))
+        .collect();
+    assert!(lines.len() > 4 * 256 * 1024, "several pages");
+    s3.call(
+        "putObject",
+        json!({"Bucket": bucket, "Key": "items.jsonl", "Body": lines}),
+    )
+    .await;
+    let env = [
+        ("AWS_ENDPOINT_URL", moto),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let dir = std::env::temp_dir().join(format!("stepwise-crash-pages-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut server, endpoint) = common::serve_with_env(&dir, &[], &env);
+    let sfn = common::sfn_client(&endpoint);
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map", "Label": "Pages", "MaxConcurrency": 200, "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "JSONL"},
+                       "Parameters": {"Bucket": bucket, "Key": "items.jsonl"}},
+        "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "i.$": "$$.Map.Item.Index"},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Slow",
+            "States": {"Slow": {"Type": "Wait", "Seconds": 1, "End": true}}
+        }
+    }}});
+    let machine = common::create_machine(&sfn, "paged-map", &definition).await;
+    let parent = common::start_execution(&sfn, &machine, &json!({})).await;
+    // Kill once some children ended and most items are still to come.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let runs = sfn
+            .list_map_runs()
+            .execution_arn(&parent)
+            .send()
+            .await
+            .unwrap()
+            .map_runs;
+        if let Some(run) = runs.first() {
+            let d = sfn
+                .describe_map_run()
+                .map_run_arn(&run.map_run_arn)
+                .send()
+                .await
+                .unwrap();
+            let done = d.execution_counts.map_or(0, |c| c.succeeded);
+            if done >= 200 {
+                assert!(done < N as i64 / 2, "killed before the half: {done}");
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the Map Run did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (mut server, endpoint) = common::serve_with_env(&dir, &[], &env);
+    let sfn = common::sfn_client(&endpoint);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let d = loop {
+        let d = sfn
+            .describe_execution()
+            .execution_arn(&parent)
+            .send()
+            .await
+            .unwrap();
+        if d.status != ExecutionStatus::Running {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "the parent did not end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(d.status, ExecutionStatus::Succeeded, "{:?}", d.cause);
+    let output: Vec<Value> = serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+    let expected: Vec<Value> = (0..N).map(|n| json!({"n": n, "i": n})).collect();
+    assert!(output == expected, "every item once, in order");
+    let history = sfn
+        .get_execution_history()
+        .execution_arn(&parent)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap()
+        .events;
+    common::assert_no_gap(&history, &parent);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
