@@ -303,8 +303,6 @@ fn settings(api: &ExecutionsApi, parent: &ExecutionRecord, arn: &str) -> (u64, u
     (0, 0, 0.0)
 }
 
-/// How a Map Run's counts answer: `pending` (those not started, when the run's size is
-/// known: a run that failed may leave some), `total` and `resultsWritten` derived.
 /// Adds `more` to `to`.
 fn add(to: &mut MapRunCounts, more: &MapRunCounts) {
     to.running += more.running;
@@ -314,6 +312,8 @@ fn add(to: &mut MapRunCounts, more: &MapRunCounts) {
     to.aborted += more.aborted;
 }
 
+/// How a Map Run's counts answer: `pending` (those not started, when the run's size is
+/// known: a run that failed may leave some), `total` and `resultsWritten` derived.
 fn counts_json(c: &MapRunCounts, ended: bool) -> Value {
     let done = c.succeeded + c.failed + c.timed_out + c.aborted;
     let started = done + c.running;
