@@ -372,7 +372,7 @@ fn begin(
     let writer = writes_to_s3(s) && exec.probe().is_none();
     let results = exec.probe().is_some() || !(discards_result(s, node) || writer);
     let mut join = Join::new(kind, node.children.clone(), inputs).keeping(results);
-    join.writer = writer.then(Box::default);
+    join.writer = writer.then(|| Box::new(super::writer::Writer::for_map(s)));
     join.map_run = map_run;
     join.max_concurrency = max_concurrency;
     join.feed = feed;

@@ -50,9 +50,25 @@ pub struct Writer {
     failure: Option<Failure>,
     /// The inputs a failed Map Run had not run, for its PENDING file.
     pending: Vec<Value>,
+    /// Its files hold succeeded children's outputs only (Transformation COMPACT or FLATTEN):
+    /// only those are held of them, and a file's bytes are theirs.
+    outputs_only: bool,
 }
 
 impl Writer {
+    /// A writer for `s`'s ResultWriter.
+    pub fn for_map(s: &Map) -> Writer {
+        let transformation = s
+            .result_writer
+            .as_ref()
+            .and_then(|w| w.writer_config.as_ref())
+            .and_then(|c| c.transformation.as_deref());
+        Writer {
+            outputs_only: matches!(transformation, Some("COMPACT" | "FLATTEN")),
+            ..Writer::default()
+        }
+    }
+
     /// An outcome whose results fill a file, if one does.
     fn full(&self) -> Option<usize> {
         (0..OUTCOMES.len()).find(|o| self.bytes[*o] >= RESULT_FILE_BYTES)
@@ -118,6 +134,13 @@ pub fn hold(exec: &mut Execution, t: ThreadId, described: Value) {
         return;
     };
     let outcome = usize::from(described["Status"].as_str() != Some("SUCCEEDED"));
+    let described = match described {
+        Value::Object(mut fields) if writer.outputs_only && outcome == 0 => {
+            let output = fields.remove("Output").unwrap_or(Value::Null);
+            json!({"Status": "SUCCEEDED", "Output": output})
+        }
+        other => other,
+    };
     let size = described.to_string().len();
     writer.bytes[outcome] += size;
     writer.held[outcome].push_back((described, size));
