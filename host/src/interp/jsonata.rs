@@ -6,7 +6,7 @@
 //! the execution's and the random seed comes from the execution's generator, so replaying a
 //! history evaluates every expression to the same value.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::errors::{Failure, names};
 use super::states::StateScope;
@@ -58,17 +58,23 @@ pub struct Evaluator<'s, 'a> {
 impl<'s, 'a> Evaluator<'s, 'a> {
     /// Binds `$states` and the variables the state's expressions read.
     pub fn new(scope: &'s StateScope<'a>, states: States<'_>) -> Self {
-        let mut object = Map::with_capacity(4);
-        object.insert("input".into(), states.input.clone());
-        object.insert("context".into(), scope.context());
-        if let Some(result) = states.result {
-            object.insert("result".into(), result.clone());
-        }
-        if let Some(error_output) = states.error_output {
-            object.insert("errorOutput".into(), error_output.clone());
-        }
+        // Only the parts the state's expressions read: the others cannot be seen.
+        let read = scope.query().states;
+        let context = read.context.then(|| scope.context());
+        let parts = [
+            ("input", Some(states.input).filter(|_| read.input)),
+            ("context", context.as_ref()),
+            ("result", states.result.filter(|_| read.result)),
+            (
+                "errorOutput",
+                states.error_output.filter(|_| read.error_output),
+            ),
+        ];
         let mut bindings = Bindings::new();
-        bindings.insert("states", &Value::Object(object));
+        bindings.insert_object(
+            "states",
+            parts.into_iter().filter_map(|(k, v)| Some((k, v?))),
+        );
         for name in &scope.query().reads {
             if let Some(value) = scope.variables().get(name) {
                 bindings.insert(name, value);

@@ -83,6 +83,65 @@ pub struct StateQuery {
     pub catchers: Vec<OutcomeQuery>,
     /// The variables its JSONata expressions read (bound for each evaluation).
     pub reads: Vec<String>,
+    /// The parts of `$states` its JSONata expressions read: only those are bound.
+    pub states: StatesRead,
+}
+
+/// Which parts of `$states` a state's expressions read. Building `$states.context` (a copy of
+/// the execution input among it) and converting each part for the evaluator costs more than
+/// most expressions do, so a part no expression reads is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatesRead {
+    /// `$states.input`.
+    pub input: bool,
+    /// `$states.context`.
+    pub context: bool,
+    /// `$states.result`.
+    pub result: bool,
+    /// `$states.errorOutput`.
+    pub error_output: bool,
+}
+
+impl Default for StatesRead {
+    fn default() -> Self {
+        StatesRead::ALL
+    }
+}
+
+impl StatesRead {
+    /// Every part: for an expression that may read `$states` as a whole.
+    pub const ALL: StatesRead = StatesRead {
+        input: true,
+        context: true,
+        result: true,
+        error_output: true,
+    };
+    /// No part.
+    pub const NONE: StatesRead = StatesRead {
+        input: false,
+        context: false,
+        result: false,
+        error_output: false,
+    };
+
+    /// Adds what one expression reads.
+    fn add(&mut self, expression: &crate::asl::jsonata::Expression) {
+        match expression.fields_read("states") {
+            None => *self = StatesRead::ALL,
+            Some(fields) => {
+                for field in fields {
+                    match field.as_str() {
+                        "input" => self.input = true,
+                        "context" => self.context = true,
+                        "result" => self.result = true,
+                        "errorOutput" => self.error_output = true,
+                        // Not a part AWS defines: absent either way.
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `Assign` and `Output` of one way out of a state (a Choice rule, a catcher), and a Choice
@@ -196,6 +255,7 @@ impl StateQuery {
             });
         }
         query.reads = query.free_variables(state);
+        query.states = query.states_read(state);
         Ok(query)
     }
 
@@ -255,6 +315,19 @@ impl StateQuery {
             _ => {}
         }
         out
+    }
+
+    /// The parts of `$states` the state's expressions read.
+    fn states_read(&self, state: &State) -> StatesRead {
+        let mut read = StatesRead::NONE;
+        for expression in self
+            .templates(state)
+            .into_iter()
+            .flat_map(|t| t.expressions())
+        {
+            read.add(expression);
+        }
+        read
     }
 
     /// The variables the state's expressions read, `$states` aside.

@@ -1186,6 +1186,94 @@ pub fn free_variables(root: &Node) -> Vec<String> {
     out
 }
 
+/// The fields of the free variable `$name` an expression reads, when it only ever reads it as
+/// the head of a path whose next step is a plain field name (`$states.input.x`); `None` when
+/// it may read all of it: the variable on its own (`$states`, `$keys($states)`), a path that
+/// does more with its head (`$states[0]`, `$states.*`, `$states.(input)`), a parent step `%`
+/// (which can climb back to the head), or a binding of the same name anywhere in it.
+pub fn fields_read(root: &Node, name: &str) -> Option<Vec<String>> {
+    let mut fields = Vec::new();
+    let mut whole = false;
+    walk_fields(root, name, &mut fields, &mut whole);
+    if whole {
+        return None;
+    }
+    fields.sort();
+    fields.dedup();
+    Some(fields)
+}
+
+fn walk_fields(node: &Node, name: &str, fields: &mut Vec<String>, whole: &mut bool) {
+    if *whole {
+        return;
+    }
+    let binds = |n: &Option<String>| n.as_deref() == Some(name);
+    if binds(&node.focus)
+        || binds(&node.index)
+        || node
+            .stages
+            .iter()
+            .any(|s| matches!(s, Stage::Index(i) if i == name))
+    {
+        *whole = true;
+        return;
+    }
+    match &node.kind {
+        Kind::Variable(v) if v == name => *whole = true,
+        Kind::Bind(v, _) if v == name => *whole = true,
+        Kind::Parent(_) => *whole = true,
+        Kind::Lambda(def) => {
+            if def.params.iter().any(|p| p == name) {
+                *whole = true;
+            } else {
+                walk_fields(&def.body, name, fields, whole);
+            }
+        }
+        Kind::Path(steps) => {
+            let field = match steps.as_slice() {
+                [head, next, ..] if plain_variable(head, name) => match &next.kind {
+                    Kind::Name(field) => Some(field.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match field {
+                Some(field) => {
+                    fields.push(field);
+                    // The head is accounted for; what follows it may read the variable again.
+                    for step in &steps[1..] {
+                        walk_fields(step, name, fields, whole);
+                    }
+                    for stage in node.predicate.iter().chain(node.stages.iter()) {
+                        if let Stage::Filter { expr, .. } = stage {
+                            walk_fields(expr, name, fields, whole);
+                        }
+                    }
+                    if let Some(g) = &node.group {
+                        for (k, v) in &g.pairs {
+                            walk_fields(k, name, fields, whole);
+                            walk_fields(v, name, fields, whole);
+                        }
+                    }
+                }
+                None => for_each_child(node, &mut |c| walk_fields(c, name, fields, whole)),
+            }
+        }
+        _ => for_each_child(node, &mut |c| walk_fields(c, name, fields, whole)),
+    }
+}
+
+/// `$name` as a path step that only reads the variable: no predicate, binding or grouping.
+fn plain_variable(step: &Node, name: &str) -> bool {
+    matches!(&step.kind, Kind::Variable(v) if v == name)
+        && step.stages.is_empty()
+        && step.predicate.is_empty()
+        && step.group.is_none()
+        && step.focus.is_none()
+        && step.index.is_none()
+        && !step.tuple
+}
+
 /// Names bound by `:=`, `@$v` and `#$i` in this scope (not inside nested blocks or lambdas).
 fn bound_in(node: &Node) -> HashSet<String> {
     let mut names = HashSet::new();

@@ -74,6 +74,25 @@ impl Bindings {
         }
     }
 
+    /// Binds `$name` to an object of these fields, converting each straight into the
+    /// evaluator's values (no JSON object is built in between).
+    pub fn insert_object<'v>(
+        &mut self,
+        name: &str,
+        fields: impl IntoIterator<Item = (&'static str, &'v serde_json::Value)>,
+    ) {
+        let name = name.strip_prefix('$').unwrap_or(name);
+        let map = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), value::from_json(v)))
+            .collect();
+        let value = Value::object(map);
+        match self.vars.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.vars.push((name.to_string(), value)),
+        }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         let name = name.strip_prefix('$').unwrap_or(name);
         self.vars.iter().any(|(k, _)| k == name)
@@ -147,6 +166,12 @@ impl Expression {
     /// built-in functions.
     pub fn free_variables(&self) -> Vec<String> {
         ast::free_variables(&self.root)
+    }
+
+    /// The fields of the free variable `$name` the expression reads, when it reads it only as
+    /// `$name.field...`; `None` when it may read all of it.
+    pub fn fields_read(&self, name: &str) -> Option<Vec<String>> {
+        ast::fields_read(&self.root, name)
     }
 
     pub fn evaluate(

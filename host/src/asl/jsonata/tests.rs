@@ -856,3 +856,45 @@ fn random_token_soup_never_panics() {
         assert!(outcome.is_ok(), "panicked on {text}");
     }
 }
+
+#[test]
+fn the_fields_of_a_variable_an_expression_reads() {
+    let fields = |text: &str| {
+        Expression::parse(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .fields_read("states")
+    };
+    let some = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(fields("1 + 2"), some(&[]));
+    assert_eq!(fields("$states.input.a"), some(&["input"]));
+    assert_eq!(
+        fields("$states.input.a & $states.context.Execution.Name"),
+        some(&["context", "input"])
+    );
+    assert_eq!(fields("$states.input[0].x"), some(&["input"]));
+    assert_eq!(
+        fields("$f := function($x){ $x + $states.result.n }"),
+        some(&["result"])
+    );
+    assert_eq!(
+        fields("$states.input.items[$states.context.n]"),
+        some(&["context", "input"])
+    );
+    // Whatever may read more than a named field reads it all.
+    for whole in [
+        "$states",
+        "$keys($states)",
+        "$states.*",
+        "$states.**.x",
+        "$states[0].input",
+        "$states.(input)",
+        "$states.input.%.context",
+        "($s := $states; $s.context)",
+        "($states := {'input': 1}; $states.input)",
+        "function($states){ $states.input }",
+        "$states.input@$states.x",
+        "$lookup($states, 'context')",
+    ] {
+        assert_eq!(fields(whole), None, "{whole}");
+    }
+}
