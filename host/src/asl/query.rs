@@ -109,13 +109,50 @@ pub enum QueryError {
     },
 }
 
-/// What an expression sees: its variables (`$states` and the workflow variables) and the
-/// execution's clock and random seed.
+/// Where a template's expressions find `$states`, the workflow variables and the environment.
+///
+/// An expression that only reads a variable or fields below one ([`jsonata::VariablePath`])
+/// is answered from the variable's JSON through `states_part` and `variable`; any other goes
+/// to `evaluate`, the general evaluator.
+pub trait Variables {
+    /// `$states.<part>`.
+    fn states_part(&self, part: &str) -> Lookup<'_>;
+    /// A workflow variable, `$name`.
+    fn variable(&self, name: &str) -> Lookup<'_>;
+    /// Evaluates `expression` with the general evaluator.
+    fn evaluate(&self, expression: &Expression) -> Result<Evaluated, jsonata::Error>;
+}
+
+/// What [`Variables`] knows of a value.
+pub enum Lookup<'v> {
+    /// It is this.
+    Value(&'v Value),
+    /// It does not exist.
+    Undefined,
+    /// Not known here: the general evaluator decides (a built-in function's name, say).
+    Unknown,
+}
+
+/// [`Variables`] as bindings already converted for the general evaluator.
 pub struct Scope<'a> {
     /// `$states` and the workflow variables the state's expressions read.
     pub bindings: &'a Bindings,
     /// `$now()`, `$random()`, `$uuid()`.
     pub environment: &'a Environment,
+}
+
+impl Variables for Scope<'_> {
+    fn states_part(&self, _: &str) -> Lookup<'_> {
+        Lookup::Unknown
+    }
+
+    fn variable(&self, _: &str) -> Lookup<'_> {
+        Lookup::Unknown
+    }
+
+    fn evaluate(&self, expression: &Expression) -> Result<Evaluated, jsonata::Error> {
+        expression.evaluate(None, self.bindings, self.environment)
+    }
 }
 
 impl JsonataTemplate {
@@ -184,14 +221,22 @@ impl JsonataTemplate {
 
     /// Evaluates it; `field` names it in errors as AWS does (`Output`, `Arguments`, ...), and
     /// fields below it are named `Output/key`.
-    pub fn evaluate(&self, field: &str, scope: &Scope<'_>) -> Result<Value, QueryError> {
+    pub fn evaluate(&self, field: &str, scope: &dyn Variables) -> Result<Value, QueryError> {
+        self.evaluate_at(&FieldName::Root(field), scope)
+    }
+
+    fn evaluate_at(
+        &self,
+        field: &FieldName<'_>,
+        scope: &dyn Variables,
+    ) -> Result<Value, QueryError> {
         match self {
             JsonataTemplate::Literal(v) => Ok(v.clone()),
             JsonataTemplate::Expression(e) => evaluate(e, field, scope),
             JsonataTemplate::Object(fields) => {
                 let mut out = Map::with_capacity(fields.len());
                 for (key, t) in fields {
-                    let value = t.evaluate(&format!("{field}/{key}"), scope)?;
+                    let value = t.evaluate_at(&FieldName::Key(field, key), scope)?;
                     out.insert(key.clone(), value);
                 }
                 Ok(Value::Object(out))
@@ -199,7 +244,7 @@ impl JsonataTemplate {
             JsonataTemplate::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, t)| t.evaluate(&format!("{field}/{i}"), scope))
+                .map(|(i, t)| t.evaluate_at(&FieldName::Index(field, i), scope))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
         }
@@ -214,29 +259,70 @@ impl JsonataTemplate {
     }
 }
 
+/// The name of a field inside a template (`Output/items/0`), spelled out only for an error:
+/// most evaluations succeed, and building the name costs more than a simple expression.
+enum FieldName<'a> {
+    Root(&'a str),
+    Key(&'a FieldName<'a>, &'a str),
+    Index(&'a FieldName<'a>, usize),
+}
+
+impl std::fmt::Display for FieldName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldName::Root(name) => f.write_str(name),
+            FieldName::Key(parent, key) => write!(f, "{parent}/{key}"),
+            FieldName::Index(parent, i) => write!(f, "{parent}/{i}"),
+        }
+    }
+}
+
 /// Evaluates one expression for `field`; undefined and functions are errors, as on AWS.
-pub fn evaluate(
+fn evaluate(
     expression: &Expression,
-    field: &str,
-    scope: &Scope<'_>,
+    field: &FieldName<'_>,
+    scope: &dyn Variables,
 ) -> Result<Value, QueryError> {
     let text = || expression.text().trim().to_owned();
-    match expression.evaluate(None, scope.bindings, scope.environment) {
+    let evaluated = match expression
+        .variable_path()
+        .and_then(|path| read_path(path, scope))
+    {
+        Some(direct) => Ok(direct),
+        None => scope.evaluate(expression),
+    };
+    match evaluated {
         Ok(Evaluated::Value(v)) => Ok(v),
         Ok(Evaluated::Undefined) => Err(QueryError::Undefined {
             expression: text(),
-            field: field.to_owned(),
+            field: field.to_string(),
         }),
         Ok(Evaluated::Unsupported) => Err(QueryError::Unsupported {
             expression: text(),
-            field: field.to_owned(),
+            field: field.to_string(),
         }),
         Err(e) => Err(QueryError::Evaluation {
             expression: text(),
-            field: field.to_owned(),
+            field: field.to_string(),
             code: e.code.clone(),
             message: e.message.clone(),
         }),
+    }
+}
+
+/// A [`jsonata::VariablePath`] read from the variable's JSON; `None` when the general
+/// evaluator must answer.
+fn read_path(path: &jsonata::VariablePath, scope: &dyn Variables) -> Option<Evaluated> {
+    let (root, skip) = if path.variable == "states" {
+        // `$states` on its own is an object built for the general evaluator.
+        (scope.states_part(path.fields.first()?), 1)
+    } else {
+        (scope.variable(&path.variable), 0)
+    };
+    match root {
+        Lookup::Value(value) => path.follow(value, skip),
+        Lookup::Undefined => Some(Evaluated::Undefined),
+        Lookup::Unknown => None,
     }
 }
 

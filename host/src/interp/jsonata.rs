@@ -10,8 +10,10 @@ use serde_json::Value;
 
 use super::errors::{Failure, names};
 use super::states::StateScope;
-use crate::asl::jsonata::{Bindings, Environment};
-use crate::asl::query::{self, Assign, Evaluable, JsonataTemplate, QueryError};
+use std::cell::{OnceCell, RefCell};
+
+use crate::asl::jsonata::{self, Bindings, Environment, Evaluated, Expression};
+use crate::asl::query::{self, Assign, Evaluable, JsonataTemplate, Lookup, QueryError, Variables};
 use crate::asl::template::EvalError;
 
 /// The parts of `$states` a state defines at the point of evaluation.
@@ -49,37 +51,24 @@ impl<'a> States<'a> {
 }
 
 /// Evaluates one state's JSONata fields over one `$states`.
-pub struct Evaluator<'s, 'a> {
+///
+/// Nothing is converted up front: an expression that only reads a variable or its fields is
+/// answered from the JSON, and the general evaluator's bindings are converted a variable at a
+/// time, the first time an expression that reads it needs them.
+pub struct Evaluator<'s, 'a, 'v> {
     scope: &'s StateScope<'a>,
-    bindings: Bindings,
+    states: States<'v>,
+    /// `$states.context`, built the first time an expression reads it.
+    context: OnceCell<Value>,
+    /// The variables converted for the general evaluator so far.
+    bindings: RefCell<Bindings>,
     environment: Environment,
 }
 
-impl<'s, 'a> Evaluator<'s, 'a> {
-    /// Binds `$states` and the variables the state's expressions read.
-    pub fn new(scope: &'s StateScope<'a>, states: States<'_>) -> Self {
-        // Only the parts the state's expressions read: the others cannot be seen.
-        let read = scope.query().states;
-        let context = read.context.then(|| scope.context());
-        let parts = [
-            ("input", Some(states.input).filter(|_| read.input)),
-            ("context", context.as_ref()),
-            ("result", states.result.filter(|_| read.result)),
-            (
-                "errorOutput",
-                states.error_output.filter(|_| read.error_output),
-            ),
-        ];
-        let mut bindings = Bindings::new();
-        bindings.insert_object(
-            "states",
-            parts.into_iter().filter_map(|(k, v)| Some((k, v?))),
-        );
-        for name in &scope.query().reads {
-            if let Some(value) = scope.variables().get(name) {
-                bindings.insert(name, value);
-            }
-        }
+impl<'s, 'a, 'v> Evaluator<'s, 'a, 'v> {
+    /// Evaluates over `states` and the state's variables.
+    pub fn new(scope: &'s StateScope<'a>, states: States<'v>) -> Self {
+        // One draw per evaluator, whatever its expressions call: replay draws the same.
         let mut random = scope.random_source();
         let environment = Environment {
             now_ms: scope.now_ms(),
@@ -87,15 +76,51 @@ impl<'s, 'a> Evaluator<'s, 'a> {
         };
         Evaluator {
             scope,
-            bindings,
+            states,
+            context: OnceCell::new(),
+            bindings: RefCell::new(Bindings::new()),
             environment,
+        }
+    }
+
+    fn context(&self) -> &Value {
+        self.context.get_or_init(|| self.scope.context())
+    }
+
+    /// Converts what `expression` reads that is not converted yet.
+    fn bind(&self, expression: &Expression) {
+        let mut bindings = self.bindings.borrow_mut();
+        for name in expression.free() {
+            if bindings.contains(name) {
+                continue;
+            }
+            if name == "states" {
+                // Only the parts the state's expressions read: the others cannot be seen.
+                let read = self.scope.query().states;
+                let states = self.states;
+                let parts = [
+                    ("input", Some(states.input).filter(|_| read.input)),
+                    ("context", read.context.then(|| self.context())),
+                    ("result", states.result.filter(|_| read.result)),
+                    (
+                        "errorOutput",
+                        states.error_output.filter(|_| read.error_output),
+                    ),
+                ];
+                bindings.insert_object(
+                    "states",
+                    parts.into_iter().filter_map(|(k, v)| Some((k, v?))),
+                );
+            } else if let Some(value) = self.scope.variables().get(name) {
+                bindings.insert(name, value);
+            }
         }
     }
 
     /// Evaluates `template` for `field` (AWS's name for it, e.g. `Output` or `Arguments`).
     pub fn field(&self, template: &JsonataTemplate, field: &str) -> Result<Value, Failure> {
         template
-            .evaluate(field, &self.scope_for_query())
+            .evaluate(field, self)
             .map_err(|e| self.scope.query_failure(&e))
     }
 
@@ -163,12 +188,31 @@ impl<'s, 'a> Evaluator<'s, 'a> {
             .map(|(name, t)| Ok((name.clone(), self.field(t, &format!("Assign/{name}"))?)))
             .collect()
     }
+}
 
-    fn scope_for_query(&self) -> query::Scope<'_> {
-        query::Scope {
-            bindings: &self.bindings,
-            environment: &self.environment,
-        }
+impl Variables for Evaluator<'_, '_, '_> {
+    fn states_part(&self, part: &str) -> Lookup<'_> {
+        let found = match part {
+            "input" => Some(self.states.input),
+            "context" => Some(self.context()),
+            "result" => self.states.result,
+            "errorOutput" => self.states.error_output,
+            _ => None,
+        };
+        found.map_or(Lookup::Undefined, Lookup::Value)
+    }
+
+    fn variable(&self, name: &str) -> Lookup<'_> {
+        // Not a workflow variable: perhaps a built-in function, which the evaluator knows.
+        self.scope
+            .variables()
+            .get(name)
+            .map_or(Lookup::Unknown, Lookup::Value)
+    }
+
+    fn evaluate(&self, expression: &Expression) -> Result<Evaluated, jsonata::Error> {
+        self.bind(expression);
+        expression.evaluate(None, &self.bindings.borrow(), &self.environment)
     }
 }
 
@@ -179,7 +223,7 @@ pub fn assign(
     scope: &StateScope<'_>,
     assign: &Assign,
     doc: &Value,
-    evaluator: Option<&Evaluator<'_, '_>>,
+    evaluator: Option<&Evaluator<'_, '_, '_>>,
 ) -> Result<Vec<(String, Value)>, Failure> {
     let values = match assign {
         Assign::Path(template) => {

@@ -81,8 +81,6 @@ pub struct StateQuery {
     pub choices: Vec<OutcomeQuery>,
     /// Per catcher: its `Assign` and `Output`.
     pub catchers: Vec<OutcomeQuery>,
-    /// The variables its JSONata expressions read (bound for each evaluation).
-    pub reads: Vec<String>,
     /// The parts of `$states` its JSONata expressions read: only those are bound.
     pub states: StatesRead,
 }
@@ -254,7 +252,6 @@ impl StateQuery {
                 },
             });
         }
-        query.reads = query.free_variables(state);
         query.states = query.states_read(state);
         Ok(query)
     }
@@ -328,20 +325,6 @@ impl StateQuery {
             read.add(expression);
         }
         read
-    }
-
-    /// The variables the state's expressions read, `$states` aside.
-    fn free_variables(&self, state: &State) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .templates(state)
-            .into_iter()
-            .flat_map(|t| t.expressions())
-            .flat_map(|e| e.free_variables())
-            .filter(|name| name != "states")
-            .collect();
-        names.sort();
-        names.dedup();
-        names
     }
 }
 

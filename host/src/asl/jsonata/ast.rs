@@ -1263,6 +1263,48 @@ fn walk_fields(node: &Node, name: &str, fields: &mut Vec<String>, whole: &mut bo
     }
 }
 
+/// The variable and the fields an expression reads when it is nothing but `$name` or
+/// `$name.a.b` (no predicate, binding, grouping or array constructor anywhere).
+pub fn variable_path(root: &Node) -> Option<(String, Vec<String>)> {
+    let plain_node = |n: &Node| {
+        n.stages.is_empty()
+            && n.predicate.is_empty()
+            && n.group.is_none()
+            && n.focus.is_none()
+            && n.index.is_none()
+            && !n.tuple
+            && !n.keep_array
+            && !n.consarray
+            && !n.keep_singleton_array
+            && n.ancestor.is_none()
+            && n.seeking_parent.is_empty()
+    };
+    if !plain_node(root) {
+        return None;
+    }
+    match &root.kind {
+        Kind::Variable(v) if !v.is_empty() => Some((v.clone(), Vec::new())),
+        Kind::Path(steps) => {
+            let (head, rest) = steps.split_first()?;
+            let Kind::Variable(v) = &head.kind else {
+                return None;
+            };
+            if v.is_empty() || !plain_node(head) {
+                return None;
+            }
+            let fields = rest
+                .iter()
+                .map(|step| match &step.kind {
+                    Kind::Name(name) if plain_node(step) => Some(name.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((v.clone(), fields))
+        }
+        _ => None,
+    }
+}
+
 /// `$name` as a path step that only reads the variable: no predicate, binding or grouping.
 fn plain_variable(step: &Node, name: &str) -> bool {
     matches!(&step.kind, Kind::Variable(v) if v == name)

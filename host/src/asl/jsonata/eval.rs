@@ -418,9 +418,14 @@ impl<'x> Evaluator<'x> {
             }
             return Ok(result);
         }
-        let items = input.members();
+        // The members without copying them out (a path runs this once per step).
+        let items: &[Value] = match input {
+            Value::Undefined => &[],
+            Value::Array(a) => &a.items,
+            v => std::slice::from_ref(v),
+        };
         let mut results = Vec::with_capacity(items.len());
-        for item in &items {
+        for item in items {
             let mut res = self.eval(step, item, env)?;
             for stage in &step.stages {
                 if let Stage::Filter { expr, .. } = stage {
@@ -437,6 +442,12 @@ impl<'x> Evaluator<'x> {
             && !a.sequence
         {
             return Ok(results.swap_remove(0));
+        }
+        let flattens = |v: &Value| matches!(v, Value::Array(a) if !a.cons);
+        // Nothing to flatten (fields holding scalars or objects): the results are the sequence.
+        if !results.iter().any(flattens) {
+            self.check_items(results.len())?;
+            return Ok(Value::sequence(results));
         }
         let mut out = Vec::with_capacity(results.len());
         for res in results {

@@ -35,6 +35,12 @@ use value::{Frame, NotJson, Value};
 /// The stack of the thread expressions are parsed on.
 const PARSE_THREAD_STACK: usize = 16 * 1024 * 1024;
 
+thread_local! {
+    /// The name `$` (the input), bound for every evaluation: shared instead of allocated each
+    /// time.
+    static DOLLAR: Arc<str> = Arc::from("$");
+}
+
 /// A parsed JSONata expression. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Expression {
@@ -42,12 +48,50 @@ pub struct Expression {
     root: Arc<Node>,
     /// The final labels of the ancestor slots `%` refers to.
     labels: Arc<[String]>,
+    /// The variables it reads that it does not bind ([`Expression::free_variables`]).
+    free: Arc<[String]>,
+    /// What it reads, when it is only a variable or fields below one.
+    path: Option<Arc<VariablePath>>,
+}
+
+/// An expression that only reads a variable, or fields below one: `$name`, `$name.a.b`. Most
+/// expressions of a workflow are such (`$states.input.order.id`), and they can be answered
+/// from the variable's JSON directly, without the general evaluator or converting the value.
+#[derive(Debug, PartialEq)]
+pub struct VariablePath {
+    /// The variable, without its `$`.
+    pub variable: String,
+    /// The fields below it, in order.
+    pub fields: Vec<String>,
+}
+
+impl VariablePath {
+    /// What evaluating the path gives over `value` (the value of [`VariablePath::variable`],
+    /// or of its first field when `skip` is 1), exactly as the general evaluator would; `None`
+    /// when the walk meets an array before the last field: a path maps over an array, and the
+    /// general evaluator does that.
+    pub fn follow(&self, value: &serde_json::Value, skip: usize) -> Option<Evaluated> {
+        let mut current = value;
+        for field in self.fields.iter().skip(skip) {
+            current = match current {
+                serde_json::Value::Object(map) => match map.get(field.as_str()) {
+                    Some(v) => v,
+                    None => return Some(Evaluated::Undefined),
+                },
+                serde_json::Value::Array(_) => return None,
+                // A field of a scalar is nothing.
+                _ => return Some(Evaluated::Undefined),
+            };
+        }
+        Some(Evaluated::Value(value::normalized_json(current)))
+    }
 }
 
 /// Variables visible to an expression (without the `$`), converted once and reused.
 #[derive(Clone, Default)]
 pub struct Bindings {
-    vars: Vec<(String, Value)>,
+    /// Names shared with the frames they are bound in, so binding them allocates nothing.
+    vars: Vec<(Arc<str>, Value)>,
 }
 
 impl std::fmt::Debug for Bindings {
@@ -68,9 +112,9 @@ impl Bindings {
     pub fn insert(&mut self, name: &str, value: &serde_json::Value) {
         let name = name.strip_prefix('$').unwrap_or(name);
         let value = value::from_json(value);
-        match self.vars.iter_mut().find(|(k, _)| k == name) {
+        match self.vars.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value,
-            None => self.vars.push((name.to_string(), value)),
+            None => self.vars.push((Arc::from(name), value)),
         }
     }
 
@@ -87,15 +131,15 @@ impl Bindings {
             .map(|(k, v)| (k.to_string(), value::from_json(v)))
             .collect();
         let value = Value::object(map);
-        match self.vars.iter_mut().find(|(k, _)| k == name) {
+        match self.vars.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value,
-            None => self.vars.push((name.to_string(), value)),
+            None => self.vars.push((Arc::from(name), value)),
         }
     }
 
     pub fn contains(&self, name: &str) -> bool {
         let name = name.strip_prefix('$').unwrap_or(name);
-        self.vars.iter().any(|(k, _)| k == name)
+        self.vars.iter().any(|(k, _)| &**k == name)
     }
 }
 
@@ -151,10 +195,15 @@ impl Expression {
     pub fn parse_here(text: &str, max_stack: usize) -> Result<Expression, Error> {
         let syn = parser::parse(text, max_stack).map_err(|e| e.into_error())?;
         let processed = ast::process(syn, max_stack).map_err(|e| e.into_error())?;
+        let free = ast::free_variables(&processed.root).into();
+        let path = ast::variable_path(&processed.root)
+            .map(|(variable, fields)| Arc::new(VariablePath { variable, fields }));
         Ok(Expression {
             text: Arc::from(text),
             root: Arc::new(processed.root),
             labels: processed.labels.into(),
+            free,
+            path,
         })
     }
 
@@ -165,7 +214,17 @@ impl Expression {
     /// Free variables the expression reads (`$name` not bound inside it), without the names of
     /// built-in functions.
     pub fn free_variables(&self) -> Vec<String> {
-        ast::free_variables(&self.root)
+        self.free.to_vec()
+    }
+
+    /// The same, borrowed.
+    pub fn free(&self) -> &[String] {
+        &self.free
+    }
+
+    /// What it reads, when it is only a variable or fields below one.
+    pub fn variable_path(&self) -> Option<&VariablePath> {
+        self.path.as_deref()
     }
 
     /// The fields of the free variable `$name` the expression reads, when it reads it only as
@@ -207,9 +266,9 @@ impl Expression {
         let root = Frame::root();
         ev.frames.register(&root);
         for (name, value) in &bindings.vars {
-            root.bind(name, value.clone());
+            root.bind_shared(name.clone(), value.clone());
         }
-        root.bind("$", input.clone());
+        root.bind_shared(DOLLAR.with(Arc::clone), input.clone());
         // A top-level array is one input, not a sequence of inputs.
         let input = match input {
             Value::Array(a) if !a.sequence => {

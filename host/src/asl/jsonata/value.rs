@@ -171,6 +171,16 @@ impl Frame {
         }
     }
 
+    /// [`Frame::bind`] with a name already shared.
+    pub fn bind_shared(&self, name: Arc<str>, value: Value) {
+        let mut vars = self.vars.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = vars.iter_mut().find(|(k, _)| *k == name) {
+            slot.1 = value;
+        } else {
+            vars.push((name, value));
+        }
+    }
+
     /// The value bound to `name` in this frame or an enclosing one.
     pub fn lookup(&self, name: &str) -> Option<Value> {
         let mut frame = Some(self);
@@ -419,6 +429,27 @@ pub fn from_json(json: &serde_json::Value) -> Value {
         serde_json::Value::Object(map) => {
             Value::object(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
         }
+    }
+}
+
+/// `to_json(&from_json(json))` without the round trip: what an expression that reads a JSON
+/// value unchanged gives back. Only numbers change: they pass through JavaScript's doubles.
+pub fn normalized_json(json: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match json {
+        Json::Number(n) => match n.as_i64() {
+            // Exact in a double and printed the same: as it is.
+            Some(i) if i.unsigned_abs() < 1 << 53 => json.clone(),
+            // A JSON number is finite, so `number_to_json` has an answer for it.
+            _ => number_to_json(n.as_f64().unwrap_or(f64::NAN)).unwrap_or(Json::Null),
+        },
+        Json::Array(items) => Json::Array(items.iter().map(normalized_json).collect()),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), normalized_json(v)))
+                .collect(),
+        ),
+        _ => json.clone(),
     }
 }
 

@@ -527,7 +527,7 @@ fn jsonata_items(
     node: &Node,
     raw: &Value,
     scope: &StateScope<'_>,
-    evaluator: &Evaluator<'_, '_>,
+    evaluator: &Evaluator<'_, '_, '_>,
 ) -> Result<Vec<Value>, Failure> {
     let items = match &node.query.items {
         Some(items) => evaluator.typed_field(items, "Items", "array")?,
