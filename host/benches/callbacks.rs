@@ -1,6 +1,10 @@
 //! The callback benchmark, on the SQLite store with fsync:
 //!
-//! - 100,000 Standard executions parked on a task token (an activity task taken by a worker):
+//! - 100,000 Standard executions whose activity task waits in its queue, no worker having
+//!   taken it: memory per queued execution (goal ≤ 2 KB: a backlog of 100,000 in ≤ 200 MB),
+//!   measured as below; then workers take them all (each execution woken from the store, its
+//!   ActivityStarted durable before the task is handed over), at the rate reported;
+//! - those executions parked on a task token (an activity task taken by a worker):
 //!   memory per parked execution (goal ≤ 2 KB), as the live heap bytes they hold (counted by
 //!   this binary's allocator) and as the growth of the resident set (which also holds what the
 //!   allocator keeps after freeing);
@@ -95,12 +99,10 @@ async fn callback() {
         .get("arn:aws:states:us-east-1:123456789012:stateMachine:parked")
         .expect("machine");
 
-    // Park executions: start them, and take each task as a worker would (its token is then
-    // out, and the execution waits for it holding only its own state).
-    let park = |from: usize, to: usize| {
+    // Start executions; each one's activity task waits in the queue until a worker takes it.
+    let queue = |from: usize, to: usize| {
         let (server, machine) = (server.clone(), machine.clone());
         async move {
-            let mut tokens = Vec::with_capacity(to - from);
             let all: Vec<usize> = (from..to).collect();
             for chunk in all.chunks(1_000) {
                 let starts = chunk.iter().copied().map(|i| {
@@ -122,22 +124,36 @@ async fn callback() {
                     }
                 });
                 futures_join_all(starts).await;
-                for _ in chunk {
-                    let task = server
-                        .activities
-                        .queues()
-                        .take("parked", Some("bench".into()), Duration::from_secs(10))
-                        .await
-                        .expect("activity")
-                        .expect("a task");
-                    tokens.push(task.token);
-                }
+            }
+        }
+    };
+    // Take `n` tasks as workers would, `at_once` polls at a time: each token is then out, and
+    // its execution waits for it holding only its own state.
+    let take = |n: usize, at_once: usize| {
+        let server = server.clone();
+        async move {
+            let mut tokens = Vec::with_capacity(n);
+            while tokens.len() < n {
+                let polls = (0..at_once.min(n - tokens.len())).map(|_| {
+                    let server = server.clone();
+                    async move {
+                        server
+                            .activities
+                            .take("parked", Some("bench".into()), Duration::from_secs(10))
+                            .await
+                            .expect("activity")
+                            .expect("a task")
+                            .token
+                    }
+                });
+                tokens.extend(futures_join_all(polls).await);
             }
             tokens
         }
     };
     // Warm up the allocator, the store and the runtime before the baseline.
-    let mut tokens = park(0, 2_000).await;
+    queue(0, 2_000).await;
+    let mut tokens = take(2_000, 100).await;
     // Those park too, once idle.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     // The tokens the benchmark itself keeps are not the host's.
@@ -147,15 +163,35 @@ async fn callback() {
     };
     let (before, live_before) = (rss(), LIVE.load(Ordering::Relaxed) - held(&tokens));
     let began = Instant::now();
-    tokens.extend(park(2_000, 2_000 + PARKED).await);
+    queue(2_000, 2_000 + PARKED).await;
+    let queued_in = began.elapsed();
+    // Let the last executions park (after a second idle).
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let (queued_rss, live_queued) = (rss(), LIVE.load(Ordering::Relaxed) - held(&tokens));
+    println!(
+        "callback/queued: {PARKED} executions queued for a worker in {:.1} s; live heap {:.0} bytes per queued execution (goal <= 2048); RSS {:.0} MB -> {:.0} MB, {:.0} bytes per execution",
+        queued_in.as_secs_f64(),
+        (live_queued - live_before) as f64 / PARKED as f64,
+        before as f64 / 1e6,
+        queued_rss as f64 / 1e6,
+        (queued_rss.saturating_sub(before)) as f64 / PARKED as f64,
+    );
+    assert_eq!(server.executions.parked_count(), PARKED + 2_000);
+    let began = Instant::now();
+    tokens.extend(take(PARKED, 100).await);
+    let taken_in = began.elapsed();
+    println!(
+        "callback/taken: {PARKED} queued tasks taken from parked executions, 100 polls at a time, in {:.1} s ({:.0} tasks/s)",
+        taken_in.as_secs_f64(),
+        PARKED as f64 / taken_in.as_secs_f64(),
+    );
     // Let the last ActivityStarted commits land and the last executions park (after a
     // second idle).
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     let (after, live_after) = (rss(), LIVE.load(Ordering::Relaxed) - held(&tokens));
     let live = (live_after - live_before) as f64;
     println!(
-        "callback/parked: {PARKED} executions parked in {:.1} s; live heap {:.0} bytes per parked execution (goal <= 2048); RSS {:.0} MB -> {:.0} MB, {:.0} bytes per execution",
-        began.elapsed().as_secs_f64(),
+        "callback/parked: {PARKED} executions parked on their token; live heap {:.0} bytes per parked execution (goal <= 2048); RSS {:.0} MB -> {:.0} MB, {:.0} bytes per execution",
         live / PARKED as f64,
         before as f64 / 1e6,
         after as f64 / 1e6,
@@ -198,14 +234,19 @@ async fn callback() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Awaits every future, concurrently on this task.
-async fn futures_join_all<F>(futures: impl Iterator<Item = F>)
+/// Runs every future concurrently; their outputs, in the order they end.
+async fn futures_join_all<F, T>(futures: impl Iterator<Item = F>) -> Vec<T>
 where
-    F: std::future::Future<Output = ()> + Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
 {
     let mut set = tokio::task::JoinSet::new();
     for f in futures {
         set.spawn(f);
     }
-    while set.join_next().await.is_some() {}
+    let mut out = Vec::new();
+    while let Some(done) = set.join_next().await {
+        out.push(done.expect("a task of the benchmark"));
+    }
+    out
 }

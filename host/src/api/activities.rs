@@ -13,6 +13,7 @@ use super::input::{
 };
 use crate::arn::Identity;
 use crate::executor::Clock;
+use crate::host::callbacks::TakeError;
 use crate::host::{Activities, Host};
 use crate::integrations::activity::MAX_POLL;
 use crate::store::ActivityRecord;
@@ -151,10 +152,12 @@ pub(super) async fn get_task(api: &ActivitiesApi, input: &[u8]) -> Result<Value,
     let activity = find(api, &input.activity_arn)?;
     let task = api
         .activities
-        .queues()
         .take(&activity.name, input.worker_name, MAX_POLL)
         .await
-        .map_err(|e| ApiError::ActivityDoesNotExist(e.to_string()))?;
+        .map_err(|e| match e {
+            TakeError::NoSuchActivity(e) => ApiError::ActivityDoesNotExist(e.to_string()),
+            TakeError::Store(e) => ApiError::from(e),
+        })?;
     Ok(match task {
         Some(task) => json!({"taskToken": task.token, "input": task.input}),
         None => json!({}),

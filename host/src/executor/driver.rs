@@ -101,6 +101,11 @@ pub enum Callback {
     Failure(Failure),
     /// SendTaskHeartbeat.
     Heartbeat,
+    /// A worker took the activity task out of its queue (GetActivityTask).
+    Started {
+        /// The worker's name, as given to GetActivityTask.
+        worker: Option<String>,
+    },
 }
 
 impl Callback {
@@ -109,6 +114,7 @@ impl Callback {
             Callback::Success(output) => Event::TaskSucceeded { task, output },
             Callback::Failure(failure) => Event::TaskFailed { task, failure },
             Callback::Heartbeat => Event::TaskHeartbeat(task),
+            Callback::Started { worker } => Event::ActivityStarted { task, worker },
         }
     }
 }
@@ -213,6 +219,10 @@ struct Tasks {
     jobs: HashMap<TaskId, (TaskRequest, Option<Value>)>,
     /// Invoked this turn, spawned once the turn is durable.
     to_spawn: Vec<(TaskRequest, Option<Value>)>,
+    /// Activity tasks no worker has taken yet, from their invocation on (a worker may take
+    /// one as soon as it is queued, before its future is joined); to withdraw one from its
+    /// queue when it ends otherwise.
+    queued: HashMap<TaskId, TaskRequest>,
     beats: mpsc::UnboundedSender<(TaskId, super::Progress)>,
 }
 
@@ -223,6 +233,9 @@ impl Tasks {
         if request.resource.is_job() {
             self.jobs
                 .insert(request.task, (request.clone(), submitted.clone()));
+        }
+        if request.resource.is_activity() {
+            self.queued.insert(request.task, request.clone());
         }
         self.to_spawn.push((request, submitted));
     }
@@ -254,16 +267,23 @@ impl Tasks {
         }
     }
 
-    /// Notes what an event says of a `.sync` task's job.
-    fn observe(&mut self, event: &Event) {
+    /// Notes what an event says of a `.sync` task's job or of a queued activity task.
+    fn observe(&mut self, event: &Event, runner: &Arc<dyn TaskRunner>) {
         match event {
             Event::TaskSubmitted { task, output } => {
                 if let Some((_, submitted)) = self.jobs.get_mut(task) {
                     *submitted = Some(output.clone());
                 }
             }
+            Event::ActivityStarted { task, .. } => {
+                self.queued.remove(task);
+            }
             Event::TaskSucceeded { task, .. } | Event::TaskFailed { task, .. } => {
                 self.jobs.remove(task);
+                // Answered (or timed out) before a worker took it.
+                if let Some(request) = self.queued.remove(task) {
+                    runner.withdraw(&request);
+                }
             }
             _ => {}
         }
@@ -275,6 +295,9 @@ impl Tasks {
         if let Some(h) = self.handles.remove(&id) {
             h.abort();
         }
+        if let Some(request) = self.queued.remove(&id) {
+            runner.withdraw(&request);
+        }
         if let Some((request, Some(submitted))) = self.jobs.remove(&id) {
             tracing::info!(%execution, resource = %request.resource, "cancelling the job of an aborted task");
             tokio::spawn(runner.cancel(&request, submitted));
@@ -284,6 +307,9 @@ impl Tasks {
     /// Aborts every task at the end of the execution.
     fn cancel_all(&mut self, runner: &Arc<dyn TaskRunner>) {
         self.running.abort_all();
+        for (_, request) in self.queued.drain() {
+            runner.withdraw(&request);
+        }
         for (_, (request, submitted)) in self.jobs.drain() {
             if let Some(submitted) = submitted {
                 tokio::spawn(runner.cancel(&request, submitted));
@@ -351,6 +377,7 @@ async fn drive_traced(
         handles: HashMap::new(),
         jobs: HashMap::new(),
         to_spawn: Vec::new(),
+        queued: HashMap::new(),
         beats,
     };
     let mut timers = Timers::default().scaled(wait_time_scale);
@@ -401,6 +428,13 @@ async fn drive_traced(
                     let _ = done.send(Err(CallbackError::NotWaiting));
                     continue;
                 }
+                // A worker takes a task once, and only while it waits in its queue.
+                if matches!(callback, Callback::Started { .. })
+                    && tasks.queued.remove(&task).is_none()
+                {
+                    let _ = done.send(Err(CallbackError::NotWaiting));
+                    continue;
+                }
                 if callback != Callback::Heartbeat
                     && let Some(h) = tasks.handles.remove(&task)
                 {
@@ -412,7 +446,7 @@ async fn drive_traced(
             } else {
                 break;
             };
-            tasks.observe(&event);
+            tasks.observe(&event, &runner);
             let event_text = journal
                 .is_some()
                 .then(|| serde_json::to_string(&event).unwrap_or_default());
@@ -536,7 +570,9 @@ async fn drive_traced(
                         while let Ok((t, progress)) = beat_rx.try_recv() {
                             pending.push_back((progress.into_event(t), clock.now_ms()));
                         }
-                        pending.push_back((outcome.into_event(task), clock.now_ms()));
+                        if let Some(event) = outcome.into_event(task) {
+                            pending.push_back((event, clock.now_ms()));
+                        }
                     }
                     next = tasks.running.try_join_next();
                 }

@@ -34,12 +34,9 @@ pub enum TaskOutcome {
     /// Handed over with this response (a `.waitForTaskToken` call made): the task now waits
     /// for its token, and nothing runs for it meanwhile.
     Submitted(Value),
-    /// An activity worker took the task (GetActivityTask): it now waits for the worker's
-    /// token.
-    Taken {
-        /// The worker's name, as given to GetActivityTask.
-        worker: Option<String>,
-    },
+    /// An activity task is in its activity's queue: nothing runs for it, and a worker taking
+    /// it comes as a callback ([`Callback::Started`]), so the execution may park meanwhile.
+    Queued,
 }
 
 impl TaskOutcome {
@@ -49,7 +46,7 @@ impl TaskOutcome {
             TaskOutcome::Succeeded(_) => "succeeded",
             TaskOutcome::Failed(_) => "failed",
             TaskOutcome::Submitted(_) => "submitted",
-            TaskOutcome::Taken { .. } => "taken",
+            TaskOutcome::Queued => "queued",
         }
     }
 }
@@ -65,14 +62,15 @@ impl From<Result<Value, Failure>> for TaskOutcome {
 }
 
 impl TaskOutcome {
-    /// The event that tells the interpreter how `task` ended.
-    pub fn into_event(self, task: TaskId) -> Event {
-        match self {
+    /// The event that tells the interpreter how `task` ended; none for a task that waits in a
+    /// queue (its start and end come later, as callbacks).
+    pub fn into_event(self, task: TaskId) -> Option<Event> {
+        Some(match self {
             TaskOutcome::Succeeded(output) => Event::TaskSucceeded { task, output },
             TaskOutcome::Failed(failure) => Event::TaskFailed { task, failure },
             TaskOutcome::Submitted(output) => Event::TaskSubmitted { task, output },
-            TaskOutcome::Taken { worker } => Event::ActivityStarted { task, worker },
-        }
+            TaskOutcome::Queued => return None,
+        })
     }
 }
 
@@ -153,6 +151,12 @@ pub trait TaskRunner: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let _ = (request, submitted);
         Box::pin(std::future::ready(()))
+    }
+
+    /// Takes a task that waits in a queue ([`TaskOutcome::Queued`]) out of it: it ended
+    /// otherwise (timed out, stopped, answered by its token).
+    fn withdraw(&self, request: &TaskRequest) {
+        let _ = request;
     }
 }
 

@@ -8,10 +8,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-use super::callbacks::Callbacks;
+use std::time::Duration;
+
+use super::callbacks::{Callbacks, TakeError};
 use super::workers::{self, Worker};
 pub use super::workers::{BadConcurrency, pool_of};
+use crate::executor::Callback;
 use crate::integrations::activity::ActivityQueues;
+use crate::integrations::activity::ActivityTask;
+use crate::interp::Failure;
+use crate::interp::errors::names;
 use crate::runtime::{GuestCalls, Runtime};
 use crate::store::{ActivityRecord, Store, StoreError, Write};
 
@@ -67,6 +73,20 @@ impl Activities {
         &self.queues
     }
 
+    /// GetActivityTask: the oldest task of the activity `name` that still waits, its start
+    /// recorded, waiting up to `wait` for one.
+    pub async fn take(
+        &self,
+        name: &str,
+        worker: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<ActivityTask>, TakeError> {
+        self.worker
+            .callbacks
+            .take(&self.queues, name, worker, wait)
+            .await
+    }
+
     /// An activity by ARN.
     pub fn get(&self, arn: &str) -> Option<ActivityRecord> {
         self.read().get(arn).cloned()
@@ -100,10 +120,31 @@ impl Activities {
             .commit(vec![Write::DeleteActivity(arn.to_owned())])
             .await?;
         if let Some(a) = self.write().remove(arn) {
-            self.queues.close(&a.name);
+            let waiting = self.queues.close(&a.name);
             self.dismiss(&a.name);
+            self.fail_waiting(&a.name, waiting);
         }
         Ok(())
+    }
+
+    /// The tasks that waited for a worker of a deleted activity fail (in the background: they
+    /// may be many, each told to its execution).
+    fn fail_waiting(&self, activity: &str, waiting: Vec<ActivityTask>) {
+        if waiting.is_empty() {
+            return;
+        }
+        let callbacks = self.worker.callbacks.clone();
+        let failure = Failure::new(
+            names::RUNTIME,
+            format!("The activity '{activity}' was deleted while the task waited for a worker"),
+        );
+        tokio::spawn(async move {
+            for task in waiting {
+                let failed = Callback::Failure(failure.clone());
+                // A task that no longer waits has nothing to be told.
+                let _ = callbacks.deliver(&task.token, failed).await;
+            }
+        });
     }
 
     /// Opens an activity's queue, staffs it and keeps it in memory.

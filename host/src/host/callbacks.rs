@@ -1,15 +1,18 @@
 //! Task tokens and what they bring back: the host's signing key (persisted, so that waiting
 //! tokens survive a restart) and SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat, each
-//! checked against the key and delivered to the execution and task the token names.
+//! checked against the key and delivered to the execution and task the token names; and a
+//! worker taking an activity task, told the same way to the execution the task's token names.
 //!
 //! Must not: hold executions (it asks [`Executions`] to deliver) or accept a token twice (the
 //! execution's driver takes the first one only).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::executions::Executions;
 use crate::executor::{Callback, CallbackError};
+use crate::integrations::activity::{ActivityQueues, ActivityTask, MAX_POLL, NoSuchActivity};
 use crate::store::{Store, StoreError, Write};
 use crate::tokens::TokenKey;
 
@@ -29,6 +32,17 @@ pub enum CallbackRefused {
     #[error("Task Timed Out: 'Provided task does not exist anymore'")]
     TaskTimedOut,
     /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why GetActivityTask gave nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeError {
+    /// The activity does not exist.
+    #[error(transparent)]
+    NoSuchActivity(#[from] NoSuchActivity),
+    /// The store failed while the task's start was recorded.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -74,6 +88,35 @@ impl Callbacks {
             key,
             store,
             executions,
+        }
+    }
+
+    /// GetActivityTask (and a function worker's poll): the oldest task of the activity that
+    /// still waits, waiting up to `wait` for one. Its execution records ActivityStarted (durably)
+    /// before the task is handed over; a task that no longer waits (timed out, stopped, its
+    /// execution ended) is passed over for the next.
+    pub async fn take(
+        &self,
+        queues: &ActivityQueues,
+        activity: &str,
+        worker: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<ActivityTask>, TakeError> {
+        let deadline = tokio::time::Instant::now() + wait.min(MAX_POLL);
+        loop {
+            let Some(task) = queues.take_until(activity, deadline).await? else {
+                return Ok(None);
+            };
+            let started = Callback::Started {
+                worker: worker.clone(),
+            };
+            match self.deliver(&task.token, started).await {
+                Ok(()) => return Ok(Some(task)),
+                Err(CallbackRefused::Store(e)) => return Err(TakeError::Store(e)),
+                Err(e) => {
+                    tracing::debug!(%activity, error = %e, "an activity task no longer waits")
+                }
+            }
         }
     }
 

@@ -226,6 +226,11 @@ impl TaskRunner for MockedRunner {
         }
         self.inner.cancel(request, submitted)
     }
+
+    fn withdraw(&self, request: &TaskRequest) {
+        // A mocked task was never queued; withdrawing what is not there does nothing.
+        self.inner.withdraw(request);
+    }
 }
 
 /// TestState's mock: every task the state runs ends as the test says, and nothing is called.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::callbacks::Callbacks;
+use super::callbacks::{Callbacks, TakeError};
 use crate::executor::Callback;
 use crate::integrations::activity::{ActivityQueues, MAX_POLL};
 use crate::integrations::lambda::{self, FunctionRef};
@@ -27,6 +27,8 @@ pub const CONCURRENCY_TAG: &str = "stepwise:worker-concurrency";
 /// Most workers one activity gets: each is an idle task between tasks, but each running one
 /// holds a guest instance.
 pub const MAX_CONCURRENCY: usize = 64;
+/// How long a worker waits before polling again after the store failed.
+const STORE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// An activity's tags ask for a number of workers that cannot be.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -68,13 +70,18 @@ impl Worker {
         let worker = format!("function:{function}#{index}");
         loop {
             let task = match self
-                .queues
-                .take(&activity, Some(worker.clone()), MAX_POLL)
+                .callbacks
+                .take(&self.queues, &activity, Some(worker.clone()), MAX_POLL)
                 .await
             {
                 Ok(Some(task)) => task,
                 Ok(None) => continue,
-                Err(_) => return,
+                Err(TakeError::NoSuchActivity(_)) => return,
+                Err(TakeError::Store(e)) => {
+                    tracing::error!(%activity, %function, error = %e, "cannot record that a worker took an activity task");
+                    tokio::time::sleep(STORE_RETRY).await;
+                    continue;
+                }
             };
             let callback = self.run(&function, &task.token, &task.input).await;
             if let Err(e) = self.callbacks.deliver(&task.token, callback).await {

@@ -2,18 +2,22 @@
 //! input here, and a worker takes it with GetActivityTask, receiving the task token that it
 //! later returns with SendTaskSuccess/SendTaskFailure (and SendTaskHeartbeat meanwhile).
 //!
-//! A scheduled task is an entry in its activity's queue holding the sending half of a oneshot;
-//! the executor's future for the task holds the other half. A worker takes an entry by sending
-//! its name down that oneshot, which wakes the executor to record ActivityStarted. An entry
-//! whose task was meanwhile aborted or timed out has a closed oneshot and is skipped, so
-//! withdrawing a task costs nothing. Pollers wait on a [`Notify`], holding no thread: thousands
-//! of idle long polls cost a few hundred bytes each.
+//! A scheduled task is an entry in its activity's queue holding only what a worker is handed:
+//! its token and its input. Nothing of its execution is held here, so an execution whose task
+//! waits for a worker parks like any other. The token names the execution and the task, and
+//! whoever takes an entry tells that execution (see `host::callbacks`), which records
+//! ActivityStarted, or answers that the task no longer waits (it timed out or was stopped) so
+//! that the next entry is taken instead. Scheduling a task twice (an execution rebuilt from its
+//! steps schedules again what no worker took) keeps one entry. A withdrawn task's entry is
+//! dropped when its turn comes, and the queue is compacted when most of it is withdrawn.
+//! Pollers wait on a [`Notify`], holding no thread: thousands of idle long polls cost a few
+//! hundred bytes each.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 
 use crate::interp::Failure;
 use crate::interp::errors::names;
@@ -30,32 +34,59 @@ pub struct ActivityTask {
     pub input: String,
 }
 
-struct Scheduled {
-    task: ActivityTask,
-    taken: oneshot::Sender<Option<String>>,
+/// One queue's entries, oldest first. `live` holds the tokens of the entries not withdrawn
+/// (shared with them, so a token is stored once).
+#[derive(Default)]
+struct Entries {
+    order: VecDeque<(Arc<str>, Box<str>)>,
+    live: HashSet<Arc<str>>,
+}
+
+impl Entries {
+    fn push(&mut self, task: ActivityTask) -> bool {
+        if self.live.contains(task.token.as_str()) {
+            return false;
+        }
+        let token: Arc<str> = Arc::from(task.token);
+        self.live.insert(token.clone());
+        self.order.push_back((token, task.input.into_boxed_str()));
+        true
+    }
+
+    fn pop(&mut self) -> Option<ActivityTask> {
+        while let Some((token, input)) = self.order.pop_front() {
+            if self.live.remove(&token) {
+                return Some(ActivityTask {
+                    token: token.to_string(),
+                    input: input.into_string(),
+                });
+            }
+            // Withdrawn: its task no longer waits.
+        }
+        None
+    }
+
+    fn withdraw(&mut self, token: &str) {
+        if self.live.remove(token) && self.order.len() > 2 * self.live.len() + 64 {
+            let live = &self.live;
+            self.order.retain(|(t, _)| live.contains(t));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.live.len()
+    }
 }
 
 #[derive(Default)]
 struct Queue {
-    tasks: Mutex<VecDeque<Scheduled>>,
+    entries: Mutex<Entries>,
     ready: Notify,
 }
 
 impl Queue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Scheduled>> {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Hands the oldest live task to `worker`, if there is one.
-    fn take(&self, worker: &Option<String>) -> Option<ActivityTask> {
-        let mut tasks = self.lock();
-        while let Some(s) = tasks.pop_front() {
-            if s.taken.send(worker.clone()).is_ok() {
-                return Some(s.task);
-            }
-            // Its task no longer waits (aborted, timed out): skip it.
-        }
-        None
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -98,18 +129,19 @@ impl ActivityQueues {
         self.queues().entry(name.to_owned()).or_default();
     }
 
-    /// The activity is deleted: its waiting tasks fail, and no more are scheduled.
-    pub fn close(&self, name: &str) {
-        self.queues().remove(name);
+    /// The activity is deleted: no more tasks are scheduled, and the tasks that waited are
+    /// given back (their executions are to be told).
+    pub fn close(&self, name: &str) -> Vec<ActivityTask> {
+        let Some(queue) = self.queues().remove(name) else {
+            return Vec::new();
+        };
+        let mut entries = queue.lock();
+        std::iter::from_fn(|| entries.pop()).collect()
     }
 
-    /// Schedules a task and waits until a worker takes it; gives the worker's name. Dropping
-    /// the future withdraws the task.
-    pub async fn schedule(
-        &self,
-        name: &str,
-        task: ActivityTask,
-    ) -> Result<Option<String>, Failure> {
+    /// Puts a task in its activity's queue for a worker (once: a task already waiting there
+    /// is not queued again).
+    pub fn schedule(&self, name: &str, task: ActivityTask) -> Result<(), Failure> {
         let Some(queue) = self.queue(name) else {
             return Err(Failure::new(
                 names::RUNTIME,
@@ -118,37 +150,53 @@ impl ActivityQueues {
                 ),
             ));
         };
-        let (taken, rx) = oneshot::channel();
-        queue.lock().push_back(Scheduled { task, taken });
-        queue.ready.notify_one();
-        drop(queue);
-        rx.await.map_err(|_| {
-            Failure::new(
-                names::RUNTIME,
-                format!("The activity '{name}' was deleted while the task waited for a worker"),
-            )
-        })
+        if queue.lock().push(task) {
+            queue.ready.notify_one();
+        }
+        Ok(())
     }
 
-    /// GetActivityTask: the oldest task of the activity, waiting up to `wait` for one.
+    /// Takes a task out of the queue: it no longer waits for a worker (it timed out, or its
+    /// execution was stopped).
+    pub fn withdraw(&self, name: &str, token: &str) {
+        if let Some(queue) = self.queue(name) {
+            queue.lock().withdraw(token);
+        }
+    }
+
+    /// The oldest task of the activity, waiting up to `wait` for one. The caller tells the
+    /// task's execution that it is taken.
     pub async fn take(
         &self,
         name: &str,
-        worker: Option<String>,
         wait: Duration,
+    ) -> Result<Option<ActivityTask>, NoSuchActivity> {
+        let deadline = tokio::time::Instant::now() + wait.min(MAX_POLL);
+        self.take_until(name, deadline).await
+    }
+
+    /// [`ActivityQueues::take`] with a deadline.
+    pub async fn take_until(
+        &self,
+        name: &str,
+        deadline: tokio::time::Instant,
     ) -> Result<Option<ActivityTask>, NoSuchActivity> {
         let queue = self
             .queue(name)
             .ok_or_else(|| NoSuchActivity(name.to_owned()))?;
-        let deadline = tokio::time::Instant::now() + wait.min(MAX_POLL);
         loop {
             // Registered before looking, so that a task scheduled in between wakes us.
             let notified = queue.ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(task) = queue.take(&worker) {
+            let (task, more) = {
+                let mut entries = queue.lock();
+                let task = entries.pop();
+                (task, entries.len() > 0)
+            };
+            if let Some(task) = task {
                 // Others may be waiting for what is left.
-                if !queue.lock().is_empty() {
+                if more {
                     queue.ready.notify_one();
                 }
                 return Ok(Some(task));

@@ -430,8 +430,8 @@ impl TaskResources {
                     token: request.token.unwrap_or_default(),
                     input: request.input.to_string(),
                 };
-                return match self.activities.schedule(name, task).await {
-                    Ok(worker) => TaskOutcome::Taken { worker },
+                return match self.activities.schedule(name, task) {
+                    Ok(()) => TaskOutcome::Queued,
                     Err(failure) => TaskOutcome::Failed(failure),
                 };
             }
@@ -508,6 +508,14 @@ impl TaskRunner for TaskResources {
                 s.cancel(action, &request.input, submitted)
             }
             _ => Box::pin(std::future::ready(())),
+        }
+    }
+
+    fn withdraw(&self, request: &TaskRequest) {
+        if let Some(Resource::Activity { name }) = request.resource.target()
+            && let Some(token) = &request.token
+        {
+            self.activities.withdraw(name, token);
         }
     }
 }

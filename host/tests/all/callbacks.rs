@@ -782,3 +782,103 @@ async fn express_executions_are_counted_and_ended_at_shutdown() {
     assert_eq!(err.meta().code(), Some("ServiceUnavailable"), "{err:?}");
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_whose_activity_tasks_wait_for_a_worker_park_and_a_worker_wakes_them() {
+    let host = Host::in_memory().await;
+    let work = activity(&host, "backlog").await;
+    let m = machine(
+        &host,
+        "backlog",
+        &json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": work, "TimeoutSeconds": 30, "End": true}}}),
+    )
+    .await;
+    let short = machine(
+        &host,
+        "backlog-short",
+        &json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": work, "TimeoutSeconds": 1, "End": true}}}),
+    )
+    .await;
+    // Queued first, so that a worker would take it first if it were still handed out.
+    let timed_out = start(&host, &short, json!({"n": 0})).await;
+    let mut runs = Vec::new();
+    for n in 1..=3 {
+        runs.push(start(&host, &m, json!({"n": n})).await);
+    }
+    // Nobody takes them: idle past the parking delay, all four leave memory.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        host.server.executions.parked_count(),
+        4,
+        "queued tasks park"
+    );
+    // The short one's timer wakes it, and its task times out in the queue.
+    let d = ended(&host, &timed_out).await;
+    assert_eq!(d.status, ExecutionStatus::Failed);
+    assert_eq!(d.error.as_deref(), Some("States.Timeout"));
+    // Workers are handed the others, oldest first, each woken and its start recorded; the
+    // timed-out task is not handed to anyone.
+    for (n, run) in runs.iter().enumerate() {
+        let (token, input) = take(&host, &work, &format!("w{n}")).await;
+        assert_eq!(input, json!({"n": n + 1}));
+        use HistoryEventType::*;
+        assert_eq!(
+            history_types(&host, run).await,
+            [
+                ExecutionStarted,
+                TaskStateEntered,
+                ActivityScheduled,
+                ActivityStarted
+            ]
+        );
+        succeed(&host, &token, json!({"done": n + 1}))
+            .await
+            .unwrap();
+    }
+    for (n, run) in runs.iter().enumerate() {
+        let d = ended(&host, run).await;
+        assert_eq!(d.status, ExecutionStatus::Succeeded);
+        assert_eq!(
+            serde_json::from_str::<Value>(d.output.as_deref().unwrap()).unwrap(),
+            json!({"done": n + 1})
+        );
+    }
+    let empty = host
+        .sfn
+        .get_activity_task()
+        .activity_arn(&work)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.task_token, None, "nothing else waits");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_activity_fails_the_tasks_that_wait_for_it_even_parked() {
+    let host = Host::in_memory().await;
+    let work = activity(&host, "doomed").await;
+    let m = machine(
+        &host,
+        "doomed",
+        &json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": work, "End": true}}}),
+    )
+    .await;
+    let run = start(&host, &m, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(host.server.executions.parked_count(), 1);
+    host.sfn
+        .delete_activity()
+        .activity_arn(&work)
+        .send()
+        .await
+        .unwrap();
+    let d = ended(&host, &run).await;
+    assert_eq!(d.status, ExecutionStatus::Failed);
+    assert_eq!(d.error.as_deref(), Some("States.Runtime"));
+    assert!(d.cause.unwrap_or_default().contains("was deleted"));
+    host.stop().await;
+}
