@@ -17,10 +17,13 @@ use tokio::task::{AbortHandle, JoinSet};
 
 use super::durable::{Outstanding, ended, history_text};
 use super::{Clock, Heartbeat, TaskOutcome, TaskRunner, Timers};
+use crate::arn::Resource;
 use crate::history::EventDetails;
 use crate::interp::errors::names;
 use crate::interp::{Action, Event, Execution, Failure, Status, TaskId, TaskRequest};
-use crate::store::{ExecutionRecord, StepRecord, Store, StoreError, Write};
+use crate::store::{
+    ExecutionRecord, ParkRecord, QueuedActivityTask, StepRecord, Store, StoreError, Write,
+};
 
 /// A request to a running execution.
 #[derive(Debug)]
@@ -304,6 +307,21 @@ impl Tasks {
         }
     }
 
+    /// The activity tasks that wait for a worker, as a parked execution's record keeps them.
+    fn queued_records(&self) -> Vec<QueuedActivityTask> {
+        self.queued
+            .values()
+            .filter_map(|request| match request.resource.target() {
+                Some(Resource::Activity { name }) => Some(QueuedActivityTask {
+                    activity: name.to_owned(),
+                    token: request.token.clone()?,
+                    input: request.input.to_string(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Aborts every task at the end of the execution.
     fn cancel_all(&mut self, runner: &Arc<dyn TaskRunner>) {
         self.running.abort_all();
@@ -391,6 +409,8 @@ async fn drive_traced(
     let start_ms = journal
         .as_ref()
         .map_or_else(|| clock.now_ms(), |j| j.record.start_ms);
+    // Rebuilt from the store: it may have parked before, and kept a record of it.
+    let resumed = resume.is_some();
 
     match resume {
         None => pending.push_back((Event::Start, start_ms)),
@@ -407,6 +427,11 @@ async fn drive_traced(
                 // for again); its start is recorded once.
                 if !task.started {
                     pending.push_back((Event::TaskStarted(id), clock.now_ms()));
+                }
+                if out.queues_kept && task.request.resource.is_activity() {
+                    // Still in its queue: only remembered, for the worker that takes it.
+                    tasks.queued.insert(id, task.request);
+                    continue;
                 }
                 tasks.invoke(task.request, task.submitted);
             }
@@ -502,6 +527,9 @@ async fn drive_traced(
             if finished {
                 j.record = ended(j.record.clone(), &exec.status, stop_ms);
                 writes.push(Write::PutExecution(j.record.clone()));
+                if resumed {
+                    writes.push(Write::Unpark(j.record.seq));
+                }
             }
             if !writes.is_empty() {
                 let result = j.store.commit(std::mem::take(&mut writes)).await;
@@ -582,9 +610,23 @@ async fn drive_traced(
             }
             () = idle(park_after), if tasks.running.is_empty() && journal.is_some() && commands.is_some() => {
                 if let Some(commands) = commands.take() {
+                    let next_timer = timers.next_deadline();
+                    if let Some(j) = journal.as_ref() {
+                        // So that a restart parks it again without replaying its steps. A
+                        // record that did not make it costs only that replay.
+                        let park = ParkRecord {
+                            execution: j.record.seq,
+                            steps: next_step,
+                            next_timer_ms: next_timer,
+                            queued: tasks.queued_records(),
+                        };
+                        if let Err(e) = j.store.commit(vec![Write::Park(park)]).await {
+                            tracing::warn!(execution = %j.record.arn, error = %e, "cannot record that an execution parked; a restart rebuilds it from its steps");
+                        }
+                    }
                     return Ended::Parked {
                         commands,
-                        next_timer: timers.next_deadline(),
+                        next_timer,
                     };
                 }
             }

@@ -51,6 +51,10 @@ pub struct Outstanding {
     /// The steps ended the execution and it is to be redriven: the driver's first event is
     /// [`Event::Redrive`].
     pub redrive: bool,
+    /// Its activity tasks that wait for workers are still in their queues (it was woken on
+    /// the host it parked on): they are not queued again, which would hand a worker a task
+    /// that another worker is taking.
+    pub queues_kept: bool,
 }
 
 impl Outstanding {

@@ -36,8 +36,8 @@ use crate::interp::{
 };
 use crate::mock::TestCase;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, MachineRecord, MapRunChild, StepRecord, Store, StoreError,
-    Write,
+    ExecutionRecord, ExecutionStatus, MachineRecord, MapRunChild, ParkRecord, StepRecord, Store,
+    StoreError, Write,
 };
 use crate::tokens::TokenKey;
 
@@ -908,7 +908,11 @@ impl Executions {
                     this.rebuild(record, &steps)
                 });
             match rebuilt {
-                Ok((exec, record, outstanding)) => this.go_live(arn, exec, record, outstanding),
+                Ok((exec, record, mut outstanding)) => {
+                    // Woken where it parked: what it queued for workers is still queued.
+                    outstanding.queues_kept = true;
+                    this.go_live(arn, exec, record, outstanding)
+                }
                 Err(e) => {
                     tracing::error!(execution = %arn, error = %e, "cannot rebuild a parked execution; it stays RUNNING in the store");
                     let queued = match this.owned().get_mut(&arn) {
@@ -1073,6 +1077,44 @@ impl Executions {
         self.drive_durably(arn.to_owned(), exec, journal, Some(outstanding), rx)
             .await?;
         Ok(now)
+    }
+
+    /// Holds the executions the store says parked since their last step (at start): parked
+    /// again, their soonest timers armed, nothing read or replayed until a command or a timer
+    /// wakes them.
+    pub fn park_all(self: &Arc<Self>, parked: Vec<(ExecutionRecord, ParkRecord)>) {
+        let count = parked.len();
+        let mut due = Vec::new();
+        {
+            let mut owned = self.owned();
+            for (record, park) in parked {
+                if let Some(at) = park.next_timer_ms {
+                    due.push((at, record.arn.clone()));
+                }
+                owned.insert(
+                    record.arn,
+                    Owned {
+                        seq: record.seq,
+                        input_digest: digest(&record.input),
+                        start_ms: record.start_ms,
+                        holding: Holding::Parked,
+                        watchers: None,
+                    },
+                );
+            }
+        }
+        if !due.is_empty() {
+            let timers = &self.parked_timers;
+            timers
+                .due
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(due);
+            timers.changed.notify_one();
+        }
+        if count > 0 {
+            tracing::info!(executions = count, "parked executions held again");
+        }
     }
 
     /// Resumes the executions the store says are running (at start).

@@ -37,7 +37,7 @@ pub use workers::{CONCURRENCY_TAG, FUNCTION_TAG, MAX_CONCURRENCY};
 
 use crate::arn::Identity;
 use crate::executor::Clock;
-use crate::integrations::activity::ActivityQueues;
+use crate::integrations::activity::{ActivityQueues, ActivityTask};
 use crate::integrations::aws::AwsConfig;
 use crate::integrations::states::{ChildError, ChildExecutions, ChildFuture, MapChildStart};
 use crate::runtime::{GuestCalls, Runtime, StartError};
@@ -184,7 +184,27 @@ impl Host {
             loaded.activities,
         ));
         executions.spawn_timer_wakeups();
-        executions.resume_all(loaded.running);
+        let mut running = loaded.running;
+        let mut parked = Vec::with_capacity(loaded.parked.len());
+        for (record, park) in loaded.parked {
+            // Its tasks wait for workers again; an activity deleted meanwhile is for its
+            // replay to report, so that execution is rebuilt instead.
+            let queued = park.queued.iter().all(|q| {
+                let task = ActivityTask {
+                    token: q.token.clone(),
+                    input: q.input.clone(),
+                };
+                activities.queues().schedule(&q.activity, task).is_ok()
+            });
+            if queued {
+                parked.push((record, park));
+            } else {
+                let steps = store.steps(record.seq)?;
+                running.push((record, steps));
+            }
+        }
+        executions.park_all(parked);
+        executions.resume_all(running);
         Ok(Host {
             identity,
             clock,

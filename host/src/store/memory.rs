@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::{
     ActivityRecord, Changes, CommitFuture, ExecutionQuery, ExecutionRecord, ExecutionStatus,
-    FunctionRecord, Loaded, MachineRecord, StepRecord, Store, StoreError, Write, history_events,
+    FunctionRecord, Loaded, MachineRecord, ParkRecord, StepRecord, Store, StoreError, Write,
+    history_events,
 };
 
 #[derive(Default)]
@@ -21,6 +22,7 @@ struct Inner {
     executions: BTreeMap<u64, ExecutionRecord>,
     by_arn: HashMap<String, u64>,
     steps: HashMap<u64, Vec<StepRecord>>,
+    parked: HashMap<u64, ParkRecord>,
     settings: BTreeMap<String, String>,
     objects: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -80,6 +82,12 @@ impl Inner {
             Write::AppendSteps { execution, steps } => {
                 self.steps.entry(execution).or_default().extend(steps);
             }
+            Write::Park(p) => {
+                self.parked.insert(p.execution, p);
+            }
+            Write::Unpark(execution) => {
+                self.parked.remove(&execution);
+            }
             Write::PutSetting { key, value } => {
                 self.settings.insert(key, value);
             }
@@ -117,20 +125,24 @@ impl Store for MemoryStore {
 
     fn load(&self) -> Result<Loaded, StoreError> {
         let inner = self.lock();
-        let running = inner
-            .executions
-            .values()
-            .filter(|e| e.status == ExecutionStatus::Running)
-            .map(|e| {
-                let steps = inner.steps.get(&e.seq).cloned().unwrap_or_default();
-                (e.clone(), steps)
-            })
-            .collect();
+        let (mut running, mut parked) = (Vec::new(), Vec::new());
+        for e in inner.executions.values() {
+            if e.status != ExecutionStatus::Running {
+                continue;
+            }
+            let steps = inner.steps.get(&e.seq).cloned().unwrap_or_default();
+            // A parked record holds while its execution has the steps it had then.
+            match inner.parked.get(&e.seq) {
+                Some(p) if p.steps == steps.len() as u64 => parked.push((e.clone(), p.clone())),
+                _ => running.push((e.clone(), steps)),
+            }
+        }
         Ok(Loaded {
             machines: inner.machines.values().cloned().collect(),
             activities: inner.activities.values().cloned().collect(),
             functions: inner.functions.values().cloned().collect(),
             running,
+            parked,
             last_execution_seq: inner.executions.keys().next_back().copied().unwrap_or(0),
             settings: inner.settings.clone(),
             objects: inner.objects.clone(),

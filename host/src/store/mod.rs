@@ -257,6 +257,34 @@ pub struct StepRecord {
     pub history: String,
 }
 
+/// What a parked execution waits on, written as it parks: a restarted host parks it again
+/// from this, without reading or replaying its steps. It holds only while no step followed it
+/// (`steps` still counts them all); otherwise the execution is rebuilt from its steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParkRecord {
+    /// The execution's `seq`.
+    pub execution: u64,
+    /// How many steps it had when it parked.
+    pub steps: u64,
+    /// Its soonest timer, ms since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_timer_ms: Option<i64>,
+    /// Its activity tasks that wait for a worker, to queue again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued: Vec<QueuedActivityTask>,
+}
+
+/// An activity task waiting for a worker, as a parked execution's record keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedActivityTask {
+    /// The activity's name.
+    pub activity: String,
+    /// The task's token.
+    pub token: String,
+    /// Its input, as JSON text.
+    pub input: String,
+}
+
 /// One change to durable state.
 #[derive(Debug, Clone)]
 pub enum Write {
@@ -314,6 +342,10 @@ pub enum Write {
         /// Its key.
         key: String,
     },
+    /// Keep what a parked execution waits on (replacing what it kept before).
+    Park(ParkRecord),
+    /// Forget what the execution with this `seq` kept when it parked (no-op if nothing).
+    Unpark(u64),
     /// Set a host setting (the task-token secret, ...).
     PutSetting {
         /// Its key.
@@ -332,8 +364,10 @@ pub struct Loaded {
     pub activities: Vec<ActivityRecord>,
     /// Every function, with its code.
     pub functions: Vec<FunctionRecord>,
-    /// Every running execution, with its steps in order.
+    /// Every running execution that did not park since its last step, with its steps in order.
     pub running: Vec<(ExecutionRecord, Vec<StepRecord>)>,
+    /// Every running execution parked since its last step, with what it waits on.
+    pub parked: Vec<(ExecutionRecord, ParkRecord)>,
     /// The highest execution `seq` ever used.
     pub last_execution_seq: u64,
     /// Host settings.

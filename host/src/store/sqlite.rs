@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 use super::{
     ActivityRecord, Changes, CommitFuture, ExecutionQuery, ExecutionRecord, FunctionRecord, Loaded,
-    MachineRecord, StepRecord, Store, StoreError, Write, history_events,
+    MachineRecord, ParkRecord, StepRecord, Store, StoreError, Write, history_events,
 };
 
 /// Most batches the writer folds into one transaction; bounds the latency of the first.
@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS steps (
     PRIMARY KEY (execution, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS parked (
+    execution INTEGER PRIMARY KEY,
+    steps INTEGER NOT NULL,
+    record TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS objects (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -253,6 +258,16 @@ fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
                 ])?;
             }
         }
+        Write::Park(p) => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO parked (execution, steps, record) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![p.execution as i64, p.steps as i64, to_text(p)])?;
+        }
+        Write::Unpark(execution) => {
+            conn.prepare_cached("DELETE FROM parked WHERE execution = ?1")?
+                .execute(params![*execution as i64])?;
+        }
         Write::PutSetting { key, value } => {
             conn.prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)")?
                 .execute(params![key, value])?;
@@ -355,15 +370,36 @@ impl Store for SqliteStore {
                 let meta = serde_json::from_str(&meta).map_err(|e| corrupt("a function", e))?;
                 functions.push(FunctionRecord { name, code, meta });
             }
+            // A parked record holds while its execution has the steps it had then.
+            let mut stmt = conn
+                .prepare(
+                    "SELECT p.record FROM parked p JOIN executions e ON e.seq = p.execution
+                     WHERE e.status = 'RUNNING' AND p.steps =
+                         (SELECT COALESCE(MAX(s.seq) + 1, 0) FROM steps s WHERE s.execution = p.execution)",
+                )
+                .map_err(db)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+            let mut parks = std::collections::HashMap::new();
+            for text in rows {
+                let park: ParkRecord =
+                    serde_json::from_str(&text.map_err(db)?).map_err(|e| corrupt("a parked execution", e))?;
+                parks.insert(park.execution, park);
+            }
             let running_records: Vec<ExecutionRecord> = records(
                 conn,
                 "SELECT record FROM executions WHERE status = 'RUNNING' ORDER BY seq",
                 "an execution",
             )?;
-            let mut running = Vec::with_capacity(running_records.len());
+            let mut running = Vec::new();
+            let mut parked = Vec::with_capacity(parks.len());
             for e in running_records {
-                let steps = steps_of(conn, e.seq)?;
-                running.push((e, steps));
+                match parks.remove(&e.seq) {
+                    Some(park) => parked.push((e, park)),
+                    None => {
+                        let steps = steps_of(conn, e.seq)?;
+                        running.push((e, steps));
+                    }
+                }
             }
             let last_execution_seq = conn
                 .query_row("SELECT COALESCE(MAX(seq), 0) FROM executions", [], |r| {
@@ -398,6 +434,7 @@ impl Store for SqliteStore {
                 activities,
                 functions,
                 running,
+                parked,
                 last_execution_seq,
                 settings,
                 objects,

@@ -220,6 +220,66 @@ fn contract(store: &dyn Store) {
     assert!(store.load().unwrap().machines.is_empty());
 
     changes_are_told_once_durable(store);
+    parked_records_hold_until_the_next_step(store);
+}
+
+/// A parked execution's record is loaded instead of its steps, until a step follows it.
+fn parked_records_hold_until_the_next_step(store: &dyn Store) {
+    let (kept, stepped, ended) = (
+        execution(101, "park", ExecutionStatus::Running),
+        execution(102, "park", ExecutionStatus::Running),
+        execution(103, "park", ExecutionStatus::Running),
+    );
+    let park = |e: &ExecutionRecord, steps: u64| ParkRecord {
+        execution: e.seq,
+        steps,
+        next_timer_ms: Some(86_400_000),
+        queued: vec![QueuedActivityTask {
+            activity: "work".into(),
+            token: format!("token-{}", e.seq),
+            input: "{\"n\":1}".into(),
+        }],
+    };
+    let mut writes = Vec::new();
+    for e in [&kept, &stepped, &ended] {
+        writes.push(Write::InsertExecution(e.clone()));
+        writes.push(Write::AppendSteps {
+            execution: e.seq,
+            steps: vec![step(0, json!([{"type": "ExecutionStarted"}]))],
+        });
+        writes.push(Write::Park(park(e, 1)));
+    }
+    block(store.commit(writes)).unwrap();
+    // One steps on (woken, and not parked since); one ends.
+    let mut done = ended.clone();
+    done.status = ExecutionStatus::Succeeded;
+    block(store.commit(vec![
+        Write::AppendSteps {
+            execution: stepped.seq,
+            steps: vec![step(1, json!([{"type": "TaskStateEntered"}]))],
+        },
+        Write::PutExecution(done),
+        Write::Unpark(ended.seq),
+    ]))
+    .unwrap();
+    let loaded = store.load().unwrap();
+    let parked: Vec<_> = loaded
+        .parked
+        .iter()
+        .map(|(e, p)| (e.seq, p.clone()))
+        .collect();
+    assert_eq!(parked, [(kept.seq, park(&kept, 1))]);
+    let running: Vec<_> = loaded
+        .running
+        .iter()
+        .filter(|(e, _)| e.machine_arn.ends_with(":park"))
+        .map(|(e, steps)| (e.seq, steps.len()))
+        .collect();
+    assert_eq!(
+        running,
+        [(stepped.seq, 2)],
+        "a stale record is replayed instead"
+    );
 }
 
 #[test]

@@ -882,3 +882,76 @@ async fn deleting_an_activity_fails_the_tasks_that_wait_for_it_even_parked() {
     assert!(d.cause.unwrap_or_default().contains("was deleted"));
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_parks_parked_executions_again_without_replaying_them() {
+    let dir = tempdir();
+    let open = || Arc::new(SqliteStore::open(&dir.join("db")).unwrap());
+    let host = Host::start(open(), None).await;
+    let work = activity(&host, "restart-parked").await;
+    let m = machine(
+        &host,
+        "restart-parked",
+        &json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": work, "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 3600, "End": true}}}),
+    )
+    .await;
+    let with_worker = start(&host, &m, json!({"run": 1})).await;
+    let queued = start(&host, &m, json!({"run": 2})).await;
+    let (token, _) = take(&host, &work, "before").await;
+    // Both park: one on its token, one on its queued task.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(host.server.executions.parked_count(), 2);
+    host.stop().await;
+
+    let host = Host::start(open(), None).await;
+    // Held as parked at once: nothing was replayed to find what they wait on.
+    assert_eq!(host.server.executions.running_count(), 2);
+    assert_eq!(
+        host.server.executions.parked_count(),
+        2,
+        "parked again at start"
+    );
+    // The queued task is queued again, and a worker takes it from the parked execution.
+    let (token2, input) = take(&host, &work, "after").await;
+    assert_eq!(input, json!({"run": 2}));
+    for (t, run) in [(&token, &with_worker), (&token2, &queued)] {
+        succeed(&host, t, json!({"ok": true})).await.unwrap();
+        // On to its hour-long Wait, and parked there.
+        let events = loop {
+            let types = history_types(&host, run).await;
+            if types.contains(&HistoryEventType::WaitStateEntered) {
+                break types;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(
+            events
+                .iter()
+                .filter(|t| **t == HistoryEventType::ActivityScheduled)
+                .count(),
+            1,
+            "{run}: scheduled once"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(host.server.executions.parked_count(), 2);
+    host.stop().await;
+
+    // Parked in their Wait this time: held again, and a stop still reaches them.
+    let host = Host::start(open(), None).await;
+    assert_eq!(host.server.executions.parked_count(), 2);
+    for run in [&with_worker, &queued] {
+        host.sfn
+            .stop_execution()
+            .execution_arn(run)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ended(&host, run).await.status, ExecutionStatus::Aborted);
+        history_types(&host, run).await;
+    }
+    host.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
