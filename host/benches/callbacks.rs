@@ -83,7 +83,8 @@ async fn callback() {
     let dir = std::env::temp_dir().join(format!("stepwise-bench-callback-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let store = Arc::new(SqliteStore::open(&dir.join("db")).expect("store"));
+    // Named as `stepwise serve --data-dir` names it: the restart below opens it there.
+    let store = Arc::new(SqliteStore::open(&dir.join("stepwise.db")).expect("store"));
     let (server, endpoint) = start_server(store).await;
     let mut conn = Conn::open(&endpoint).await;
     let (_, body) = conn.call("CreateActivity", r#"{"name":"parked"}"#).await;
@@ -231,7 +232,69 @@ async fn callback() {
         all[all.len() * 9 / 10],
         all[all.len() * 99 / 100],
     );
+
+    // Restart: the host stops, and the `stepwise` binary serves the same data directory
+    // (its function's compiled code copied in, as a restarted host finds it in its cache).
+    server.shutdown(Duration::ZERO).await;
+    let cache = std::env::temp_dir().join("stepwise-bench-components");
+    copy_dir(&cache, &dir.join("components"));
+    let empty = std::env::temp_dir().join(format!("stepwise-bench-empty-{}", std::process::id()));
+    let (empty_listening, empty_rss) = serve_and_measure(&empty);
+    let (listening, restarted_rss) = serve_and_measure(&dir);
+    let parked = PARKED + 2_000;
+    println!(
+        "callback/restart: {parked} parked executions: listening after {:.2} s (an empty data directory: {:.2} s); RSS {:.0} MB (empty: {:.0} MB), {:.0} bytes per parked execution",
+        listening.as_secs_f64(),
+        empty_listening.as_secs_f64(),
+        restarted_rss as f64 / 1e6,
+        empty_rss as f64 / 1e6,
+        restarted_rss.saturating_sub(empty_rss) as f64 / parked as f64,
+    );
+    let _ = std::fs::remove_dir_all(&empty);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts `stepwise serve` on `data_dir` (port 0); the time until it says it listens, and its
+/// resident set two seconds later (its executions parked again or, replayed, parked once
+/// idle). Then stops it.
+fn serve_and_measure(data_dir: &std::path::Path) -> (Duration, u64) {
+    use std::io::BufRead;
+    let began = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("stepwise serve starts");
+    let stdout = child.stdout.take().expect("its stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("listening on ") => break,
+            Some(Ok(_)) => {}
+            _ => panic!("stepwise serve ended before it listened"),
+        }
+    }
+    let listening = began.elapsed();
+    std::thread::sleep(Duration::from_secs(2));
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024);
+    let _ = child.kill();
+    let _ = child.wait();
+    (listening, rss)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("the cache copy");
+    for entry in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        let _ = std::fs::copy(entry.path(), to.join(entry.file_name()));
+    }
 }
 
 /// Runs every future concurrently; their outputs, in the order they end.
