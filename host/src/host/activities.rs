@@ -7,15 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
-
 use std::time::Duration;
 
 use super::callbacks::{Callbacks, TakeError};
 use super::workers::{self, Worker};
 pub use super::workers::{BadConcurrency, pool_of};
 use crate::executor::Callback;
-use crate::integrations::activity::ActivityQueues;
-use crate::integrations::activity::ActivityTask;
+use crate::integrations::activity::{ActivityQueues, ActivityTask};
 use crate::interp::Failure;
 use crate::interp::errors::names;
 use crate::runtime::{GuestCalls, Runtime};

@@ -186,24 +186,29 @@ impl Host {
         executions.spawn_timer_wakeups();
         let mut running = loaded.running;
         let mut parked = Vec::with_capacity(loaded.parked.len());
+        let mut queued = Vec::new();
         for (record, park) in loaded.parked {
-            // Its tasks wait for workers again; an activity deleted meanwhile is for its
-            // replay to report, so that execution is rebuilt instead.
-            let queued = park.queued.iter().all(|q| {
-                let task = ActivityTask {
-                    token: q.token.clone(),
-                    input: q.input.clone(),
-                };
-                activities.queues().schedule(&q.activity, task).is_ok()
-            });
-            if queued {
+            // An activity deleted meanwhile is for the execution's replay to report.
+            let queues = activities.queues();
+            if park.queued.iter().all(|q| queues.is_open(&q.activity)) {
+                queued.extend(park.queued.iter().cloned());
                 parked.push((record, park));
             } else {
                 let steps = store.steps(record.seq)?;
                 running.push((record, steps));
             }
         }
+        // Held before their tasks are queued again: a function worker may take one at once,
+        // and its execution must be there to be told.
         executions.park_all(parked);
+        for q in queued {
+            let task = ActivityTask {
+                token: q.token,
+                input: q.input,
+            };
+            // The activity is open: this cannot fail.
+            let _ = activities.queues().schedule(&q.activity, task);
+        }
         executions.resume_all(running);
         Ok(Host {
             identity,

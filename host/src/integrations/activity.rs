@@ -129,6 +129,11 @@ impl ActivityQueues {
         self.queues().entry(name.to_owned()).or_default();
     }
 
+    /// Whether the activity exists (tasks may be scheduled on it).
+    pub fn is_open(&self, name: &str) -> bool {
+        self.queues().contains_key(name)
+    }
+
     /// The activity is deleted: no more tasks are scheduled, and the tasks that waited are
     /// given back (their executions are to be told).
     pub fn close(&self, name: &str) -> Vec<ActivityTask> {
