@@ -185,19 +185,19 @@ impl Host {
         ));
         executions.spawn_timer_wakeups();
         let mut running = loaded.running;
-        let mut parked = Vec::with_capacity(loaded.parked.len());
-        let mut queued = Vec::new();
-        for (record, park) in loaded.parked {
-            // An activity deleted meanwhile is for the execution's replay to report.
-            let queues = activities.queues();
-            if park.queued.iter().all(|q| queues.is_open(&q.activity)) {
-                queued.extend(park.queued.iter().cloned());
-                parked.push((record, park));
-            } else {
-                let steps = store.steps(record.seq)?;
-                running.push((record, steps));
-            }
+        let mut parked = loaded.parked;
+        // An activity deleted meanwhile is for the execution's replay to report.
+        let queues = activities.queues();
+        for (record, _) in parked.extract_if(.., |(_, park)| {
+            !park.queued.iter().all(|q| queues.is_open(&q.activity))
+        }) {
+            let steps = store.steps(record.seq)?;
+            running.push((record, steps));
         }
+        let queued: Vec<_> = parked
+            .iter()
+            .flat_map(|(_, park)| park.queued.iter().cloned())
+            .collect();
         // Held before their tasks are queued again: a function worker may take one at once,
         // and its execution must be there to be told.
         executions.park_all(parked);

@@ -375,25 +375,29 @@ impl Store for SqliteStore {
                 .prepare(
                     "SELECT p.record FROM parked p JOIN executions e ON e.seq = p.execution
                      WHERE e.status = 'RUNNING' AND p.steps =
-                         (SELECT COALESCE(MAX(s.seq) + 1, 0) FROM steps s WHERE s.execution = p.execution)",
+                         (SELECT COALESCE(MAX(s.seq) + 1, 0) FROM steps s WHERE s.execution = p.execution)
+                     ORDER BY p.execution",
                 )
                 .map_err(db)?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
-            let mut parks = std::collections::HashMap::new();
+            let mut parks = Vec::new();
             for text in rows {
-                let park: ParkRecord =
-                    serde_json::from_str(&text.map_err(db)?).map_err(|e| corrupt("a parked execution", e))?;
-                parks.insert(park.execution, park);
+                let park: ParkRecord = serde_json::from_str(&text.map_err(db)?)
+                    .map_err(|e| corrupt("a parked execution", e))?;
+                parks.push(park);
             }
-            let running_records: Vec<ExecutionRecord> = records(
-                conn,
-                "SELECT record FROM executions WHERE status = 'RUNNING' ORDER BY seq",
-                "an execution",
-            )?;
+            // Both in seq order: each running record meets its parked record, if any, in turn.
+            let mut parks = parks.into_iter().peekable();
+            // Row by row into where each goes: a restart may hold a hundred thousand of them.
+            let mut stmt = conn
+                .prepare("SELECT record FROM executions WHERE status = 'RUNNING' ORDER BY seq")
+                .map_err(db)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
             let mut running = Vec::new();
             let mut parked = Vec::with_capacity(parks.len());
-            for e in running_records {
-                match parks.remove(&e.seq) {
+            for text in rows {
+                let e = execution_from(&text.map_err(db)?)?;
+                match parks.next_if(|p| p.execution == e.seq) {
                     Some(park) => parked.push((e, park)),
                     None => {
                         let steps = steps_of(conn, e.seq)?;

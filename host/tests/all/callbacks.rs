@@ -482,7 +482,7 @@ async fn resources_and_patterns_are_checked_when_a_machine_is_created() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_tokens_survive_a_restart() {
-    let dir = tempdir();
+    let dir = tempdir("tokens");
     let open = || Arc::new(SqliteStore::open(&dir.join("db")).unwrap());
     let host = Host::start(open(), None).await;
     let work = activity(&host, "durable").await;
@@ -529,8 +529,10 @@ fn tag(key: &str, value: &str) -> aws_sdk_sfn::types::Tag {
         .build()
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("stepwise-callbacks-{}", std::process::id()));
+/// A fresh directory of this test's own (tests run at once in one process).
+fn tempdir(test: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("stepwise-callbacks-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -885,7 +887,7 @@ async fn deleting_an_activity_fails_the_tasks_that_wait_for_it_even_parked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_parks_parked_executions_again_without_replaying_them() {
-    let dir = tempdir();
+    let dir = tempdir("parked");
     let open = || Arc::new(SqliteStore::open(&dir.join("db")).unwrap());
     let host = Host::start(open(), None).await;
     let work = activity(&host, "restart-parked").await;
