@@ -24,6 +24,10 @@ pub struct Signature {
     regex: Arc<regress::Regex>,
     /// The regex of each prefix of the parameter list, to find which argument failed.
     prefixes: Arc<Vec<regress::Regex>>,
+    /// When every parameter takes exactly one argument (no `?`, `+` or `-`): the type symbols
+    /// each accepts. Most calls then match without running the regex, which gives the same
+    /// answer: one argument per parameter, each of an accepted type.
+    exact: Option<Arc<[Box<[char]>]>>,
 }
 
 impl std::fmt::Debug for Signature {
@@ -146,11 +150,23 @@ impl Signature {
         for i in 0..groups.len() {
             prefixes.push(compile(&format!("^{}", groups[..=i].concat()))?);
         }
+        let exact = params
+            .iter()
+            .map(
+                |p| match p.regex.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+                    Some(types) => Some(types.chars().collect::<Box<[char]>>()),
+                    None if p.regex == "f" => Some(Box::from(['f'])),
+                    None => None,
+                },
+            )
+            .collect::<Option<Vec<_>>>()
+            .map(Arc::from);
         Ok(Signature {
             text: text.to_string(),
             params,
             regex: Arc::new(regex),
             prefixes: Arc::new(prefixes),
+            exact,
         })
     }
 
@@ -158,13 +174,27 @@ impl Signature {
     /// wrapped where an array is expected. `token` names the function in errors.
     pub fn validate(&self, args: &[Value], context: &Value) -> Result<Vec<Value>> {
         let supplied: String = args.iter().map(symbol).collect();
-        let Some(m) = self.regex.find(&supplied) else {
-            return Err(self.validation_error(args, &supplied));
+        // Where each parameter's arguments are in `supplied` (its symbols are ASCII).
+        let exact = self.exact.as_deref().filter(|types| {
+            types.len() == args.len()
+                && types
+                    .iter()
+                    .zip(supplied.chars())
+                    .all(|(t, s)| t.contains(&s))
+        });
+        let groups: Vec<Option<std::ops::Range<usize>>> = match exact {
+            Some(types) => (0..types.len()).map(|i| Some(i..i + 1)).collect(),
+            None => {
+                let Some(m) = self.regex.find(&supplied) else {
+                    return Err(self.validation_error(args, &supplied));
+                };
+                (0..self.params.len()).map(|i| m.group(i + 1)).collect()
+            }
         };
         let mut validated = Vec::with_capacity(self.params.len());
         let mut arg_index = 0;
         for (i, param) in self.params.iter().enumerate() {
-            let matched = m.group(i + 1).map(|r| &supplied[r]).unwrap_or("");
+            let matched = groups[i].clone().map(|r| &supplied[r]).unwrap_or("");
             if matched.is_empty() {
                 if param.context && param.context_regex.is_some() {
                     let ctx = symbol(context);
