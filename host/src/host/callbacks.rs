@@ -104,7 +104,7 @@ impl Callbacks {
     ) -> Result<Option<ActivityTask>, TakeError> {
         let deadline = tokio::time::Instant::now() + wait.min(MAX_POLL);
         loop {
-            let Some(task) = queues.take_until(activity, deadline).await? else {
+            let Some(task) = queues.take(activity, deadline).await? else {
                 return Ok(None);
             };
             let started = Callback::Started {

@@ -156,11 +156,37 @@ struct Owned {
     watchers: Option<Box<Vec<oneshot::Sender<()>>>>,
 }
 
+impl Owned {
+    /// The entry of the execution `record`, held as `holding`.
+    fn of(record: &ExecutionRecord, holding: Holding) -> Owned {
+        Owned {
+            seq: record.seq,
+            input_digest: digest(&record.input),
+            start_ms: record.start_ms,
+            holding,
+            watchers: None,
+        }
+    }
+}
+
 /// The due times of parked executions' soonest timers.
 #[derive(Debug, Default)]
 struct ParkedTimers {
     due: Mutex<BTreeSet<(i64, String)>>,
     changed: Notify,
+}
+
+impl ParkedTimers {
+    /// Arms these (due time, execution) timers and tells the wake-up task.
+    fn arm(&self, due: impl IntoIterator<Item = (i64, String)>) {
+        let mut set = self.due.lock().unwrap_or_else(|e| e.into_inner());
+        let before = set.len();
+        set.extend(due);
+        if set.len() != before {
+            drop(set);
+            self.changed.notify_one();
+        }
+    }
 }
 
 /// The Express executions in progress, to count them and to end them at shutdown.
@@ -724,16 +750,7 @@ impl Executions {
             }
             // Names are unique per machine for good (AWS: for 90 days): the store refuses a
             // second record of the same ARN when the start is committed.
-            owned.insert(
-                arn.clone(),
-                Owned {
-                    seq: record.seq,
-                    input_digest: digest(&record.input),
-                    start_ms,
-                    holding: Holding::Live(commands),
-                    watchers: None,
-                },
-            );
+            owned.insert(arn.clone(), Owned::of(&record, Holding::Live(commands)));
         }
         let journal = Journal {
             store: self.store.clone(),
@@ -837,15 +854,7 @@ impl Executions {
                 // Under the lock: from now on a command finds it parked and wakes it.
                 entry.holding = Holding::Parked;
                 drop(owned);
-                if let Some(at) = next_timer {
-                    let timers = &self.parked_timers;
-                    timers
-                        .due
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert((at, arn));
-                    timers.changed.notify_one();
-                }
+                self.parked_timers.arm(next_timer.map(|at| (at, arn)));
             }
             // A name already used: StartExecution says so; nothing ran.
             Ended::Stalled(StoreError::Conflict(_)) => {
@@ -1058,16 +1067,7 @@ impl Executions {
             if owned.contains_key(arn) {
                 return refuse("Execution is RUNNING and cannot be redriven".into());
             }
-            owned.insert(
-                arn.to_owned(),
-                Owned {
-                    seq: record.seq,
-                    input_digest: digest(&record.input),
-                    start_ms: record.start_ms,
-                    holding: Holding::Live(commands),
-                    watchers: None,
-                },
-            );
+            owned.insert(arn.to_owned(), Owned::of(&record, Holding::Live(commands)));
         }
         let journal = Journal {
             store: self.store.clone(),
@@ -1091,27 +1091,11 @@ impl Executions {
                 if let Some(at) = park.next_timer_ms {
                     due.push((at, record.arn.clone()));
                 }
-                owned.insert(
-                    record.arn,
-                    Owned {
-                        seq: record.seq,
-                        input_digest: digest(&record.input),
-                        start_ms: record.start_ms,
-                        holding: Holding::Parked,
-                        watchers: None,
-                    },
-                );
+                let entry = Owned::of(&record, Holding::Parked);
+                owned.insert(record.arn, entry);
             }
         }
-        if !due.is_empty() {
-            let timers = &self.parked_timers;
-            timers
-                .due
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(due);
-            timers.changed.notify_one();
-        }
+        self.parked_timers.arm(due);
         if count > 0 {
             tracing::info!(executions = count, "parked executions held again");
         }
@@ -1124,13 +1108,7 @@ impl Executions {
             let arn = record.arn.clone();
             self.owned().insert(
                 arn.clone(),
-                Owned {
-                    seq: record.seq,
-                    input_digest: digest(&record.input),
-                    start_ms: record.start_ms,
-                    holding: Holding::Waking(Box::default()),
-                    watchers: None,
-                },
+                Owned::of(&record, Holding::Waking(Box::default())),
             );
             match self.rebuild(record, &steps) {
                 Ok((exec, record, outstanding)) => {

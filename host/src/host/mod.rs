@@ -207,7 +207,7 @@ impl Host {
                 input: q.input,
             };
             // The activity is open: this cannot fail.
-            let _ = activities.queues().schedule(&q.activity, task);
+            let _ = queues.schedule(&q.activity, task);
         }
         executions.resume_all(running);
         Ok(Host {

@@ -169,19 +169,9 @@ impl ActivityQueues {
         }
     }
 
-    /// The oldest task of the activity, waiting up to `wait` for one. The caller tells the
+    /// The oldest task of the activity, waiting until `deadline` for one. The caller tells the
     /// task's execution that it is taken.
     pub async fn take(
-        &self,
-        name: &str,
-        wait: Duration,
-    ) -> Result<Option<ActivityTask>, NoSuchActivity> {
-        let deadline = tokio::time::Instant::now() + wait.min(MAX_POLL);
-        self.take_until(name, deadline).await
-    }
-
-    /// [`ActivityQueues::take`] with a deadline.
-    pub async fn take_until(
         &self,
         name: &str,
         deadline: tokio::time::Instant,

@@ -6,12 +6,12 @@
 //! the execution's and the random seed comes from the execution's generator, so replaying a
 //! history evaluates every expression to the same value.
 
+use std::cell::{OnceCell, RefCell};
+
 use serde_json::Value;
 
 use super::errors::{Failure, names};
 use super::states::StateScope;
-use std::cell::{OnceCell, RefCell};
-
 use crate::asl::jsonata::{self, Bindings, Environment, Evaluated, Expression};
 use crate::asl::query::{self, Assign, Evaluable, JsonataTemplate, Lookup, QueryError, Variables};
 use crate::asl::template::EvalError;

@@ -130,11 +130,11 @@ impl Store for MemoryStore {
             if e.status != ExecutionStatus::Running {
                 continue;
             }
-            let steps = inner.steps.get(&e.seq).cloned().unwrap_or_default();
+            let steps = inner.steps.get(&e.seq).map_or(&[][..], Vec::as_slice);
             // A parked record holds while its execution has the steps it had then.
             match inner.parked.get(&e.seq) {
                 Some(p) if p.steps == steps.len() as u64 => parked.push((e.clone(), p.clone())),
-                _ => running.push((e.clone(), steps)),
+                _ => running.push((e.clone(), steps.to_vec())),
             }
         }
         Ok(Loaded {

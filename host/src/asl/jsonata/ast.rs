@@ -1240,21 +1240,13 @@ fn walk_fields(node: &Node, name: &str, fields: &mut Vec<String>, whole: &mut bo
             match field {
                 Some(field) => {
                     fields.push(field);
-                    // The head is accounted for; what follows it may read the variable again.
-                    for step in &steps[1..] {
-                        walk_fields(step, name, fields, whole);
-                    }
-                    for stage in node.predicate.iter().chain(node.stages.iter()) {
-                        if let Stage::Filter { expr, .. } = stage {
-                            walk_fields(expr, name, fields, whole);
+                    // The head is accounted for; the rest may read the variable again.
+                    let head = &steps[0];
+                    for_each_child(node, &mut |c| {
+                        if !std::ptr::eq(c, head) {
+                            walk_fields(c, name, fields, whole);
                         }
-                    }
-                    if let Some(g) = &node.group {
-                        for (k, v) in &g.pairs {
-                            walk_fields(k, name, fields, whole);
-                            walk_fields(v, name, fields, whole);
-                        }
-                    }
+                    });
                 }
                 None => for_each_child(node, &mut |c| walk_fields(c, name, fields, whole)),
             }

@@ -110,12 +110,7 @@ impl Bindings {
     /// Binds `$name` (a leading `$` in `name` is ignored) to a JSON value, replacing an earlier
     /// binding of the same name.
     pub fn insert(&mut self, name: &str, value: &serde_json::Value) {
-        let name = name.strip_prefix('$').unwrap_or(name);
-        let value = value::from_json(value);
-        match self.vars.iter_mut().find(|(k, _)| &**k == name) {
-            Some(slot) => slot.1 = value,
-            None => self.vars.push((Arc::from(name), value)),
-        }
+        self.set(name, value::from_json(value));
     }
 
     /// Binds `$name` to an object of these fields, converting each straight into the
@@ -125,12 +120,16 @@ impl Bindings {
         name: &str,
         fields: impl IntoIterator<Item = (&'static str, &'v serde_json::Value)>,
     ) {
-        let name = name.strip_prefix('$').unwrap_or(name);
         let map = fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), value::from_json(v)))
             .collect();
-        let value = Value::object(map);
+        self.set(name, Value::object(map));
+    }
+
+    /// Binds `$name` (a leading `$` ignored), replacing an earlier binding of the same name.
+    fn set(&mut self, name: &str, value: Value) {
+        let name = name.strip_prefix('$').unwrap_or(name);
         match self.vars.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value,
             None => self.vars.push((Arc::from(name), value)),

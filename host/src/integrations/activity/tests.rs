@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// A poll's deadline, `wait` from now.
+fn within(wait: Duration) -> tokio::time::Instant {
+    tokio::time::Instant::now() + wait
+}
+
 fn task(n: u32) -> ActivityTask {
     ActivityTask {
         token: format!("t{n}"),
@@ -14,7 +19,7 @@ async fn a_waiting_worker_takes_a_task_scheduled_later() {
     let queues = Arc::new(ActivityQueues::default());
     queues.open("a");
     let q = queues.clone();
-    let worker = tokio::spawn(async move { q.take("a", MAX_POLL).await });
+    let worker = tokio::spawn(async move { q.take("a", within(MAX_POLL)).await });
     tokio::task::yield_now().await;
     queues.schedule("a", task(1)).unwrap();
     assert_eq!(worker.await.unwrap().unwrap(), Some(task(1)));
@@ -29,17 +34,29 @@ async fn a_task_is_queued_once_handed_out_oldest_first_and_withdrawn_ones_are_sk
     }
     assert_eq!(queues.depths(), [("a".to_string(), 3)]);
     queues.withdraw("a", "t2");
-    assert_eq!(queues.take("a", MAX_POLL).await.unwrap(), Some(task(1)));
-    assert_eq!(queues.take("a", MAX_POLL).await.unwrap(), Some(task(3)));
+    assert_eq!(
+        queues.take("a", within(MAX_POLL)).await.unwrap(),
+        Some(task(1))
+    );
+    assert_eq!(
+        queues.take("a", within(MAX_POLL)).await.unwrap(),
+        Some(task(3))
+    );
     let start = tokio::time::Instant::now();
     assert_eq!(
-        queues.take("a", Duration::from_secs(5)).await.unwrap(),
+        queues
+            .take("a", within(Duration::from_secs(5)))
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(start.elapsed(), Duration::from_secs(5));
     // Taken, it may be queued again (its execution rebuilt before the worker told it).
     queues.schedule("a", task(1)).unwrap();
-    assert_eq!(queues.take("a", MAX_POLL).await.unwrap(), Some(task(1)));
+    assert_eq!(
+        queues.take("a", within(MAX_POLL)).await.unwrap(),
+        Some(task(1))
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -57,13 +74,16 @@ async fn a_queue_mostly_withdrawn_is_compacted() {
         queue.lock().order.len() < 100,
         "withdrawn entries are dropped"
     );
-    assert_eq!(queues.take("a", MAX_POLL).await.unwrap(), Some(task(999)));
+    assert_eq!(
+        queues.take("a", within(MAX_POLL)).await.unwrap(),
+        Some(task(999))
+    );
 }
 
 #[tokio::test]
 async fn unknown_and_deleted_activities() {
     let queues = ActivityQueues::default();
-    assert!(queues.take("nope", Duration::ZERO).await.is_err());
+    assert!(queues.take("nope", within(Duration::ZERO)).await.is_err());
     assert!(queues.schedule("nope", task(1)).is_err());
     queues.open("a");
     queues.schedule("a", task(1)).unwrap();
