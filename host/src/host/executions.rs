@@ -1103,21 +1103,33 @@ impl Executions {
 
     /// Resumes the executions the store says are running (at start).
     pub fn resume_all(self: &Arc<Self>, running: Vec<(ExecutionRecord, Vec<StepRecord>)>) {
+        // All held before any is driven: a resumed parent at once asks for its Map Run's
+        // children, and a child not held yet would be started again (and refused).
+        {
+            let mut owned = self.owned();
+            for (record, _) in &running {
+                let entry = Owned::of(record, Holding::Waking(Box::default()));
+                owned.insert(record.arn.clone(), entry);
+            }
+        }
         let mut resumed = 0;
         for (record, steps) in running {
             let arn = record.arn.clone();
-            self.owned().insert(
-                arn.clone(),
-                Owned::of(&record, Holding::Waking(Box::default())),
-            );
             match self.rebuild(record, &steps) {
                 Ok((exec, record, outstanding)) => {
                     self.go_live(arn, exec, record, outstanding);
                     resumed += 1;
                 }
                 Err(e) => {
-                    self.owned().remove(&arn);
                     tracing::error!(execution = %arn, error = %e, "cannot resume an execution; it stays RUNNING in the store");
+                    let entry = self.owned().remove(&arn);
+                    if let Some(Holding::Waking(queued)) = entry.map(|e| e.holding) {
+                        for command in *queued {
+                            command.answer_failed(StoreError::Corrupt(format!(
+                                "the execution cannot be rebuilt: {e}"
+                            )));
+                        }
+                    }
                 }
             }
         }
