@@ -116,7 +116,9 @@ fn execution_name(name: Option<String>) -> Result<String, ApiError> {
             check_name(&n)?;
             Ok(n)
         }
-        None => Ok(uuid::Uuid::new_v4().to_string()),
+        // Time-ordered (v7) rather than random: the store's index of ARNs then grows at its
+        // end, instead of every start dirtying a page anywhere in it.
+        None => Ok(uuid::Uuid::now_v7().to_string()),
     }
 }
 

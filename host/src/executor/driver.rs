@@ -526,7 +526,18 @@ async fn drive_traced(
             }
             if finished {
                 j.record = ended(j.record.clone(), &exec.status, stop_ms);
-                writes.push(Write::PutExecution(j.record.clone()));
+                // An execution that ends in its first commit is written once, as it ended: a
+                // second write of its row would cost as much again (a REPLACE rewrites every
+                // index). The insert still refuses a name already taken.
+                match writes.iter_mut().find_map(|w| match w {
+                    Write::InsertExecution(r) | Write::PutExecution(r) if r.seq == j.record.seq => {
+                        Some(r)
+                    }
+                    _ => None,
+                }) {
+                    Some(first) => *first = j.record.clone(),
+                    None => writes.push(Write::PutExecution(j.record.clone())),
+                }
                 if resumed {
                     writes.push(Write::Unpark(j.record.seq));
                 }

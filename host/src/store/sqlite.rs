@@ -37,14 +37,18 @@ CREATE TABLE IF NOT EXISTS executions (
 );
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (machine_arn, seq);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status) WHERE status = 'RUNNING';
+-- Rows in the order they are written, found by a small index: keyed by (execution, seq)
+-- itself, every step of a running execution landed in the middle of the table, whose pages
+-- split and stayed a quarter full, and each commit rewrote several of them.
 CREATE TABLE IF NOT EXISTS steps (
+    id INTEGER PRIMARY KEY,
     execution INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     now_ms INTEGER NOT NULL,
     event TEXT NOT NULL,
-    history TEXT NOT NULL,
-    PRIMARY KEY (execution, seq)
-) WITHOUT ROWID;
+    history TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS steps_by_execution ON steps (execution, seq);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS parked (
     execution INTEGER PRIMARY KEY,
@@ -106,7 +110,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let mut conn = open(path)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        create_schema(&mut conn)?;
         let reader = open(path)?;
         let (tx, rx) = mpsc::channel::<Batch>();
         let changes = Changes::default();
@@ -129,6 +133,37 @@ impl SqliteStore {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         f(&conn)
     }
+}
+
+/// Creates the tables, and moves the steps of a database made before steps were kept in
+/// write order into the new table (once, in the same transaction: a crash midway leaves the
+/// database as it was).
+fn create_schema(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(db)?;
+    let keyed: Option<String> = tx
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'steps'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    let keyed = keyed.is_some_and(|sql| sql.contains("WITHOUT ROWID"));
+    if keyed {
+        tx.execute_batch("ALTER TABLE steps RENAME TO steps_by_key")
+            .map_err(db)?;
+    }
+    tx.execute_batch(SCHEMA).map_err(db)?;
+    if keyed {
+        tx.execute_batch(
+            "INSERT INTO steps (execution, seq, now_ms, event, history)
+                 SELECT execution, seq, now_ms, event, history FROM steps_by_key
+                 ORDER BY execution, seq;
+             DROP TABLE steps_by_key;",
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
 }
 
 fn write_loop(conn: &mut Connection, rx: mpsc::Receiver<Batch>, changes: &Changes) {
@@ -239,9 +274,13 @@ fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
             "INSERT INTO executions (seq, arn, machine_arn, status, record) VALUES (?1, ?2, ?3, ?4, ?5)",
             e,
         )?,
+        // An update in place when the row exists: an execution's ARN and where it is listed
+        // never change, so their indexes are left alone (a REPLACE would delete and insert
+        // the row again, and dirty a page of each index).
         Write::PutExecution(e) => put_execution(
             conn,
-            "INSERT OR REPLACE INTO executions (seq, arn, machine_arn, status, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO executions (seq, arn, machine_arn, status, record) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (seq) DO UPDATE SET status = excluded.status, record = excluded.record",
             e,
         )?,
         Write::AppendSteps { execution, steps } => {

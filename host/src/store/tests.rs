@@ -322,6 +322,66 @@ fn sqlite_store_keeps_everything_across_a_reopen() {
     assert_eq!(loaded.running[0].1, vec![step(0, json!([{"id": 1}]))]);
 }
 
+/// A database whose steps were keyed by (execution, seq), as before they were kept in write
+/// order, opens with its steps moved, and steps go on from where they were.
+#[test]
+fn sqlite_store_moves_steps_of_the_earlier_shape() {
+    let dir = tempdir("steps-shape");
+    let path = dir.join("db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let mut writes = vec![Write::PutExecution(execution(
+            7,
+            "m",
+            ExecutionStatus::Running,
+        ))];
+        writes.push(Write::AppendSteps {
+            execution: 7,
+            steps: vec![step(0, json!([{"id": 1}])), step(1, json!([{"id": 2}]))],
+        });
+        block(store.commit(writes)).unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE steps_by_key (
+                 execution INTEGER NOT NULL, seq INTEGER NOT NULL, now_ms INTEGER NOT NULL,
+                 event TEXT NOT NULL, history TEXT NOT NULL, PRIMARY KEY (execution, seq)
+             ) WITHOUT ROWID;
+             INSERT INTO steps_by_key SELECT execution, seq, now_ms, event, history FROM steps;
+             DROP TABLE steps;
+             ALTER TABLE steps_by_key RENAME TO steps;",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.steps(7).unwrap(),
+        vec![step(0, json!([{"id": 1}])), step(1, json!([{"id": 2}]))]
+    );
+    let append = |seq| Write::AppendSteps {
+        execution: 7,
+        steps: vec![step(seq, json!([{"id": seq + 1}]))],
+    };
+    block(store.commit(vec![append(2)])).unwrap();
+    // The key still refuses a step written twice.
+    assert!(matches!(
+        block(store.commit(vec![append(1)])),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.steps(7).unwrap().len(), 3);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'steps'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!sql.contains("WITHOUT ROWID"), "{sql}");
+}
+
 #[test]
 fn a_failing_batch_does_not_take_its_neighbours_down() {
     let dir = tempdir("savepoint");
