@@ -330,16 +330,14 @@ fn sqlite_store_moves_steps_of_the_earlier_shape() {
     let path = dir.join("db");
     {
         let store = SqliteStore::open(&path).unwrap();
-        let mut writes = vec![Write::PutExecution(execution(
-            7,
-            "m",
-            ExecutionStatus::Running,
-        ))];
-        writes.push(Write::AppendSteps {
-            execution: 7,
-            steps: vec![step(0, json!([{"id": 1}])), step(1, json!([{"id": 2}]))],
-        });
-        block(store.commit(writes)).unwrap();
+        block(store.commit(vec![
+            Write::PutExecution(execution(7, "m", ExecutionStatus::Running)),
+            Write::AppendSteps {
+                execution: 7,
+                steps: vec![step(0, json!([{"id": 1}])), step(1, json!([{"id": 2}]))],
+            },
+        ]))
+        .unwrap();
     }
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
