@@ -189,7 +189,7 @@ impl Host {
         // An activity deleted meanwhile is for the execution's replay to report.
         let queues = activities.queues();
         for (record, _) in parked.extract_if(.., |(_, park)| {
-            !park.queued.iter().all(|q| queues.is_open(&q.activity))
+            park.queued.iter().any(|q| !queues.is_open(&q.activity))
         }) {
             let steps = store.steps(record.seq)?;
             running.push((record, steps));

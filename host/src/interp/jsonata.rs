@@ -90,7 +90,7 @@ impl<'s, 'a, 'v> Evaluator<'s, 'a, 'v> {
     /// Converts what `expression` reads that is not converted yet.
     fn bind(&self, expression: &Expression) {
         let mut bindings = self.bindings.borrow_mut();
-        for name in expression.free() {
+        for name in expression.free_variables() {
             if bindings.contains(name) {
                 continue;
             }

@@ -410,21 +410,14 @@ impl Store for SqliteStore {
                 functions.push(FunctionRecord { name, code, meta });
             }
             // A parked record holds while its execution has the steps it had then.
-            let mut stmt = conn
-                .prepare(
-                    "SELECT p.record FROM parked p JOIN executions e ON e.seq = p.execution
-                     WHERE e.status = 'RUNNING' AND p.steps =
-                         (SELECT COALESCE(MAX(s.seq) + 1, 0) FROM steps s WHERE s.execution = p.execution)
-                     ORDER BY p.execution",
-                )
-                .map_err(db)?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
-            let mut parks = Vec::new();
-            for text in rows {
-                let park: ParkRecord = serde_json::from_str(&text.map_err(db)?)
-                    .map_err(|e| corrupt("a parked execution", e))?;
-                parks.push(park);
-            }
+            let parks: Vec<ParkRecord> = records(
+                conn,
+                "SELECT p.record FROM parked p JOIN executions e ON e.seq = p.execution
+                 WHERE e.status = 'RUNNING' AND p.steps =
+                     (SELECT COALESCE(MAX(s.seq) + 1, 0) FROM steps s WHERE s.execution = p.execution)
+                 ORDER BY p.execution",
+                "a parked execution",
+            )?;
             // Both in seq order: each running record meets its parked record, if any, in turn.
             let mut parks = parks.into_iter().peekable();
             // Row by row into where each goes: a restart may hold a hundred thousand of them.

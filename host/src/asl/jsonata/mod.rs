@@ -212,12 +212,7 @@ impl Expression {
 
     /// Free variables the expression reads (`$name` not bound inside it), without the names of
     /// built-in functions.
-    pub fn free_variables(&self) -> Vec<String> {
-        self.free.to_vec()
-    }
-
-    /// The same, borrowed.
-    pub fn free(&self) -> &[String] {
+    pub fn free_variables(&self) -> &[String] {
         &self.free
     }
 

@@ -22,7 +22,7 @@ impl Validator {
                 for expression in template.expressions() {
                     for name in expression.free_variables() {
                         if name != "states" {
-                            self.reads.push((name, location.to_owned()));
+                            self.reads.push((name.clone(), location.to_owned()));
                         }
                     }
                 }
